@@ -1,0 +1,115 @@
+# HSCT Navigator — the two commands a newcomer needs are `make run` and `make test`.
+# Everything else here is a helper for developers (`make help` lists them).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k edss -x"`.
+PYTEST_ARGS ?=
+
+# apt needs root; use sudo when we are not root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: help run test check lint fmt typecheck layers pytest system-deps node-deps \
+        messages bench clean distclean
+
+help: ## Show this help.
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- environment
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "HSCT Navigator needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(PIP) install --editable .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install --editable '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+system-deps: ## Install Debian's chromium and postgresql (and npm) when missing.
+	@missing=""; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-dejavu-core"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing with apt:$$missing"; \
+	    $(APT_GET) update -qq; \
+	    $(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	  fi
+
+# axe-core (accessibility checks), pinned by package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-deps: node_modules/.package-lock.json
+
+# ---------------------------------------------------------------- the two commands
+
+run: $(VENV)/.installed-run ## Install, prepare the SQLite database under var/, serve on http://$(HOST):$(PORT).
+	$(BIN)/hsct db upgrade
+	$(BIN)/hsct serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev system-deps node-deps ## Install what tests need; run lint, types, layers and every test.
+	$(MAKE) check
+	$(MAKE) pytest
+
+# ---------------------------------------------------------------- pieces of `make test`
+
+check: lint typecheck layers ## Lint, format check, mypy --strict and import-linter.
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+layers: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
+
+pytest: $(VENV)/.installed-dev
+	HSCT_TEST_STRICT=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- helpers
+
+fmt: $(VENV)/.installed-dev ## Format and auto-fix.
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+messages: $(VENV)/.installed-dev ## Extract translatable strings and update the ru/es catalogues.
+	@tmp=$$(mktemp -d); \
+	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+	    -k N_ -k lazy_gettext -o $$tmp/messages.pot src/hsct; \
+	  $(BIN)/pybabel -q update --no-fuzzy-matching --omit-header -i $$tmp/messages.pot \
+	    -d src/hsct/locale -D messages; \
+	  rm -rf $$tmp
+	@echo "Updated src/hsct/locale/*/LC_MESSAGES/messages.po; translate the empty entries."
+
+bench: $(VENV)/.installed-dev ## Run every benchmark script.
+	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b; done
+
+clean: ## Remove caches (keeps .venv, node_modules and var/).
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## Remove everything `make run`/`make test` created, including the database.
+	rm -rf $(VENV) node_modules var

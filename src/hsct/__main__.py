@@ -1,0 +1,5 @@
+"""``python -m hsct`` runs the command-line interface."""
+
+from hsct.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Candidate self-assessment: a patient profile checked against every rule set."""

@@ -1,0 +1,1 @@
+"""Journey planner: a dated timeline from washout to the years after transplant."""

@@ -1,0 +1,1 @@
+"""Outcomes engine: confirmed progression, NEDA and survival, computed on whole columns."""

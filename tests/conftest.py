@@ -1,0 +1,83 @@
+"""Fixtures shared by every test: a clean environment, no network, fresh settings and apps."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hsct.common.settings import Settings
+from hsct.web import create_app
+from tests.support.postgres import PostgresCluster, find_postgres_bin, postgres_cluster
+from tests.support.strict import missing
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no ``HSCT_*`` variables, so the developer's shell cannot leak in."""
+    for name in list(os.environ):
+        if name.startswith("HSCT_") and name != "HSCT_TEST_STRICT":
+            monkeypatch.delenv(name)
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else address
+    if (
+        isinstance(host, str)
+        and host not in ("127.0.0.1", "::1", "localhost")
+        and (self.family in (socket.AF_INET, socket.AF_INET6))
+    ):
+        raise RuntimeError(f"tests must not use the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def block_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python code under test may talk to loopback only (the live server, PostgreSQL)."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh SQLite database in the test's temporary folder."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'hsct.sqlite3'}")
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    """A fresh application built by the factory."""
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An HTTP client for ``app`` that runs its start-up and shut-down."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One throw-away PostgreSQL cluster for the whole run; stopped and deleted afterwards."""
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        missing("PostgreSQL", "install Debian's postgresql package (make test does)")
+    with postgres_cluster(bin_dir) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> str:
+    """URL of a new, empty PostgreSQL database for one test."""
+    return postgres.new_database()

@@ -1,0 +1,1 @@
+"""Test harness helpers: throw-away PostgreSQL, a live server, the browser, strictness."""
