@@ -1,0 +1,103 @@
+"""Languages: English (the source language), Russian and Spanish.
+
+Catalogues live as ``hsct/locale/<lang>/LC_MESSAGES/messages.po``. They are compiled
+in memory the first time a language is used, so no generated ``.mo`` file is kept in
+the repository or needs a build step.
+
+Strings in Python code that a person will read are marked with :func:`N_` (no
+translation at definition time) and translated where they are shown.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from importlib import resources
+from typing import Final, cast
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+SUPPORTED_LOCALES: Final = ("en", "ru", "es")
+DEFAULT_LOCALE: Final = "en"
+#: Each language named in itself, so a person can find their own.
+LANGUAGE_NAMES: Final = {"en": "English", "ru": "Русский", "es": "Español"}
+CATALOGUE_DOMAIN: Final = "messages"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark ``message`` for extraction without translating it now."""
+    return message
+
+
+def normalise_locale(tag: str | None) -> str | None:
+    """Map a language tag (``ru-RU``, ``es_MX``, ``EN``) to a supported locale, or None.
+
+    Examples
+    --------
+    >>> normalise_locale("es-MX"), normalise_locale("de"), normalise_locale(None)
+    ('es', None, None)
+    """
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in SUPPORTED_LOCALES else None
+
+
+def negotiate_locale(accept_language: str | None) -> str | None:
+    """Pick the supported locale a browser prefers most, from an ``Accept-Language`` header.
+
+    Follows RFC 9110 §12.5.4: entries are ranked by their ``q`` weight (default 1),
+    ties keep the order given, and ``q=0`` means "not acceptable".
+
+    Examples
+    --------
+    >>> negotiate_locale("de-DE,de;q=0.9,ru;q=0.8,en;q=0.7")
+    'ru'
+    >>> negotiate_locale("fr, *;q=0.1") is None
+    True
+    """
+    if not accept_language:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for index, entry in enumerate(accept_language.split(",")):
+        tag, _, params = entry.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0:
+            ranked.append((-weight, index, tag))
+    for _, _, tag in sorted(ranked):
+        locale = normalise_locale(tag)
+        if locale is not None:
+            return locale
+    return None
+
+
+@lru_cache(maxsize=len(SUPPORTED_LOCALES))
+def translations(locale: str) -> gettext.NullTranslations:
+    """The compiled catalogue for ``locale`` (English needs none: it is the source).
+
+    Raises
+    ------
+    ValueError
+        For a locale that is not supported.
+    """
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(f"unsupported locale {locale!r}; supported: {SUPPORTED_LOCALES}")
+    if locale == DEFAULT_LOCALE:
+        return gettext.NullTranslations()
+    source = resources.files("hsct") / "locale" / locale / "LC_MESSAGES" / f"{CATALOGUE_DOMAIN}.po"
+    with source.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale, domain=CATALOGUE_DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return cast(gettext.NullTranslations, Translations(fp=compiled, domain=CATALOGUE_DOMAIN))
