@@ -1,0 +1,51 @@
+"""API root: an index of what the API offers, the OpenAPI document and its docs page."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from hsct import __version__
+from hsct.web.locale import Locale
+from hsct.web.templating import Pages
+
+API_ROOT: Final = "/api/v1"
+OPENAPI_URL: Final = f"{API_ROOT}/openapi.json"
+DOCS_URL: Final = f"{API_ROOT}/docs"
+
+
+class ApiIndex(BaseModel):
+    """Where to find the API's description."""
+
+    name: str = Field(examples=["HSCT Navigator API"])
+    api_version: str = Field(examples=["1"])
+    software_version: str = Field(examples=["0.1.0"])
+    openapi: str = Field(description="URL of the OpenAPI document.")
+    docs: str = Field(description="URL of the interactive documentation.")
+
+
+def api_router(pages: Pages) -> APIRouter:
+    """Routes under ``/api/v1``."""
+    router = APIRouter(prefix=API_ROOT)
+
+    @router.get("/", tags=["meta"], summary="API index")
+    def api_index() -> ApiIndex:
+        """Links to the OpenAPI document and the interactive documentation."""
+        return ApiIndex(
+            name="HSCT Navigator API",
+            api_version="1",
+            software_version=__version__,
+            openapi=OPENAPI_URL,
+            docs=DOCS_URL,
+        )
+
+    @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs(request: Request, locale: Locale) -> HTMLResponse:
+        return pages.render(
+            request, "api_docs.html", locale=locale, context={"openapi_url": OPENAPI_URL}
+        )
+
+    return router

@@ -1,0 +1,60 @@
+"""The web application factory. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hsct import __version__
+from hsct.common.settings import Settings, load_settings
+from hsct.registry import make_engine, make_session_factory
+from hsct.web.api import OPENAPI_URL, api_router
+from hsct.web.errors import install_error_handlers
+from hsct.web.routes.health import health_router
+from hsct.web.routes.pages import page_router
+from hsct.web.security import SecurityHeadersMiddleware
+from hsct.web.templating import Pages
+
+API_DESCRIPTION = """\
+JSON API of HSCT Navigator. It gives information, not medical advice: every result
+names the source and date of the rules it applies, and the treating team decides.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web application for ``settings`` (read from ``HSCT_*`` when not given)."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="HSCT Navigator API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+        debug=False,  # never show tracebacks to users, whatever settings.debug says
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+
+    pages = Pages()
+    app.state.pages = pages
+    app.add_middleware(SecurityHeadersMiddleware)
+    install_error_handlers(app, pages)
+    app.mount("/static", StaticFiles(packages=[("hsct.web", "static")]), name="static")
+    app.include_router(health_router())
+    app.include_router(page_router(pages))
+    app.include_router(api_router(pages))
+    return app

@@ -1,0 +1,57 @@
+"""Friendly error pages for people, JSON for the API; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hsct.web.locale import resolve_locale
+from hsct.web.templating import Pages
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def install_error_handlers(app: FastAPI, pages: Pages) -> None:
+    """Register the 404/4xx and 500 handlers on ``app``."""
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return pages.render(
+            request,
+            "error.html",
+            locale=resolve_locale(request),
+            context={"status_code": exc.status_code},
+            status_code=exc.status_code,
+        )
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        if _wants_json(request):
+            return JSONResponse({"detail": "Internal server error"}, status_code=500)
+        try:
+            return pages.render(
+                request,
+                "error.html",
+                locale=resolve_locale(request),
+                context={"status_code": 500},
+                status_code=500,
+            )
+        except Exception:  # the error page itself failed: still no traceback
+            logger.exception("the 500 page could not be rendered")
+            return Response("Internal server error", status_code=500, media_type="text/plain")
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)

@@ -1,0 +1,39 @@
+"""Which language a request is answered in: the remembered choice, then the browser's."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import Depends, Request
+
+from hsct.common.i18n import DEFAULT_LOCALE, negotiate_locale, normalise_locale
+
+LOCALE_COOKIE: Final = "hsct_lang"
+LOCALE_COOKIE_MAX_AGE: Final = 365 * 24 * 3600
+
+
+def resolve_locale(request: Request) -> str:
+    """The cookie set by the language switcher wins; then ``Accept-Language``; then English."""
+    return (
+        normalise_locale(request.cookies.get(LOCALE_COOKIE))
+        or negotiate_locale(request.headers.get("accept-language"))
+        or DEFAULT_LOCALE
+    )
+
+
+Locale = Annotated[str, Depends(resolve_locale)]
+
+
+def safe_next_path(candidate: str | None) -> str:
+    """A same-site path to go back to after switching language; anything else becomes ``/``.
+
+    Examples
+    --------
+    >>> safe_next_path("/facilities?country=MX"), safe_next_path("//evil.example"), safe_next_path("https://x")
+    ('/facilities?country=MX', '/', '/')
+    """
+    if not candidate or not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(char) < 0x20 for char in candidate):
+        return "/"
+    return candidate

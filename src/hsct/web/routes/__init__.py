@@ -1,0 +1,1 @@
+"""Server-rendered pages (HTML). Thin: they call the core and render a template."""

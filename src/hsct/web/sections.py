@@ -1,0 +1,64 @@
+"""The sections of the navigator, shown on the home page and in the main navigation.
+
+A section without a path is announced as coming; it gets its path when it ships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hsct.common.i18n import N_
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One part of the tool: a short name, one sentence on what it answers, where it lives."""
+
+    key: str
+    title: str
+    summary: str
+    path: str | None = None
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        key="edss",
+        title=N_("EDSS calculator"),
+        summary=N_(
+            "Work out an EDSS score from a neurological examination, or see the range "
+            "your walking implies."
+        ),
+    ),
+    Section(
+        key="candidate",
+        title=N_("Am I a candidate?"),
+        summary=N_(
+            "Check your situation against each published guideline and each clinic's own "
+            "criteria, one rule at a time, with the source of every rule."
+        ),
+    ),
+    Section(
+        key="facilities",
+        title=N_("Facilities"),
+        summary=N_(
+            "Compare clinics: treatment protocol, who they accept, cost with its date, "
+            "length of stay, and whether a clinic offers real aHSCT."
+        ),
+    ),
+    Section(
+        key="journey",
+        title=N_("Journey planner"),
+        summary=N_(
+            "A dated plan from stopping your current drug to the years after transplant, "
+            "ready for your calendar."
+        ),
+    ),
+    Section(
+        key="outcomes",
+        title=N_("Outcomes"),
+        summary=N_(
+            "What happened to people like you in published studies; for clinics, confirmed "
+            "progression and NEDA from follow-up data."
+        ),
+    ),
+)
