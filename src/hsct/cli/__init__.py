@@ -1,0 +1,5 @@
+"""The ``hsct`` command-line interface (Typer + Rich)."""
+
+from hsct.cli.main import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,113 @@
+"""``hsct``: serve the web app, manage the database, and (later) compute from the shell.
+
+Every error is one line on standard error, starting ``Error:``, and a non-zero exit:
+2 for a wrong command line, 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, NoReturn, Protocol, runtime_checkable
+
+import typer
+from rich.console import Console
+
+from hsct import __version__
+from hsct.common.errors import HsctError
+from hsct.common.settings import load_settings
+
+app = typer.Typer(
+    name="hsct",
+    help="HSCT Navigator: information and outcomes for aHSCT in multiple sclerosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the version of HSCT Navigator."""
+    stdout.print(f"hsct-navigator {__version__}")
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [env: HSCT_HOST; default 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on [env: HSCT_PORT; default 8000]."),
+    ] = None,
+) -> None:
+    """Serve the web app and the JSON API."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from hsct.web import create_app  # noqa: PLC0415 - keeps `hsct version` fast
+
+    settings = load_settings(host=host, port=port)
+    stdout.print(f"Serving HSCT Navigator on http://{settings.host}:{settings.port}/")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="debug" if settings.debug else "info",
+        server_header=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Create the database if needed and apply every migration."""
+    from hsct.registry import upgrade_database  # noqa: PLC0415 - keeps other commands fast
+
+    settings = load_settings()
+    status = upgrade_database(settings.database_url, revision)
+    state = "up to date" if status.up_to_date else f"at revision {status.current}"
+    stdout.print(f"Database {status.url} is {state} (revision {status.current}).")
+
+
+@runtime_checkable
+class _CommandLineProblem(Protocol):
+    """What click's exceptions offer; Typer vendors click, so we match by shape, not class."""
+
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of the ``hsct`` command."""
+    try:
+        result = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="hsct",
+            standalone_mode=False,
+        )
+    except HsctError as exc:
+        _fail(str(exc), 1)
+    except typer.Abort:
+        _fail("aborted.", 1)
+    except Exception as exc:
+        if not isinstance(exc, _CommandLineProblem):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `hsct` or `hsct db` alone: show help
+            stdout.print(exc.format_message(), markup=False)
+            sys.exit(0)
+        _fail(exc.format_message(), exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, exit_code: int) -> NoReturn:
+    one_line = " ".join(message.split())
+    stderr.print(f"Error: {one_line}", markup=False)
+    sys.exit(exit_code)
