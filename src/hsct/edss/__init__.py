@@ -1,4 +1,48 @@
 """Expanded Disability Status Scale: scoring from functional systems and walking.
 
 Pure core: no web, database or CLI imports (enforced by import-linter).
+
+>>> from hsct.edss import score
+>>> result = score(visual=0, brainstem=0, pyramidal=4, cerebellar=2, sensory=2,
+...                bowel_bladder=0, cerebral=0, ambulation_score=0)
+>>> result.value, result.contested
+(4.5, True)
 """
+
+from hsct.edss._alternatives import Alternative
+from hsct.edss._ambulation import WalkingFacts, Wheelchair
+from hsct.edss._result import EdssResult, Finding, Grade
+from hsct.edss._rules import RULES, Rule
+from hsct.edss._score import score
+from hsct.edss._tables import (
+    AMBULATION_LEVELS,
+    BED_LEVELS,
+    FUNCTIONAL_SYSTEMS,
+    LEGAL_VALUES,
+    MODES,
+    BedStatus,
+    Mode,
+    format_step,
+)
+from hsct.edss._vector import score_many
+
+__all__ = [
+    "AMBULATION_LEVELS",
+    "BED_LEVELS",
+    "FUNCTIONAL_SYSTEMS",
+    "LEGAL_VALUES",
+    "MODES",
+    "RULES",
+    "Alternative",
+    "BedStatus",
+    "EdssResult",
+    "Finding",
+    "Grade",
+    "Mode",
+    "Rule",
+    "WalkingFacts",
+    "Wheelchair",
+    "format_step",
+    "score",
+    "score_many",
+]
