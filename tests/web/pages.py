@@ -18,9 +18,21 @@ class Page:
     status: int = 200
 
 
+_CONTESTED = (
+    "/edss/examination?visual=0&brainstem=0&pyramidal=4&cerebellar=2&sensory=2"
+    "&bowel_bladder=0&cerebral=0&ambulation_score=0"
+)
+
 PAGES: tuple[Page, ...] = (
     Page("/"),
     Page("/api/v1/docs"),
+    Page("/edss"),
+    Page("/edss/examination"),
+    Page(_CONTESTED, route="/edss/examination"),
+    Page("/edss/examination?pyramidal=6&ambulation_score=0", route="/edss/examination"),
+    Page("/edss/walking"),
+    Page("/edss/walking?unrestricted=no&unaided=300", route="/edss/walking"),
+    Page("/edss/walking?unrestricted=yes&unaided=100", route="/edss/walking"),
     Page("/this-page-does-not-exist", route="(404)", status=404),
     Page("/__test__/server-error", status=500),  # added by the browser fixture
 )

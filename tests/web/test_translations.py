@@ -90,6 +90,23 @@ def test_catalogue_compiles_with_matching_placeholders(locale: str) -> None:
     assert translations(locale).gettext("Skip to main content") != "Skip to main content"
 
 
+BRACES = re.compile(r"\{(\w+)\}")
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_brace_placeholders_survive_translation(locale: str) -> None:
+    """``{name}`` placeholders (used by Message templates) appear in every translation."""
+    mismatched = [
+        message.id
+        for message in _catalog(locale)
+        if isinstance(message.id, str)
+        and message.string
+        and sorted(BRACES.findall(message.id)) != sorted(BRACES.findall(str(message.string)))
+    ]
+
+    assert mismatched == []
+
+
 class _VisibleText(HTMLParser):
     """Collects text a person would read, skipping <script>, <style> and translate="no"."""
 

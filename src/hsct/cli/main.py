@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from hsct import __version__
-from hsct.common.errors import HsctError
+from hsct.cli.edss import edss_command
+from hsct.common.errors import HsctError, InvalidInput
 from hsct.common.settings import load_settings
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("edss")(edss_command)
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -93,6 +95,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             prog_name="hsct",
             standalone_mode=False,
         )
+    except InvalidInput as exc:
+        _fail(
+            "; ".join(
+                f"{option_name(e.field)}: {e.message}"
+                + (f" (allowed: {e.allowed})" if e.allowed else "")
+                for e in exc.errors
+            ),
+            1,
+        )
     except HsctError as exc:
         _fail(str(exc), 1)
     except typer.Abort:
@@ -105,6 +116,32 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             sys.exit(0)
         _fail(exc.format_message(), exc.exit_code)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+#: Core field names that have a differently named command-line option.
+OPTION_NAMES = {
+    "walking.unaided_m": "--walk-unaided",
+    "walking.one_aid_m": "--walk-one-aid",
+    "walking.two_aids_m": "--walk-two-aids",
+    "walking.unrestricted": "--unrestricted",
+    "walking.wheelchair": "--wheelchair",
+    "walking.bed_status": "--bed-status",
+}
+
+
+def option_name(field: str) -> str:
+    """The option a person typed for a core field (environment variables stay as they are).
+
+    Examples
+    --------
+    >>> option_name("walking.unaided_m"), option_name("bowel_bladder"), option_name("HSCT_PORT")
+    ('--walk-unaided', '--bowel-bladder', 'HSCT_PORT')
+    """
+    if field in OPTION_NAMES:
+        return OPTION_NAMES[field]
+    if field.isupper():
+        return field
+    return "--" + field.replace("_", "-").replace(".", "-")
 
 
 def _fail(message: str, exit_code: int) -> NoReturn:

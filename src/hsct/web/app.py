@@ -13,6 +13,7 @@ from hsct.common.settings import Settings, load_settings
 from hsct.registry import make_engine, make_session_factory
 from hsct.web.api import OPENAPI_URL, api_router
 from hsct.web.errors import install_error_handlers
+from hsct.web.routes.edss import edss_router
 from hsct.web.routes.health import health_router
 from hsct.web.routes.pages import page_router
 from hsct.web.security import SecurityHeadersMiddleware
@@ -56,5 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("hsct.web", "static")]), name="static")
     app.include_router(health_router())
     app.include_router(page_router(pages))
+    app.include_router(edss_router(pages))
     app.include_router(api_router(pages))
     return app

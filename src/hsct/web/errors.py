@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hsct.common.errors import InvalidInput
 from hsct.web.locale import resolve_locale
 from hsct.web.templating import Pages
 
@@ -53,5 +55,43 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
             logger.exception("the 500 page could not be rendered")
             return Response("Internal server error", status_code=500, media_type="text/plain")
 
+    async def invalid_input(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InvalidInput)  # noqa: S101 - registered for this type only
+        if not _wants_json(request):
+            return await server_error(request, exc)
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["body", *error.field.split(".")],
+                        "msg": error.message,
+                        "type": "invalid_input",
+                        "allowed": error.allowed,
+                    }
+                    for error in exc.errors
+                ]
+            },
+            status_code=422,
+        )
+
+    async def request_invalid(_request: Request, exc: Exception) -> Response:
+        """Like FastAPI's 422, without echoing the input (it may be NaN, huge, or private)."""
+        assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this type only
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": list(error.get("loc", ())),
+                        "msg": str(error.get("msg", "")),
+                        "type": str(error.get("type", "")),
+                    }
+                    for error in exc.errors()
+                ]
+            },
+            status_code=422,
+        )
+
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, request_invalid)
+    app.add_exception_handler(InvalidInput, invalid_input)
     app.add_exception_handler(Exception, server_error)

@@ -28,6 +28,7 @@ SECTIONS: tuple[Section, ...] = (
             "Work out an EDSS score from a neurological examination, or see the range "
             "your walking implies."
         ),
+        path="/edss",
     ),
     Section(
         key="candidate",

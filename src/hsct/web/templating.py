@@ -7,15 +7,18 @@ thread-safe.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from hsct import __version__
 from hsct.common.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, translations
+from hsct.common.text import Message
+from hsct.edss import format_step
 from hsct.web.sections import SECTIONS
 
 SITE_NAME = "HSCT Navigator"
@@ -24,6 +27,20 @@ SITE_NAME = "HSCT Navigator"
 def static_url(path: str) -> str:
     """URL of a file under ``web/static``, with the version for cache busting."""
     return f"/static/{path}?v={__version__}"
+
+
+def field_attrs(errors: Mapping[str, str], name: str, *, hint: bool = False) -> Markup:
+    """``aria-describedby``/``aria-invalid`` for a form control, linking its hint and error.
+
+    The hint has id ``h-<name>`` and the error message ``e-<name>``.
+    """
+    ids = [f"h-{name}"] if hint else []
+    if errors.get(name):
+        ids.append(f"e-{name}")
+    attrs = f' aria-describedby="{escape(" ".join(ids))}"' if ids else ""
+    if errors.get(name):
+        attrs += ' aria-invalid="true"'
+    return Markup(attrs)  # noqa: S704 - built from escaped ids and fixed text only
 
 
 class Pages:
@@ -35,6 +52,11 @@ class Pages:
     def environment(self, locale: str) -> Environment:
         """The Jinja environment for ``locale``."""
         return self._environments[locale]
+
+    @staticmethod
+    def gettext(locale: str) -> Callable[[str], str]:
+        """Plain gettext for ``locale``, for text built in Python route code."""
+        return translations(locale).gettext
 
     def render(
         self,
@@ -77,11 +99,21 @@ def _environment(locale: str) -> Environment:
     environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by the i18n extension
         translations(locale), newstyle=True
     )
+    gettext = translations(locale).gettext
+
+    def translate(message: Message | str) -> str:
+        if isinstance(message, Message):
+            return message.translate(gettext)
+        return gettext(message) if message else message
+
+    environment.filters["tr"] = translate
     environment.globals.update(
         site_name=SITE_NAME,
         version=__version__,
         static=static_url,
         languages=tuple(LANGUAGE_NAMES.items()),
         sections=SECTIONS,
+        format_step=format_step,
+        field_attrs=field_attrs,
     )
     return environment

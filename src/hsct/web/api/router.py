@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from hsct import __version__
+from hsct.web.api.edss import edss_api_router
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -48,4 +49,5 @@ def api_router(pages: Pages) -> APIRouter:
             request, "api_docs.html", locale=locale, context={"openapi_url": OPENAPI_URL}
         )
 
+    router.include_router(edss_api_router())
     return router
