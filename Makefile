@@ -99,7 +99,7 @@ messages: $(VENV)/.installed-dev ## Extract translatable strings and update the 
 	@tmp=$$(mktemp -d); \
 	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
 	    -k N_ -k lazy_gettext -o $$tmp/messages.pot src/hsct; \
-	  $(BIN)/pybabel -q update --no-fuzzy-matching --width 100 -i $$tmp/messages.pot \
+	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 100 -i $$tmp/messages.pot \
 	    -d src/hsct/locale -D messages; \
 	  rm -rf $$tmp
 	@echo "Updated src/hsct/locale/*/LC_MESSAGES/messages.po; translate the empty entries."

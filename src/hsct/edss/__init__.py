@@ -9,6 +9,7 @@ Pure core: no web, database or CLI imports (enforced by import-linter).
 (4.5, True)
 """
 
+from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.edss._alternatives import Alternative
 from hsct.edss._ambulation import WalkingFacts, Wheelchair
 from hsct.edss._result import EdssResult, Finding, Grade
@@ -18,11 +19,9 @@ from hsct.edss._tables import (
     AMBULATION_LEVELS,
     BED_LEVELS,
     FUNCTIONAL_SYSTEMS,
-    LEGAL_VALUES,
     MODES,
     BedStatus,
     Mode,
-    format_step,
 )
 from hsct.edss._vector import score_many
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from hsct.common.edss_value import format_step
 from hsct.common.text import Citation, Message
 from hsct.edss._alternatives import Alternative
-from hsct.edss._tables import Mode, format_step
+from hsct.edss._tables import Mode
 
 DecidedBy = Literal["functional_systems", "ambulation", "both", "range"]
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from hsct.common.edss_value import format_step
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
@@ -41,7 +42,6 @@ from hsct.edss._tables import (
     BedStatus,
     Mode,
     ambulation_step,
-    format_step,
 )
 
 #: Highest EDSS an unknown ambulation allows: 9.5. Death (10) is never inferred.

@@ -22,10 +22,6 @@ from hsct.edss._sources import (
 Mode = Literal["neurostatus", "kurtzke"]
 MODES: Final[tuple[Mode, ...]] = ("neurostatus", "kurtzke")
 
-#: Every value the EDSS can take: 0, then 1.0 to 9.5 in half steps, then 10.
-#: (0.5 does not exist; Kurtzke 1983 split each step 1 to 9 into two.)
-LEGAL_VALUES: Final = (0.0, *(step / 2 for step in range(2, 20)), 10.0)
-
 
 @dataclass(frozen=True, slots=True)
 class FunctionalSystem:
@@ -165,16 +161,3 @@ BED_LEVELS: Final = MappingProxyType(
         ),
     }
 )
-
-
-def format_step(step: float) -> str:
-    """An EDSS value as people write it: ``0``, ``4.5``, ``6.0``, ``10``.
-
-    Examples
-    --------
-    >>> [format_step(s) for s in (0.0, 1.0, 4.5, 10.0)]
-    ['0', '1.0', '4.5', '10']
-    """
-    if step in (0.0, 10.0):
-        return str(int(step))
-    return f"{step:.1f}"
