@@ -1,0 +1,452 @@
+"""The shape of the knowledge base, validated when the YAML files are loaded.
+
+Every fact is a :class:`Fact`: a value (``None`` when unknown: never guessed), the id of
+the source it comes from, its "as of" date (the source's date unless given), and the
+dossier's verification tag: ``V`` verified in the source, ``P`` partly verified, ``U``
+unverified, ``GAP`` looked for and not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+T = TypeVar("T")
+
+
+def _as_date_text(value: Any) -> Any:
+    """YAML reads 2017-01-30 as a date and 2016 as an int; keep them as text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+PartialDate = Annotated[
+    str, BeforeValidator(_as_date_text), Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Tag = Literal["V", "P", "U", "GAP"]
+MsType = Literal["RRMS", "SPMS", "PPMS", "CIS"]
+Intensity = Literal["high", "intermediate", "low"]
+Strength = Literal["hard", "soft", "case_by_case"]
+FacilityStatus = Literal[
+    "accepting_patients",
+    "national_patients_only",
+    "trial_only",
+    "closed",
+    "programme_not_confirmed",
+    "historical",
+]
+SourceKind = Literal[
+    "guideline",
+    "paper",
+    "trial_registry",
+    "clinic_site",
+    "facilitator",
+    "patient_site",
+    "patient_blog",
+    "news",
+    "regulator",
+    "society",
+    "forum",
+    "dataset",
+]
+
+#: What a criterion can be about. The eligibility engine derives each from a profile.
+Parameter = Literal[
+    "age",
+    "edss",
+    "ms_type",
+    "disease_duration_years",
+    "years_since_onset",
+    "years_since_first_dmt",
+    "relapses_last_12m",
+    "relapses_last_24m",
+    "relapses_last_36m",
+    "relapses_on_dmt_last_12m",
+    "gd_enhancing_lesions_last_12m",
+    "new_t2_lesions_last_12m",
+    "mri_activity_last_12m",
+    "mri_activity_last_24m",
+    "activity_episodes_last_36m",
+    "disability_worsening_last_12m",
+    "edss_increase_last_24m",
+    "failed_dmts",
+    "failed_high_efficacy_dmts",
+    "months_on_high_efficacy_dmt",
+    "treatment_naive",
+    "csf_oligoclonal_bands",
+    "prior_hsct",
+]
+Operator = Literal["<", "<=", ">", ">=", "==", "between", "in", "is_true", "is_false"]
+NUMERIC_OPERATORS = ("<", "<=", ">", ">=", "==")
+BOOLEAN_PARAMETERS = (
+    "mri_activity_last_12m",
+    "mri_activity_last_24m",
+    "disability_worsening_last_12m",
+    "treatment_naive",
+    "csf_oligoclonal_bands",
+    "prior_hsct",
+)
+
+
+class Strict(BaseModel):
+    """Frozen, and unknown keys in the YAML are errors (they are usually typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """A publication, registry record or web page, with its date."""
+
+    id: Identifier
+    label: str
+    url: str | None = None
+    doi: str | None = None
+    date: PartialDate
+    kind: SourceKind
+    reliability: Literal["high", "medium", "low"]
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_a_link(self) -> Source:
+        if not self.url and not self.doi:
+            raise ValueError("a source needs a url or a doi")
+        return self
+
+    @property
+    def link(self) -> str:
+        """Where a person can read it."""
+        return f"https://doi.org/{self.doi}" if self.doi else str(self.url)
+
+
+class Fact(Strict, Generic[T]):
+    """One value with its provenance. ``value`` None means unknown."""
+
+    value: T | None = None
+    src: Identifier | None = None
+    as_of: PartialDate | None = None
+    tag: Tag = "V"
+    note: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """True when the value is known."""
+        return self.value is not None
+
+
+class Range(Strict):
+    """A closed numeric range; either end may be open (None)."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class Clinician(Strict):
+    """A named clinician and their role in the programme."""
+
+    name: str
+    role: Literal["haematologist", "neurologist", "transplant_physician", "programme_lead"]
+
+
+class CostQuote(Strict):
+    """A price as quoted: amount (or a range), currency, the year of the quote, inclusions.
+
+    ``year`` is None when the source does not date the price (an undated web page).
+    """
+
+    amount: float = Field(gt=0)
+    amount_max: float | None = Field(default=None, gt=0)
+    currency: CurrencyCode
+    year: int | None = Field(ge=1990, le=2100)
+    kind: Literal["treatment", "extra"] = "treatment"
+    includes: tuple[str, ...] = ()
+    what: str | None = None
+
+
+class Washout(Strict):
+    """How long before treatment each drug must be stopped, in months."""
+
+    default_months: float | None = Field(default=None, ge=0)
+    by_drug: dict[Identifier, float] = Field(default_factory=dict)
+
+
+RecordKind = Literal[
+    "mri_report",
+    "neurology_report",
+    "edss",
+    "drug_history",
+    "blood_tests",
+    "medical_records",
+    "questionnaire",
+    "video_assessment",
+]
+
+
+class RecordItem(Strict):
+    """A document a facility asks for, and its maximum age."""
+
+    item: RecordKind
+    max_age_months: int | None = Field(default=None, ge=0)
+
+
+class Facility(Strict):
+    """A centre that performs (or performed) aHSCT for MS."""
+
+    id: Identifier
+    name: str
+    programme: str | None = None
+    country: CountryCode
+    city: str
+    status: Fact[FacilityStatus]
+    lead_clinicians: Fact[tuple[Clinician, ...]] = Fact()
+    regimens: Fact[tuple[Identifier, ...]] = Fact()
+    international_patients: Fact[bool] = Fact()
+    costs: tuple[Fact[CostQuote], ...] = ()
+    stay_days: Fact[Range] = Fact()
+    caregiver_required: Fact[bool] = Fact()
+    accreditation: Fact[tuple[str, ...]] = Fact()
+    registry_reporting: Fact[tuple[str, ...]] = Fact()
+    contact_url: Fact[str] = Fact()
+    languages: Fact[tuple[str, ...]] = Fact()
+    washout: Fact[Washout] = Fact()
+    records: Fact[tuple[RecordItem, ...]] = Fact()
+    follow_up: Fact[str] = Fact()
+    flags: dict[Literal["chemotherapy", "regulator_warning"], Fact[str]] = Field(
+        default_factory=dict
+    )
+    notes: tuple[Fact[str], ...] = ()
+
+
+class Condition(Strict):
+    """When a criterion applies (for example only to primary-progressive MS)."""
+
+    parameter: Parameter
+    operator: Operator
+    threshold: Any = None
+
+
+class Criterion(Strict):
+    """One published criterion as data: parameter, operator, threshold, strength, source.
+
+    Composite criteria hold ``any_of`` or ``all_of`` sub-criteria; criteria only the
+    clinic can check (organ function, infections) have ``assessed_by: clinic`` and text.
+    """
+
+    id: Identifier
+    parameter: Parameter | None = None
+    operator: Operator | None = None
+    threshold: Any = None
+    unit: str | None = None
+    strength: Strength = "hard"
+    assessed_by: Literal["profile", "clinic"] = "profile"
+    when: Condition | None = None
+    any_of: tuple[Criterion, ...] | None = None
+    all_of: tuple[Criterion, ...] | None = None
+    text: str | None = None
+    src: Identifier | None = None
+    tag: Tag = "V"
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parts_inherit_source(cls, data: Any) -> Any:
+        """Sub-criteria of any_of/all_of cite their parent's source unless they give one."""
+        if not isinstance(data, dict):
+            return data
+        inherited = {key: data[key] for key in ("src", "tag") if key in data}
+        for key in ("any_of", "all_of"):
+            parts = data.get(key)
+            if isinstance(parts, list | tuple):
+                data = {
+                    **data,
+                    key: [
+                        {**inherited, **part} if isinstance(part, dict) else part for part in parts
+                    ],
+                }
+        return data
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Criterion:
+        kinds = [
+            self.parameter is not None,
+            self.any_of is not None,
+            self.all_of is not None,
+            self.assessed_by == "clinic",
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(
+                f"criterion {self.id!r} must be exactly one of: a parameter test, any_of, "
+                "all_of, or a clinic check"
+            )
+        if self.assessed_by == "clinic" and not self.text:
+            raise ValueError(f"clinic check {self.id!r} needs text")
+        if self.parameter is not None:
+            check_threshold(self.id, self.parameter, self.operator, self.threshold)
+        if self.when is not None:
+            check_threshold(self.id, self.when.parameter, self.when.operator, self.when.threshold)
+        return self
+
+
+def check_threshold(name: str, parameter: str, operator: str | None, threshold: Any) -> None:
+    """The threshold must have the shape the operator needs."""
+    if operator is None:
+        raise ValueError(f"criterion {name!r} has a parameter but no operator")
+    if operator in ("is_true", "is_false"):
+        if parameter not in BOOLEAN_PARAMETERS or threshold is not None:
+            raise ValueError(f"{name!r}: {operator} is for yes/no parameters, without threshold")
+    elif operator == "in":
+        if not isinstance(threshold, list | tuple) or not threshold:
+            raise ValueError(f"{name!r}: 'in' needs a non-empty list")
+    elif operator == "between":
+        ok = isinstance(threshold, list | tuple) and len(threshold) == 2
+        if not ok or not all(isinstance(v, int | float) for v in threshold):
+            raise ValueError(f"{name!r}: 'between' needs [low, high]")
+        if threshold[0] > threshold[1]:
+            raise ValueError(f"{name!r}: 'between' needs low <= high")
+    elif not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        raise ValueError(f"{name!r}: {operator} needs a number")
+    if parameter in BOOLEAN_PARAMETERS and operator not in ("is_true", "is_false"):
+        raise ValueError(f"{name!r}: {parameter} is yes/no; use is_true or is_false")
+
+
+RuleSetKind = Literal["guideline", "trial", "facility"]
+RuleSetStatus = Literal[
+    "current",
+    "superseded",
+    "recruiting",
+    "active_not_recruiting",
+    "closed",
+    "completed",
+    "terminated",
+]
+
+
+class RuleSet(Strict):
+    """A guideline's, trial's or facility's criteria, each criterion as data."""
+
+    id: Identifier
+    kind: RuleSetKind
+    title: str
+    short_title: str
+    published: PartialDate
+    src: Identifier
+    status: Fact[RuleSetStatus]
+    registry_id: str | None = None
+    inherits: tuple[Identifier, ...] = ()
+    summary: str | None = None
+    criteria: tuple[Criterion, ...] = ()
+
+
+class LabCondition(Strict):
+    """A blood count that should have recovered before treatment, with its source."""
+
+    test: Literal["neutrophils", "lymphocytes"]
+    minimum_per_mm3: int = Field(gt=0)
+    src: Identifier
+    tag: Tag = "V"
+    note: str | None = None
+
+
+class Drug(Strict):
+    """A disease-modifying drug: class, efficacy group, whether it depletes cells."""
+
+    id: Identifier
+    name: str
+    brands: tuple[str, ...] = ()
+    drug_class: str
+    high_efficacy: Fact[bool]
+    cell_depleting: Fact[bool]
+    lab_conditions: tuple[LabCondition, ...] = ()
+    note: str | None = None
+
+
+class Regimen(Strict):
+    """A conditioning regimen and its intensity class."""
+
+    id: Identifier
+    name: str
+    components: tuple[str, ...]
+    intensity: Fact[Intensity]
+    myeloablative: Fact[bool]
+    note: str | None = None
+
+
+OutcomeMeasure = Literal[
+    "NEDA",
+    "PFS",
+    "RFS",
+    "EFS",
+    "OS",
+    "MRI_activity_free",
+    "worsening_free",
+    "activity_free",
+    "progression",
+]
+Population = Literal["all", "RRMS", "progressive", "SPMS", "PPMS"]
+
+
+class Outcome(Strict):
+    """One reported figure: a measure, for whom, at how many years, the percentage.
+
+    ``years`` is None when the study reports a figure over its follow-up rather than at a
+    landmark time (pooled meta-analyses, "at a median of 49 months").
+    """
+
+    measure: OutcomeMeasure
+    population: Population = "all"
+    years: float | None = Field(gt=0)
+    percent: float = Field(ge=0, le=100)
+    ci_low: float | None = Field(default=None, ge=0, le=100)
+    ci_high: float | None = Field(default=None, ge=0, le=100)
+    tag: Tag = "V"
+    note: str | None = None
+
+
+class Mortality(Strict):
+    """Treatment-related mortality as reported."""
+
+    deaths: int | None = Field(default=None, ge=0)
+    patients: int | None = Field(default=None, gt=0)
+    percent: float = Field(ge=0, le=100)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    window: str | None = None
+    tag: Tag = "V"
+
+
+class Study(Strict):
+    """A published cohort, trial or meta-analysis of aHSCT in MS."""
+
+    id: Identifier
+    label: str
+    design: Literal["rct", "cohort", "meta_analysis", "case_series", "phase2"]
+    n: int | None = Field(default=None, gt=0)
+    ms_types: tuple[MsType, ...]
+    intensity: tuple[Intensity, ...] = ()
+    regimen: str | None = None
+    regimens: tuple[Identifier, ...] = ()
+    facilities: tuple[Identifier, ...] = ()
+    age: Range | None = None
+    edss: Range | None = None
+    follow_up: str | None = None
+    outcomes: tuple[Outcome, ...] = ()
+    mortality: Mortality | None = None
+    src: Identifier
+    tag: Tag = "V"
+    notes: tuple[str, ...] = ()
+
+
+class ExchangeRates(Strict):
+    """Euro reference rates on one date: 1 EUR = rate units of each currency."""
+
+    date: PartialDate
+    src: Identifier
+    base: Literal["EUR"] = "EUR"
+    rates: dict[CurrencyCode, float]
