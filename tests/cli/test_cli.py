@@ -16,7 +16,7 @@ from tests.support.ports import free_port
 
 
 def run_hsct(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed command line as a person would, in ``cwd``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HSCT_")}
@@ -28,6 +28,7 @@ def run_hsct(
         env=environment,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=60,
         check=False,
     )

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from hsct import __version__
 from hsct.cli.edss import edss_command
+from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
 from hsct.common.errors import HsctError, InvalidInput
 from hsct.common.settings import load_settings
 
@@ -28,6 +29,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("edss")(edss_command)
+app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(facilities_app, name="facilities")
+app.command("legitimacy")(legitimacy_command)
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -139,7 +143,7 @@ def option_name(field: str) -> str:
     """
     if field in OPTION_NAMES:
         return OPTION_NAMES[field]
-    if field.isupper():
+    if field.isupper() or field.startswith("--"):
         return field
     return "--" + field.replace("_", "-").replace(".", "-")
 
