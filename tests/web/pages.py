@@ -33,6 +33,21 @@ PAGES: tuple[Page, ...] = (
     Page("/edss/walking"),
     Page("/edss/walking?unrestricted=no&unaided=300", route="/edss/walking"),
     Page("/edss/walking?unrestricted=yes&unaided=100", route="/edss/walking"),
+    Page("/facilities"),
+    Page("/facilities?edss=7&ms_type=SPMS&currency=EUR&sort=price", route="/facilities"),
+    Page("/facilities?edss=abc", route="/facilities"),
+    Page("/facilities/moscow-pirogov", route="/facilities/{facility_id}"),
+    Page("/facilities/chicago-northwestern?currency=EUR", route="/facilities/{facility_id}"),
+    Page("/facilities/compare?ids=moscow-pirogov&ids=puebla-clinica-ruiz&ids=gurugram-artemis"),
+    Page("/facilities/compare?ids=moscow-pirogov", route="/facilities/compare", status=400),
+    Page("/legitimacy"),
+    Page(
+        "/legitimacy?chemotherapy=no&cells=mesenchymal&duration=hours_or_days",
+        route="/legitimacy",
+    ),
+    Page("/legitimacy?chemotherapy=maybe", route="/legitimacy"),
+    Page("/evidence"),
+    Page("/evidence?population=progressive&intensity=intermediate", route="/evidence"),
     Page("/this-page-does-not-exist", route="(404)", status=404),
     Page("/__test__/server-error", status=500),  # added by the browser fixture
 )

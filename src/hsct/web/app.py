@@ -10,11 +10,13 @@ from fastapi.staticfiles import StaticFiles
 
 from hsct import __version__
 from hsct.common.settings import Settings, load_settings
+from hsct.knowledge import load_catalog
 from hsct.registry import make_engine, make_session_factory
 from hsct.web.api import OPENAPI_URL, api_router
 from hsct.web.errors import install_error_handlers
 from hsct.web.routes.edss import edss_router
 from hsct.web.routes.health import health_router
+from hsct.web.routes.knowledge import knowledge_router
 from hsct.web.routes.pages import page_router
 from hsct.web.security import SecurityHeadersMiddleware
 from hsct.web.templating import Pages
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.catalog = load_catalog()  # validated once; a bad file fails here, not per request
 
     pages = Pages()
     app.state.pages = pages
@@ -58,5 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router())
     app.include_router(page_router(pages))
     app.include_router(edss_router(pages))
+    app.include_router(knowledge_router(pages))
     app.include_router(api_router(pages))
     return app

@@ -59,11 +59,12 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
         assert isinstance(exc, InvalidInput)  # noqa: S101 - registered for this type only
         if not _wants_json(request):
             return await server_error(request, exc)
+        location = "query" if request.method == "GET" else "body"
         return JSONResponse(
             {
                 "detail": [
                     {
-                        "loc": ["body", *error.field.split(".")],
+                        "loc": [location, *error.field.split(".")],
                         "msg": error.message,
                         "type": "invalid_input",
                         "allowed": error.allowed,

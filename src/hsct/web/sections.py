@@ -45,6 +45,25 @@ SECTIONS: tuple[Section, ...] = (
             "Compare clinics: treatment protocol, who they accept, cost with its date, "
             "length of stay, and whether a clinic offers real aHSCT."
         ),
+        path="/facilities",
+    ),
+    Section(
+        key="legitimacy",
+        title=N_("Is it real aHSCT?"),
+        summary=N_(
+            "Check a clinic's warning signs and safeguards, and tell real aHSCT from "
+            'unproven "stem cell" offers.'
+        ),
+        path="/legitimacy",
+    ),
+    Section(
+        key="evidence",
+        title=N_("What the studies found"),
+        summary=N_(
+            "Published results by MS type and treatment intensity, in plain numbers, with "
+            "the risks."
+        ),
+        path="/evidence",
     ),
     Section(
         key="journey",

@@ -7,9 +7,12 @@ thread-safe.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from babel import Locale as BabelLocale
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -19,6 +22,23 @@ from hsct import __version__
 from hsct.common.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, translations
 from hsct.common.text import Message
 from hsct.edss import format_step
+from hsct.knowledge.check import STALE_AFTER_YEARS, is_stale
+from hsct.knowledge.labels import (
+    DESIGN_LABELS,
+    INTENSITY_LABELS,
+    MS_TYPE_LABELS,
+    RECORD_LABELS,
+    ROLE_LABELS,
+    RULESET_KIND_LABELS,
+    RULESET_STATUS_LABELS,
+    STATUS_LABELS,
+    STRENGTH_LABELS,
+    TAG_LABELS,
+    Description,
+    describe,
+)
+from hsct.knowledge.money import convert, format_money
+from hsct.knowledge.schema import Criterion
 from hsct.web.sections import SECTIONS
 
 SITE_NAME = "HSCT Navigator"
@@ -85,6 +105,45 @@ class Pages:
         )
 
 
+def _locale_helpers(locale: str) -> dict[str, Any]:
+    """Functions that format for one language: country names, money, freshness."""
+    babel_locale = BabelLocale.parse(locale)
+
+    def country_name(code: str) -> str:
+        return str(babel_locale.territories.get(code, code))
+
+    def language_name(code: str) -> str:
+        return str(babel_locale.languages.get(code, code))
+
+    def money(amount: float, currency: str) -> str:
+        return format_money(amount, currency, locale)
+
+    def decimal(value: float) -> str:
+        """A figure with one decimal, written the local way (4.2 / 4,2)."""
+        return str(format_decimal(value, format="#,##0.0", locale=babel_locale))
+
+    def freshness(date: str | None) -> str:
+        if date is None:
+            return "unknown"
+        return "stale" if is_stale(date, dt.date.today()) else "fresh"  # noqa: DTZ011
+
+    gettext = translations(locale).gettext
+
+    def describe_here(criterion: Criterion) -> Description:
+        return describe(criterion, gettext)
+
+    return {
+        "country_name": country_name,
+        "language_name": language_name,
+        "money": money,
+        "decimal": decimal,
+        "freshness": freshness,
+        "STALE_AFTER_YEARS": STALE_AFTER_YEARS,
+        "describe": describe_here,
+        "convert": convert,
+    }
+
+
 def _environment(locale: str) -> Environment:
     environment = Environment(
         loader=PackageLoader("hsct.web", "templates"),
@@ -107,6 +166,7 @@ def _environment(locale: str) -> Environment:
         return gettext(message) if message else message
 
     environment.filters["tr"] = translate
+    environment.globals.update(_locale_helpers(locale))
     environment.globals.update(
         site_name=SITE_NAME,
         version=__version__,
@@ -115,5 +175,17 @@ def _environment(locale: str) -> Environment:
         sections=SECTIONS,
         format_step=format_step,
         field_attrs=field_attrs,
+        labels={
+            "status": STATUS_LABELS,
+            "intensity": INTENSITY_LABELS,
+            "ms_type": MS_TYPE_LABELS,
+            "strength": STRENGTH_LABELS,
+            "tag": TAG_LABELS,
+            "role": ROLE_LABELS,
+            "record": RECORD_LABELS,
+            "design": DESIGN_LABELS,
+            "kind": RULESET_KIND_LABELS,
+            "ruleset_status": RULESET_STATUS_LABELS,
+        },
     )
     return environment

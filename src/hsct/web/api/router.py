@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from hsct import __version__
 from hsct.web.api.edss import edss_api_router
+from hsct.web.api.knowledge import knowledge_api_router
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -50,4 +51,5 @@ def api_router(pages: Pages) -> APIRouter:
         )
 
     router.include_router(edss_api_router())
+    router.include_router(knowledge_api_router())
     return router

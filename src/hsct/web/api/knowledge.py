@@ -1,0 +1,321 @@
+"""Knowledge base API: facilities, rule sets, drugs, regimens, studies, legitimacy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from hsct.knowledge import (
+    QUESTIONS,
+    Catalog,
+    DirectoryQuery,
+    compare,
+    rate,
+    rate_facility,
+    search,
+)
+from hsct.knowledge.directory import SortKey
+from hsct.knowledge.export import entry_dict, facility_dict, rating_dict
+from hsct.knowledge.labels import describe
+from hsct.knowledge.schema import (
+    CostQuote,
+    Drug,
+    ExchangeRates,
+    Facility,
+    Regimen,
+    RuleSet,
+    Source,
+    Study,
+)
+from hsct.web.api.schemas import ValidationProblem
+
+TAG = "knowledge"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationProblem, "description": "A filter value cannot be used"}
+}
+
+
+def get_catalog(request: Request) -> Catalog:
+    """The catalog loaded when the app started."""
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+class LimitsOut(BaseModel):
+    """Limits read from the facility's own criteria (null: not stated)."""
+
+    ms_types: list[str] | None
+    edss_max: float | None
+    edss_soft_max: float | None = Field(description="Above this, only soft or case by case.")
+    age_min: float | None
+    age_max: float | None
+
+
+class CitationOut(BaseModel):
+    """A source and its date."""
+
+    label: str
+    date: str
+    url: str | None
+    doi: str | None
+
+
+class FlagOut(BaseModel):
+    """A warning sign or safeguard, why it matters, and the sources of the rule."""
+
+    id: str
+    hard: bool = False
+    reason: str
+    sources: list[CitationOut]
+    evidence: CitationOut | None = Field(description="Where the facility fact came from.")
+
+
+class RatingOut(BaseModel):
+    """Legitimacy verdict with its reasons and the questions still to ask."""
+
+    verdict: Literal[
+        "not_ahsct",
+        "serious_concerns",
+        "some_concerns",
+        "unclear",
+        "check_more",
+        "consistent_with_ahsct",
+    ]
+    summary: str
+    red_flags: list[FlagOut]
+    green_flags: list[FlagOut]
+    questions_to_ask: list[str]
+
+
+class CriterionOut(BaseModel):
+    """A criterion as data, with a plain-words description."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    description: str
+
+
+class FacilityOut(Facility):
+    """A facility with its limits, regimen intensities, criteria and legitimacy rating."""
+
+    limits: LimitsOut
+    intensities: list[str]
+    criteria: list[CriterionOut]
+    legitimacy: RatingOut
+
+
+class DirectoryEntryOut(BaseModel):
+    """One facility as the directory lists it."""
+
+    id: str
+    name: str
+    country: str
+    city: str
+    status: str | None
+    ms_types: list[str] | None
+    edss_max: float | None
+    edss_soft_max: float | None
+    age_min: float | None
+    age_max: float | None
+    intensities: list[str]
+    price: CostQuote | None = Field(description="The lowest treatment price, as quoted.")
+    price_converted: int | None = Field(description="Approximately, in the requested currency.")
+    currency: str
+    matches: dict[str, str] = Field(description="Per filter: yes, case_by_case or not_stated.")
+    legitimacy: str
+
+
+class RuleSetOut(RuleSet):
+    """A rule set with its criteria resolved (inherited ones first) and described."""
+
+    resolved_criteria: list[CriterionOut]
+
+
+class RegimenOut(Regimen):
+    """A regimen and the listed facilities that use it."""
+
+    facilities: list[str]
+
+
+class QuestionOut(BaseModel):
+    """A legitimacy question and its allowed answers."""
+
+    id: str
+    text: str
+    choices: list[str]
+
+
+class LegitimacyIn(BaseModel):
+    """Answers to the legitimacy questions, by question id ("unsure" or missing = unknown)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "answers": {
+                        "chemotherapy": "no",
+                        "cells": "mesenchymal",
+                        "duration": "hours_or_days",
+                    }
+                }
+            ]
+        },
+    )
+
+    answers: dict[str, str]
+
+
+def _criteria(catalog: Catalog, ruleset_id: str) -> list[CriterionOut]:
+    return [
+        CriterionOut(**c.model_dump(mode="json", exclude_none=True), description=describe(c).text)
+        for c in catalog.criteria(ruleset_id)
+    ]
+
+
+def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per endpoint
+    """Routes under ``/api/v1`` for the knowledge base."""
+    router = APIRouter(tags=[TAG])
+
+    @router.get("/facilities", summary="Facility directory", responses=INVALID)
+    def list_facilities(  # noqa: PLR0917 - one query parameter per filter
+        catalog: CatalogDep,
+        country: str | None = None,
+        ms_type: str | None = None,
+        edss: Annotated[float | None, Query(description="Keep facilities that accept it.")] = None,
+        age: Annotated[float | None, Query(description="Keep facilities that accept it.")] = None,
+        intensity: str | None = None,
+        status: str | None = None,
+        max_price: float | None = None,
+        currency: str = "USD",
+        hide_unknown: bool = False,
+        sort: SortKey = "country",
+    ) -> list[DirectoryEntryOut]:
+        """Facilities filtered and sorted; limits a facility does not state do not exclude it
+        unless ``hide_unknown`` is set."""
+        query = DirectoryQuery(
+            country=country,
+            ms_type=ms_type,
+            edss=edss,
+            age=age,
+            intensity=intensity,
+            status=status,
+            max_price=max_price,
+            currency=currency.upper(),
+            hide_unknown=hide_unknown,
+            sort=sort,
+        )
+        return [
+            DirectoryEntryOut.model_validate(entry_dict(e, query.currency))
+            for e in search(catalog, query)
+        ]
+
+    @router.get("/facilities/compare", summary="Compare 2 to 4 facilities", responses=INVALID)
+    def compare_facilities(
+        catalog: CatalogDep, ids: Annotated[list[str], Query(description="2 to 4 ids.")]
+    ) -> list[FacilityOut]:
+        """The chosen facilities in full, in the order given."""
+        return [
+            FacilityOut.model_validate(facility_dict(f, catalog)) for f in compare(catalog, ids)
+        ]
+
+    @router.get("/facilities/{facility_id}", summary="One facility", responses=NOT_FOUND)
+    def get_facility(catalog: CatalogDep, facility_id: str) -> FacilityOut:
+        """Every fact with its source and date, the criteria and the legitimacy rating."""
+        facility = catalog.facilities.get(facility_id)
+        if facility is None:
+            raise HTTPException(404, f"No facility {facility_id!r}")
+        return FacilityOut.model_validate(facility_dict(facility, catalog))
+
+    @router.get(
+        "/facilities/{facility_id}/legitimacy",
+        summary="Legitimacy of a facility",
+        responses=NOT_FOUND,
+    )
+    def facility_legitimacy(catalog: CatalogDep, facility_id: str) -> RatingOut:
+        """The rating computed from the facility's sourced facts."""
+        facility = catalog.facilities.get(facility_id)
+        if facility is None:
+            raise HTTPException(404, f"No facility {facility_id!r}")
+        return RatingOut.model_validate(rating_dict(rate_facility(facility, catalog)))
+
+    @router.get("/legitimacy/questions", summary="The legitimacy questionnaire")
+    def legitimacy_questions() -> list[QuestionOut]:
+        """Questions and the answers each accepts."""
+        return [
+            QuestionOut(id=q.id, text=q.text, choices=[c.value for c in q.choices])
+            for q in QUESTIONS
+        ]
+
+    @router.post("/legitimacy", summary="Rate a clinic from answers", responses=INVALID)
+    def rate_clinic(catalog: CatalogDep, body: LegitimacyIn) -> RatingOut:
+        """Red and green flags from the answers, with sources, and a verdict."""
+        return RatingOut.model_validate(rating_dict(rate(body.answers, catalog)))
+
+    @router.get("/rulesets", summary="Guidelines, trials and clinic criteria")
+    def list_rulesets(
+        catalog: CatalogDep, kind: Literal["guideline", "trial", "facility"] | None = None
+    ) -> list[RuleSetOut]:
+        """Every rule set, each criterion as data with its source."""
+        return [
+            RuleSetOut(**r.model_dump(), resolved_criteria=_criteria(catalog, r.id))
+            for r in catalog.rulesets.values()
+            if kind is None or r.kind == kind
+        ]
+
+    @router.get("/rulesets/{ruleset_id}", summary="One rule set", responses=NOT_FOUND)
+    def get_ruleset(catalog: CatalogDep, ruleset_id: str) -> RuleSetOut:
+        """A rule set with inherited criteria resolved."""
+        ruleset = catalog.rulesets.get(ruleset_id)
+        if ruleset is None:
+            raise HTTPException(404, f"No rule set {ruleset_id!r}")
+        return RuleSetOut(**ruleset.model_dump(), resolved_criteria=_criteria(catalog, ruleset_id))
+
+    @router.get("/drugs", summary="Disease-modifying drugs")
+    def list_drugs(catalog: CatalogDep) -> list[Drug]:
+        """Class, efficacy group, whether cell-depleting, lab conditions."""
+        return list(catalog.drugs.values())
+
+    @router.get("/regimens", summary="Conditioning regimens")
+    def list_regimens(catalog: CatalogDep) -> list[RegimenOut]:
+        """Intensity class and which listed facilities use each."""
+        return [
+            RegimenOut(**r.model_dump(), facilities=[f.id for f in catalog.facilities_using(r.id)])
+            for r in catalog.regimens.values()
+        ]
+
+    @router.get("/studies", summary="Published outcomes")
+    def list_studies(
+        catalog: CatalogDep,
+        ms_type: Literal["RRMS", "SPMS", "PPMS"] | None = None,
+        intensity: Literal["high", "intermediate", "low"] | None = None,
+    ) -> list[Study]:
+        """Studies including the MS type and regimen intensity asked for."""
+        return [
+            s
+            for s in catalog.studies.values()
+            if (ms_type is None or ms_type in s.ms_types)
+            and (intensity is None or intensity in s.intensity)
+        ]
+
+    @router.get("/sources/{source_id}", summary="One source", responses=NOT_FOUND)
+    def get_source(catalog: CatalogDep, source_id: str) -> Source:
+        """A source with its date, kind and reliability."""
+        source = catalog.sources.get(source_id)
+        if source is None:
+            raise HTTPException(404, f"No source {source_id!r}")
+        return source
+
+    @router.get("/exchange-rates", summary="The bundled exchange-rate table")
+    def exchange_rates(catalog: CatalogDep) -> ExchangeRates:
+        """ECB euro reference rates on the date given; used for approximate conversions."""
+        return catalog.rates
+
+    return router

@@ -1,0 +1,357 @@
+"""Directory, facility, comparison, legitimacy and evidence pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
+from hsct.knowledge import (
+    QUESTIONS,
+    Catalog,
+    DirectoryQuery,
+    Entry,
+    Facility,
+    compare,
+    rate,
+    rate_facility,
+    search,
+)
+from hsct.knowledge.directory import SORT_KEYS
+from hsct.knowledge.labels import (
+    INTENSITY_LABELS,
+    MEASURE_LABELS,
+    MS_TYPE_LABELS,
+    POPULATION_LABELS,
+    STATUS_LABELS,
+)
+from hsct.knowledge.schema import Outcome, Study
+from hsct.web.api.knowledge import CatalogDep
+from hsct.web.locale import Locale
+from hsct.web.templating import Pages
+
+Gettext = Callable[[str], str]
+
+DIRECTORY_FIELDS: Final = (
+    "country",
+    "ms_type",
+    "edss",
+    "age",
+    "intensity",
+    "status",
+    "max_price",
+    "currency",
+    "sort",
+    "hide_unknown",
+)
+FIELD_LABELS: Final = {
+    "country": N_("Country"),
+    "ms_type": N_("MS type"),
+    "edss": N_("Your EDSS"),
+    "age": N_("Your age"),
+    "intensity": N_("Treatment intensity"),
+    "status": N_("Status"),
+    "max_price": N_("Highest price"),
+    "currency": N_("Currency"),
+    "sort": N_("Sort by"),
+    "ids": N_("Facilities to compare"),
+}
+SORT_LABELS: Final = {
+    "country": N_("Country"),
+    "name": N_("Name"),
+    "price": N_("Price, lowest first"),
+    "edss": N_("Highest EDSS accepted"),
+    "age": N_("Oldest age accepted"),
+}
+EVIDENCE_POPULATIONS: Final = ("RRMS", "progressive", "SPMS", "PPMS")
+
+
+def _number(values: Mapping[str, str], name: str, errors: list[FieldError]) -> float | None:
+    text = values.get(name, "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        errors.append(FieldError(name, f"{text!r} is not a number", "a number"))
+        return None
+
+
+def _text(values: Mapping[str, str], name: str) -> str | None:
+    return values.get(name, "").strip() or None
+
+
+def directory_query(values: Mapping[str, str]) -> tuple[DirectoryQuery, list[FieldError]]:
+    """A directory query from form fields; problems are returned, not raised."""
+    errors: list[FieldError] = []
+    sort = values.get("sort") or "country"
+    if sort not in SORT_KEYS:
+        errors.append(FieldError("sort", f"unknown sort {sort!r}", ", ".join(SORT_KEYS)))
+        sort = "country"
+    query = DirectoryQuery(
+        country=_text(values, "country"),
+        ms_type=_text(values, "ms_type"),
+        edss=_number(values, "edss", errors),
+        age=_number(values, "age", errors),
+        intensity=_text(values, "intensity"),
+        status=_text(values, "status"),
+        max_price=_number(values, "max_price", errors),
+        currency=(values.get("currency") or "USD").upper(),
+        hide_unknown=values.get("hide_unknown") in ("1", "on", "true"),
+        sort=sort,  # type: ignore[arg-type]  # checked above
+    )
+    return query, errors
+
+
+def field_messages(errors: list[FieldError], gettext: Gettext) -> dict[str, str]:
+    """One translated message per bad field, naming it and what is allowed."""
+    template = gettext("{field}: this value cannot be used. Allowed: {allowed}.")
+    return {
+        e.field: template.format(
+            field=gettext(FIELD_LABELS.get(e.field, e.field)), allowed=e.allowed or ""
+        )
+        for e in errors
+    }
+
+
+def headline(outcome: Outcome, study: Study, gettext: Gettext) -> str:
+    """An outcome as natural frequencies: "Out of 100 people ... about N were ..."."""
+    people = round(outcome.percent)
+    population = gettext(POPULATION_LABELS[outcome.population])
+    measure = gettext(MEASURE_LABELS[outcome.measure])
+    if outcome.measure == "progression":
+        template = (
+            N_(
+                "Out of 100 people ({population}), about {n} had confirmed disability "
+                "progression within {years} years."
+            )
+            if outcome.years
+            else N_(
+                "Out of 100 people ({population}), about {n} had confirmed disability "
+                "progression during the study's follow-up ({follow_up})."
+            )
+        )
+    elif outcome.years:
+        template = N_(
+            "Out of 100 people ({population}), about {n} were {measure} after {years} years."
+        )
+    else:
+        template = N_(
+            "Out of 100 people ({population}), about {n} were {measure} during the "
+            "study's follow-up ({follow_up})."
+        )
+    years = "" if outcome.years is None else f"{outcome.years:g}"
+    return gettext(template).format(
+        population=population,
+        n=people,
+        measure=measure,
+        years=years,
+        follow_up=study.follow_up or "",
+    )
+
+
+def directory_context(
+    values: Mapping[str, str], catalog: Catalog, gettext: Gettext
+) -> dict[str, Any]:
+    """What the directory page shows for these form values."""
+    query, errors = directory_query(values)
+    entries: tuple[Entry, ...] = ()
+    if not errors:
+        try:
+            entries = search(catalog, query)
+        except InvalidInput as exc:
+            errors = list(exc.errors)
+    return {
+        "values": values,
+        "query": query,
+        "entries": entries,
+        "errors": field_messages(errors, gettext),
+        "countries": sorted({f.country for f in catalog.facilities.values()}),
+        "currencies": sorted(catalog.rates.rates),
+        "rates": catalog.rates,
+        "status_labels": STATUS_LABELS,
+        "ms_type_labels": MS_TYPE_LABELS,
+        "intensity_labels": INTENSITY_LABELS,
+        "sort_labels": SORT_LABELS,
+        "field_labels": FIELD_LABELS,
+        "catalog": catalog,
+    }
+
+
+def _currency(request: Request, catalog: Catalog) -> str:
+    currency = (request.query_params.get("currency") or "USD").upper()
+    return currency if currency in catalog.rates.rates else "USD"
+
+
+def facility_context(facility: Facility, catalog: Catalog, currency: str) -> dict[str, Any]:
+    """What a facility page shows."""
+    return {
+        "facility": facility,
+        "catalog": catalog,
+        "limits": catalog.limits(facility.id),
+        "rating": rate_facility(facility, catalog),
+        "criteria": catalog.criteria(facility.id) if facility.id in catalog.rulesets else (),
+        "ruleset": catalog.rulesets.get(facility.id),
+        "studies": [s for s in catalog.studies.values() if facility.id in s.facilities],
+        "currency": currency,
+        "currencies": sorted(catalog.rates.rates),
+    }
+
+
+def evidence_context(
+    population: str, intensity: str, catalog: Catalog, gettext: Gettext
+) -> dict[str, Any]:
+    """What the evidence page shows for these filters."""
+    errors = {}
+    if population and population not in EVIDENCE_POPULATIONS:
+        errors["population"] = gettext("This value is not one of the choices.")
+        population = ""
+    if intensity and intensity not in INTENSITY_LABELS:
+        errors["intensity"] = gettext("This value is not one of the choices.")
+        intensity = ""
+    studies = [s for s in catalog.studies.values() if _study_matches(s, population, intensity)]
+    rows = [
+        (
+            study,
+            [
+                headline(o, study, gettext)
+                for o in study.outcomes
+                if _outcome_matches(o, population)
+            ],
+        )
+        for study in studies
+    ]
+    mortality = [s.mortality.percent for s in studies if s.mortality is not None]
+    return {
+        "rows": rows,
+        "population": population,
+        "intensity": intensity,
+        "errors": errors,
+        "populations": EVIDENCE_POPULATIONS,
+        "intensity_labels": INTENSITY_LABELS,
+        "population_labels": POPULATION_LABELS,
+        "catalog": catalog,
+        "mortality_range": (min(mortality), max(mortality)) if mortality else None,
+    }
+
+
+def knowledge_router(pages: Pages) -> APIRouter:
+    """Routes for the knowledge pages."""
+    router = APIRouter(include_in_schema=False)
+
+    def render(
+        request: Request,
+        locale: str,
+        page: str,
+        *,
+        partial: str | None,
+        context: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        wants_partial = partial is not None and request.headers.get("HX-Request") == "true"
+        return pages.render(
+            request,
+            partial if wants_partial and partial else page,
+            locale=locale,
+            context=context,
+            status_code=status_code,
+        )
+
+    @router.get("/facilities", response_class=HTMLResponse)
+    def directory(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+        values = {k: request.query_params.get(k, "") for k in DIRECTORY_FIELDS}
+        context = directory_context(values, catalog, pages.gettext(locale))
+        return render(
+            request,
+            locale,
+            "facilities/index.html",
+            partial="facilities/_results.html",
+            context=context,
+        )
+
+    @router.get("/facilities/compare", response_class=HTMLResponse)
+    def compare_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+        context: dict[str, Any] = {
+            "catalog": catalog,
+            "currency": _currency(request, catalog),
+            "status_labels": STATUS_LABELS,
+            "intensity_labels": INTENSITY_LABELS,
+        }
+        try:
+            chosen = compare(catalog, request.query_params.getlist("ids"))
+        except InvalidInput as exc:
+            context.update(
+                chosen=(), errors=field_messages(list(exc.errors), pages.gettext(locale))
+            )
+            return render(
+                request,
+                locale,
+                "facilities/compare.html",
+                partial=None,
+                context=context,
+                status_code=400,
+            )
+        context.update(
+            chosen=chosen, errors={}, ratings={f.id: rate_facility(f, catalog) for f in chosen}
+        )
+        return render(request, locale, "facilities/compare.html", partial=None, context=context)
+
+    @router.get("/facilities/{facility_id}", response_class=HTMLResponse)
+    def facility_page(
+        request: Request, locale: Locale, catalog: CatalogDep, facility_id: str
+    ) -> HTMLResponse:
+        facility = catalog.facilities.get(facility_id)
+        if facility is None:
+            raise HTTPException(404)
+        context = facility_context(facility, catalog, _currency(request, catalog))
+        return render(request, locale, "facilities/detail.html", partial=None, context=context)
+
+    @router.get("/legitimacy", response_class=HTMLResponse)
+    def legitimacy_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+        ids = {q.id for q in QUESTIONS}
+        answers = {k: v for k, v in request.query_params.items() if k in ids and v}
+        rating, errors = None, {}
+        if answers:
+            try:
+                rating = rate(answers, catalog)
+            except InvalidInput as exc:
+                message = pages.gettext(locale)("This answer is not one of the choices.")
+                errors = {e.field: message for e in exc.errors}
+        context = {"questions": QUESTIONS, "answers": answers, "rating": rating, "errors": errors}
+        return render(
+            request, locale, "legitimacy.html", partial="_legitimacy_result.html", context=context
+        )
+
+    @router.get("/evidence", response_class=HTMLResponse)
+    def evidence_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+        context = evidence_context(
+            request.query_params.get("population") or "",
+            request.query_params.get("intensity") or "",
+            catalog,
+            pages.gettext(locale),
+        )
+        return render(
+            request, locale, "evidence.html", partial="_evidence_results.html", context=context
+        )
+
+    return router
+
+
+def _study_matches(study: Study, population: str, intensity: str) -> bool:
+    if intensity and intensity not in study.intensity:
+        return False
+    if population == "progressive":
+        return bool({"SPMS", "PPMS"} & set(study.ms_types))
+    return not population or population in study.ms_types
+
+
+def _outcome_matches(outcome: Outcome, population: str) -> bool:
+    if not population or outcome.population == "all":
+        return True
+    if population == "progressive":
+        return outcome.population in ("progressive", "SPMS", "PPMS")
+    return outcome.population == population

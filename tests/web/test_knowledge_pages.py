@@ -1,0 +1,175 @@
+"""Directory, facility, comparison, legitimacy and evidence pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+ARTICLES = re.compile(r'<li class="card" id="facility-([a-z0-9-]+)"')
+
+
+def card_ids(html: str) -> list[str]:
+    """Facility ids in the order the directory lists them."""
+    return ARTICLES.findall(html)
+
+
+def test_directory_lists_every_facility_by_default(client: TestClient) -> None:
+    """No filter: all 28 facilities, including those no longer taking patients."""
+    html = client.get("/facilities").text
+
+    assert "28 facilities." in html
+    assert len(card_ids(html)) == 28
+    assert "Closed to new patients" in html
+
+
+def test_directory_filters_by_edss_and_ms_type(client: TestClient) -> None:
+    """EDSS 7 with SPMS, unknown limits hidden: Artemis (case by case) and Puebla."""
+    html = client.get("/facilities?edss=7&ms_type=SPMS&hide_unknown=1").text
+
+    assert card_ids(html) == ["gurugram-artemis", "puebla-clinica-ruiz"]
+    assert "Your EDSS: accepted only case by case" in html
+
+
+def test_directory_sorts_by_price(client: TestClient) -> None:
+    """Price sort puts the cheapest known treatment price first."""
+    html = client.get("/facilities?sort=price&hide_unknown=1&max_price=10000000").text
+
+    assert card_ids(html)[:2] == ["taguig-st-lukes", "gurugram-artemis"]
+
+
+def test_directory_shows_the_rate_table_date(client: TestClient) -> None:
+    """Conversions name the bundled rate table and its date."""
+    html = client.get("/facilities?currency=EUR").text
+
+    assert "European Central Bank rates of 2024-06-28" in html
+
+
+def test_directory_bad_number_is_reported_next_to_the_field(client: TestClient) -> None:
+    """A typo in the EDSS box names the field and what is allowed; nothing crashes."""
+    response = client.get("/facilities?edss=abc")
+
+    assert response.status_code == 200
+    assert "Your EDSS: this value cannot be used. Allowed: a number." in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_directory_htmx_request_gets_only_the_results(client: TestClient) -> None:
+    """htmx swaps the result list without reloading the page."""
+    response = client.get("/facilities?country=MX", headers={"HX-Request": "true"})
+
+    assert "<html" not in response.text
+    assert card_ids(response.text) == ["puebla-clinica-ruiz"]
+
+
+def test_facility_page_shows_each_fact_with_source_date_and_freshness(
+    client: TestClient,
+) -> None:
+    """Pirogov: the 2016 price with its source link, its date and the stale badge."""
+    html = client.get("/facilities/moscow-pirogov?currency=EUR").text
+
+    assert "$45,000" in html
+    assert "≈ €42,036" in html
+    assert "as of 2016-07-12: older than 3 years" in html
+    assert "Not verified" in html
+    assert 'href="https://www.hsct-russia.com"' in html
+    assert "Consistent with a legitimate aHSCT programme." in html
+
+
+def test_unknown_facility_is_404(client: TestClient) -> None:
+    """A wrong id gets the not-found page."""
+    assert client.get("/facilities/no-such-clinic").status_code == 404
+
+
+def test_compare_shows_the_chosen_facilities_side_by_side(client: TestClient) -> None:
+    """Two clinics in one table, prices converted into the chosen currency."""
+    html = client.get(
+        "/facilities/compare?ids=moscow-pirogov&ids=puebla-clinica-ruiz&currency=EUR"
+    ).text
+
+    assert "Clínica Ruiz" in html
+    assert "≈ €51,378" in html
+    assert "usually up to 7.0; up to 8.0 in some cases" in html
+
+
+def test_compare_needs_two_to_four(client: TestClient) -> None:
+    """One clinic is not a comparison: 400 and a message naming the field."""
+    response = client.get("/facilities/compare?ids=moscow-pirogov")
+
+    assert response.status_code == 400
+    assert "Facilities to compare: this value cannot be used. Allowed: 2 to 4 facilities." in (
+        response.text
+    )
+
+
+def test_legitimacy_page_rates_the_15500_euro_offer(client: TestClient) -> None:
+    """Cells infused over days without chemotherapy: not aHSCT, with the reasons."""
+    html = client.get("/legitimacy?chemotherapy=no&cells=mesenchymal&duration=hours_or_days").text
+
+    assert "This is not aHSCT, or not a programme to trust." in html
+    assert "No chemotherapy before the cells are given." in html
+    assert "The product is mesenchymal, fat-derived, cord-blood or exosome material." in html
+    assert "U.S. FDA: important patient and consumer information" in html
+
+
+def test_legitimacy_page_without_answers_asks_the_questions(client: TestClient) -> None:
+    """Fifteen questions, each with an 'I don't know' answer, and no verdict yet."""
+    html = client.get("/legitimacy").text
+
+    assert html.count('<fieldset class="radios"') == 15
+    assert "The result appears here as soon as you answer." in html
+    assert "This is not aHSCT" not in html
+
+
+def test_legitimacy_page_rejects_an_unknown_answer(client: TestClient) -> None:
+    """An answer outside the choices is named; no verdict is made from it."""
+    html = client.get("/legitimacy?chemotherapy=maybe").text
+
+    assert "This answer is not one of the choices." in html
+    assert "This is not aHSCT" not in html
+
+
+def test_evidence_page_headlines_in_natural_frequencies(client: TestClient) -> None:
+    """Muraro 2017 in plain words, with the mortality range and its source."""
+    html = client.get("/evidence").text
+
+    assert (
+        "Out of 100 people (all patients), about 46 were free of confirmed disability "
+        "progression after 5 years."
+    ) in html
+    assert "treatment-related deaths ranged from 0.0% to" in html
+    assert "https://doi.org/10.1001/jamaneurol.2016.5867" in html
+
+
+def test_evidence_page_filters_by_ms_type(client: TestClient) -> None:
+    """Progressive MS leaves out studies of relapsing MS only, such as MIST."""
+    everything = client.get("/evidence").text
+    progressive = client.get("/evidence?population=progressive").text
+
+    assert "MIST 2019 (randomised trial, JAMA)" in everything
+    assert "MIST 2019 (randomised trial, JAMA)" not in progressive
+    assert "Boffa 2021 (Italy, Neurology)" in progressive
+
+
+def test_evidence_page_rejects_an_unknown_filter(client: TestClient) -> None:
+    """A filter outside the choices is reported, and all studies are shown."""
+    html = client.get("/evidence?population=XX").text
+
+    assert "This value is not one of the choices." in html
+
+
+def test_pages_exist_in_russian_and_spanish(client: TestClient) -> None:
+    """Headings and verdicts are translated; no English left in the verdict."""
+    url = "/legitimacy?chemotherapy=no"
+    ru = client.get(url, headers={"Accept-Language": "ru"}).text
+    es = client.get(url, headers={"Accept-Language": "es"}).text
+
+    assert 'lang="ru"' in ru
+    assert 'lang="es"' in es
+    assert "This is not aHSCT" not in ru
+    assert "This is not aHSCT" not in es
+    for page in ("/facilities", "/facilities/moscow-pirogov", "/evidence"):
+        for language in ("ru", "es"):
+            response = client.get(page, headers={"Accept-Language": language})
+            assert response.status_code == 200
+            assert "Facilities" not in response.text.split("<main", 1)[1][:400]
