@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from string import Formatter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
-Param = str | int | float
+Param: TypeAlias = "str | int | float | Message"
 
 
 @lru_cache(maxsize=1024)
@@ -59,15 +59,19 @@ class Message:
 
     template: str
     params: Mapping[str, Param] = field(default_factory=lambda: MappingProxyType({}))
+    # A value may itself be a Message (a criterion's description inside a reason): it is
+    # formatted and translated in turn.
 
     def __post_init__(self) -> None:
-        missing = _placeholders(self.template) - self.params.keys()
-        if missing:
-            raise ValueError(f"message {self.template!r} lacks values for {sorted(missing)}")
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        params = self.params
+        if not _placeholders(self.template) <= params.keys():
+            missing = sorted(_placeholders(self.template) - params.keys())
+            raise ValueError(f"message {self.template!r} lacks values for {missing}")
+        if type(params) is dict:  # the message takes the dict over; it is read-only from here
+            object.__setattr__(self, "params", MappingProxyType(params))
 
     def __str__(self) -> str:
-        return self.template.format(**self.params)
+        return self.template.format(**{k: str(v) for k, v in self.params.items()})
 
     def translate(self, gettext: Callable[[str], str]) -> str:
         """The message in the language of ``gettext``.
@@ -76,11 +80,16 @@ class Message:
         name of a functional system, an ambulation label) reads in the same language.
         """
         params = {
-            name: gettext(value) if isinstance(value, str) and value else value
+            name: value.translate(gettext)
+            if isinstance(value, Message)
+            else gettext(value)
+            if isinstance(value, str) and value
+            else value
             for name, value in self.params.items()
         }
         return gettext(self.template).format(**params)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: the English text plus template and values for translation."""
-        return {"text": str(self), "template": self.template, "params": dict(self.params)}
+        params = {k: v.to_dict() if isinstance(v, Message) else v for k, v in self.params.items()}
+        return {"text": str(self), "template": self.template, "params": params}
