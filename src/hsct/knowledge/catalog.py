@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -75,12 +75,23 @@ class Catalog:
     studies: Mapping[str, Study]
     rates: ExchangeRates
 
+    @cached_property
+    def _citations(self) -> dict[str, Citation]:
+        return {
+            key: Citation(label=s.label, date=s.date, url=s.url, doi=s.doi)
+            for key, s in self.sources.items()
+        }
+
+    @cached_property
+    def _criteria(self) -> dict[str, tuple[Criterion, ...]]:
+        return {}
+
     def citation(self, src: str, as_of: str | None = None) -> Citation:
         """The citation for source ``src``, dated ``as_of`` or the source's own date."""
-        source = self.sources[src]
-        return Citation(
-            label=source.label, date=as_of or source.date, url=source.url, doi=source.doi
-        )
+        citation = self._citations[src]
+        if as_of and as_of != citation.date:
+            return Citation(label=citation.label, date=as_of, url=citation.url, doi=citation.doi)
+        return citation
 
     def fact_date(self, fact: Fact[Any]) -> str | None:
         """When a fact was true: its own as-of date, else its source's date."""
@@ -90,9 +101,12 @@ class Catalog:
 
     def criteria(self, ruleset_id: str) -> tuple[Criterion, ...]:
         """A rule set's criteria, inherited ones first."""
-        ruleset = self.rulesets[ruleset_id]
-        inherited = tuple(c for parent in ruleset.inherits for c in self.criteria(parent))
-        return inherited + ruleset.criteria
+        found = self._criteria.get(ruleset_id)
+        if found is None:
+            ruleset = self.rulesets[ruleset_id]
+            inherited = tuple(c for parent in ruleset.inherits for c in self.criteria(parent))
+            found = self._criteria[ruleset_id] = inherited + ruleset.criteria
+        return found
 
     def facility_ruleset(self, facility_id: str) -> RuleSet | None:
         """The facility's own criteria (rule-set id = facility id), if published."""

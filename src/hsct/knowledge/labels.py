@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from hsct.common.edss_value import format_step
 from hsct.common.i18n import N_
+from hsct.common.text import Message, Param
 from hsct.knowledge.schema import Condition, Criterion
 
 Gettext = Callable[[str], str]
@@ -82,6 +83,10 @@ RECORD_LABELS: Final = {
     "medical_records": N_("medical records"),
     "questionnaire": N_("the clinic's questionnaire"),
     "video_assessment": N_("a video assessment"),
+}
+LAB_TEST_LABELS: Final = {
+    "neutrophils": N_("neutrophils"),
+    "lymphocytes": N_("lymphocytes"),
 }
 MEASURE_LABELS: Final = {
     "NEDA": N_("free of any disease activity (NEDA)"),
@@ -196,6 +201,54 @@ def describe_test(
     if operator in ("is_true", "is_false"):
         return template.format(parameter=label)
     return template.format(parameter=label, value=format_value(parameter, threshold))
+
+
+def test_message(parameter: str, operator: str, threshold: Any) -> Message:
+    """One parameter test as a translatable message (for use inside other messages).
+
+    Examples
+    --------
+    >>> str(test_message("ms_type", "in", ["SPMS", "PPMS"]))
+    'MS type: secondary-progressive MS or primary-progressive MS'
+    """
+    params: dict[str, Param] = {"parameter": PARAMETER_LABELS[parameter]}
+    if operator == "between":
+        params["low"] = format_value(parameter, threshold[0])
+        params["high"] = format_value(parameter, threshold[1])
+    elif operator == "in":
+        names = [MS_TYPE_LABELS.get(item, str(item)) for item in threshold]
+        params["values"] = (
+            names[0]
+            if len(names) == 1
+            else Message(
+                OR_JOIN,
+                {"items": _join_messages(names[:-1]), "last": names[-1]},
+            )
+        )
+    elif operator not in ("is_true", "is_false"):
+        params["value"] = format_value(parameter, threshold)
+    return Message(OPERATOR_TEMPLATES[operator], params)
+
+
+def _join_messages(names: list[str]) -> Param:
+    """Labels joined by commas, each still translatable."""
+    if len(names) == 1:
+        return names[0]
+    template = ", ".join(f"{{i{n}}}" for n in range(len(names)))
+    return Message(template, {f"i{n}": name for n, name in enumerate(names)})
+
+
+def criterion_message(criterion: Criterion) -> Message:
+    """A criterion's own words as a translatable message (composites: their parts)."""
+    if criterion.assessed_by == "clinic":
+        return Message(CLINIC_CHECK)
+    parts = criterion.any_of if criterion.any_of is not None else criterion.all_of
+    if parts is not None:
+        joined = [criterion_message(p) for p in parts]
+        template = " / ".join(f"{{p{n}}}" for n in range(len(joined)))
+        return Message(template, {f"p{n}": m for n, m in enumerate(joined)})
+    assert criterion.parameter is not None  # noqa: S101 - guaranteed by the schema
+    return test_message(criterion.parameter, criterion.operator or "==", criterion.threshold)
 
 
 def describe_condition(condition: Condition, gettext: Gettext = _identity) -> str:

@@ -22,9 +22,9 @@ from hsct.knowledge import (
     search,
 )
 from hsct.knowledge.directory import SORT_KEYS
+from hsct.knowledge.evidence import headline as evidence_headline
 from hsct.knowledge.labels import (
     INTENSITY_LABELS,
-    MEASURE_LABELS,
     MS_TYPE_LABELS,
     POPULATION_LABELS,
     STATUS_LABELS,
@@ -119,39 +119,8 @@ def field_messages(errors: list[FieldError], gettext: Gettext) -> dict[str, str]
 
 
 def headline(outcome: Outcome, study: Study, gettext: Gettext) -> str:
-    """An outcome as natural frequencies: "Out of 100 people ... about N were ..."."""
-    people = round(outcome.percent)
-    population = gettext(POPULATION_LABELS[outcome.population])
-    measure = gettext(MEASURE_LABELS[outcome.measure])
-    if outcome.measure == "progression":
-        template = (
-            N_(
-                "Out of 100 people ({population}), about {n} had confirmed disability "
-                "progression within {years} years."
-            )
-            if outcome.years
-            else N_(
-                "Out of 100 people ({population}), about {n} had confirmed disability "
-                "progression during the study's follow-up ({follow_up})."
-            )
-        )
-    elif outcome.years:
-        template = N_(
-            "Out of 100 people ({population}), about {n} were {measure} after {years} years."
-        )
-    else:
-        template = N_(
-            "Out of 100 people ({population}), about {n} were {measure} during the "
-            "study's follow-up ({follow_up})."
-        )
-    years = "" if outcome.years is None else f"{outcome.years:g}"
-    return gettext(template).format(
-        population=population,
-        n=people,
-        measure=measure,
-        years=years,
-        follow_up=study.follow_up or "",
-    )
+    """An outcome as natural frequencies, in the reader's language."""
+    return evidence_headline(outcome, study).translate(gettext)
 
 
 def directory_context(
