@@ -1,0 +1,256 @@
+"""Judging one criterion against derived facts: met, not met, unknown, or for the clinic.
+
+Three-valued throughout: a criterion is met or not met only when the facts settle it; a
+missing fact makes it unknown, and the result names the fact that would settle it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from hsct.common.edss_value import format_step
+from hsct.common.i18n import N_
+from hsct.common.text import Citation, Message
+from hsct.eligibility.derive import Derived, Facts, Interval, Need, shown
+from hsct.knowledge import Catalog
+from hsct.knowledge.labels import MS_TYPE_LABELS, PARAMETER_LABELS, format_value, test_message
+from hsct.knowledge.schema import Criterion, RuleSetKind, Strength
+
+Status = Literal["met", "not_met", "unknown", "clinic", "not_applicable"]
+Tri = Literal["met", "not_met", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """One criterion judged: status, strength, the reason in words, source, what is missing."""
+
+    criterion: Criterion
+    status: Status
+    strength: Strength
+    reason: Message
+    citation: Citation | None
+    needs: tuple[Need, ...] = ()
+    parts: tuple[CriterionResult, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The criterion's id within its rule set."""
+        return self.criterion.id
+
+
+_LIMIT: Final = {
+    "facility": N_("{parameter}: {value}, above this clinic's limit of {threshold}."),
+    "guideline": N_("{parameter}: {value}, above this guideline's limit of {threshold}."),
+    "trial": N_("{parameter}: {value}, above this trial's limit of {threshold}."),
+}
+_WITHIN: Final = {
+    "facility": N_("{parameter}: {value}, within this clinic's limit of {threshold}."),
+    "guideline": N_("{parameter}: {value}, within this guideline's limit of {threshold}."),
+    "trial": N_("{parameter}: {value}, within this trial's limit of {threshold}."),
+}
+_MINIMUM: Final = {
+    "facility": N_("{parameter}: {value}, below this clinic's minimum of {threshold}."),
+    "guideline": N_("{parameter}: {value}, below this guideline's minimum of {threshold}."),
+    "trial": N_("{parameter}: {value}, below this trial's minimum of {threshold}."),
+}
+_REASONS: Final = {
+    ("<", True): N_("{parameter}: {value}, under {threshold}."),
+    ("<", False): N_("{parameter}: {value}, not under {threshold}."),
+    (">", True): N_("{parameter}: {value}, over {threshold}."),
+    (">", False): N_("{parameter}: {value}, not over {threshold}."),
+    (">=", True): N_("{parameter}: {value}, at least the {threshold} asked for."),
+    (">=", False): N_("{parameter}: {value}, fewer than the {threshold} asked for."),
+    ("==", True): N_("{parameter}: {value}, as asked for."),
+    ("==", False): N_("{parameter}: {value}; {threshold} is asked for."),
+    ("between", True): N_("{parameter}: {value}, within {low} to {high}."),
+    ("between", False): N_("{parameter}: {value}, outside {low} to {high}."),
+    ("in", True): N_("{parameter}: {value}, which this rule accepts."),
+    ("in", False): N_("{parameter}: {value}, which this rule does not accept."),
+    ("is_true", True): N_("{parameter}: yes."),
+    ("is_true", False): N_("{parameter}: no; this rule asks for yes."),
+    ("is_false", True): N_("{parameter}: no."),
+    ("is_false", False): N_("{parameter}: yes; this rule asks for no."),
+}
+UNKNOWN: Final = N_("{parameter}: not known from your answers.")
+PARTLY: Final = N_("{parameter}: {value} so far, not enough to tell.")
+NOT_APPLICABLE: Final = N_("Does not apply to you; it is only for {condition}.")
+CLINIC: Final = N_("The clinic checks this itself.")
+COMPOSITE: Final = {
+    ("any", "met"): N_("At least one of these is met."),
+    ("any", "not_met"): N_("None of these is met."),
+    ("any", "unknown"): N_("None is met so far; some cannot be checked yet."),
+    ("all", "met"): N_("All of these are met."),
+    ("all", "not_met"): N_("At least one of these is not met."),
+    ("all", "unknown"): N_("Some of these cannot be checked yet."),
+}
+
+
+def compare(derived: Derived, operator: str, threshold: Any) -> Tri:  # noqa: PLR0911
+    """Three-valued test of a derived fact against a threshold.
+
+    Examples
+    --------
+    >>> compare(Derived("edss", Interval(4.5, 5.0)), "<=", 6.5)
+    'met'
+    >>> compare(Derived("edss", Interval(6.0, 7.0)), "<=", 6.5)
+    'unknown'
+    >>> compare(Derived("relapses_last_12m", Interval(1, float("inf"))), ">=", 1)
+    'met'
+    """
+    value = derived.value
+    if value is None:
+        return "unknown"
+    if operator in ("is_true", "is_false"):
+        if not isinstance(value, bool):
+            return "unknown"
+        return "met" if value is (operator == "is_true") else "not_met"
+    if operator == "in":
+        return "met" if value in threshold else "not_met"
+    if not isinstance(value, Interval):
+        return "unknown"
+    low, high = value.low, value.high
+    outcome: tuple[bool, bool]  # (surely met, surely not met)
+    if operator == "<":
+        outcome = (high < threshold, low >= threshold)
+    elif operator == "<=":
+        outcome = (high <= threshold, low > threshold)
+    elif operator == ">":
+        outcome = (low > threshold, high <= threshold)
+    elif operator == ">=":
+        outcome = (low >= threshold, high < threshold)
+    elif operator == "==":
+        outcome = (low == high == threshold, threshold < low or threshold > high)
+    else:  # between
+        a, b = threshold
+        outcome = (low >= a and high <= b, high < a or low > b)
+    if outcome[0]:
+        return "met"
+    return "not_met" if outcome[1] else "unknown"
+
+
+def _value_text(derived: Derived) -> str:
+    if isinstance(derived.value, str):
+        return MS_TYPE_LABELS.get(derived.value, derived.value)
+    if isinstance(derived.value, Interval) and derived.parameter == "edss" and derived.value.exact:
+        return format_step(derived.value.low)
+    return shown(derived) or ""
+
+
+def _reason(
+    derived: Derived, operator: str, threshold: Any, tri: Tri, kind: RuleSetKind
+) -> Message:
+    parameter = PARAMETER_LABELS[derived.parameter]
+    if tri == "unknown":
+        if derived.value is None or isinstance(derived.value, bool | str):
+            return Message(UNKNOWN, {"parameter": parameter})
+        return Message(PARTLY, {"parameter": parameter, "value": _value_text(derived)})
+    met = tri == "met"
+    params: dict[str, str | int | float] = {"parameter": parameter, "value": _value_text(derived)}
+    if operator == "<=":
+        params["threshold"] = format_value(derived.parameter, threshold)
+        return Message((_WITHIN if met else _LIMIT)[kind], params)
+    if operator == "between" and not met and isinstance(derived.value, Interval):
+        above = derived.value.low > threshold[1]
+        params["threshold"] = format_value(derived.parameter, threshold[1 if above else 0])
+        return Message((_LIMIT if above else _MINIMUM)[kind], params)
+    if operator == "between":
+        params["low"] = format_value(derived.parameter, threshold[0])
+        params["high"] = format_value(derived.parameter, threshold[1])
+    elif operator not in ("in", "is_true", "is_false"):
+        params["threshold"] = format_value(derived.parameter, threshold)
+    return Message(_REASONS[(operator, met)], params)
+
+
+def judge(
+    criterion: Criterion, facts: Facts, catalog: Catalog, kind: RuleSetKind
+) -> CriterionResult:
+    """One criterion (with its parts) judged against the facts."""
+    citation = catalog.citation(criterion.src) if criterion.src else None
+    if criterion.assessed_by == "clinic":
+        return CriterionResult(criterion, "clinic", criterion.strength, Message(CLINIC), citation)
+    result = _judge_body(criterion, facts, catalog, kind, citation)
+    if criterion.when is None:
+        return result
+    condition = facts[criterion.when.parameter]
+    applies = compare(condition, criterion.when.operator, criterion.when.threshold)
+    if applies == "not_met":
+        when = criterion.when
+        text = test_message(when.parameter, when.operator, when.threshold)
+        return CriterionResult(
+            criterion,
+            "not_applicable",
+            criterion.strength,
+            Message(NOT_APPLICABLE, {"condition": text}),
+            citation,
+        )
+    if applies == "unknown" and result.status != "met":
+        return CriterionResult(
+            criterion,
+            "unknown",
+            criterion.strength,
+            result.reason,
+            citation,
+            _merge(condition.needs, result.needs),
+            result.parts,
+        )
+    return result
+
+
+def _judge_body(
+    criterion: Criterion,
+    facts: Facts,
+    catalog: Catalog,
+    kind: RuleSetKind,
+    citation: Citation | None,
+) -> CriterionResult:
+    if criterion.any_of is not None or criterion.all_of is not None:
+        mode = "any" if criterion.any_of is not None else "all"
+        parts = tuple(
+            judge(part, facts, catalog, kind)
+            for part in (criterion.any_of or criterion.all_of or ())
+        )
+        statuses = [p.status for p in parts if p.status in ("met", "not_met", "unknown")]
+        tri: Tri
+        if mode == "any":
+            tri = "met" if "met" in statuses else "unknown" if "unknown" in statuses else "not_met"
+        else:
+            tri = (
+                "not_met"
+                if "not_met" in statuses
+                else "unknown"
+                if "unknown" in statuses
+                else "met"
+            )
+        needs = (
+            _merge(*(p.needs for p in parts if p.status == "unknown")) if tri == "unknown" else ()
+        )
+        return CriterionResult(
+            criterion,
+            tri,
+            criterion.strength,
+            Message(COMPOSITE[(mode, tri)]),
+            citation,
+            needs,
+            parts,
+        )
+    assert criterion.parameter is not None  # noqa: S101 - guaranteed by the schema
+    derived = facts[criterion.parameter]
+    tri = compare(derived, criterion.operator or "==", criterion.threshold)
+    reason = _reason(derived, criterion.operator or "==", criterion.threshold, tri, kind)
+    needs = derived.needs if tri == "unknown" else ()
+    return CriterionResult(criterion, tri, criterion.strength, reason, citation, needs)
+
+
+def _merge(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
+    """Needs in order, each once."""
+    seen: dict[tuple[str, str], Need] = {}
+    for group in groups:
+        for need in group:
+            seen.setdefault((need.field, str(need.message)), need)
+    return tuple(seen.values())
+
+
+def merge_needs(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
+    """Public form of :func:`_merge` for rule-set results."""
+    return _merge(*groups)

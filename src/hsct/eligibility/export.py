@@ -1,0 +1,221 @@
+"""An assessment as plain data: the JSON of the API and of ``hsct assess --json``.
+
+Texts are English; each message also carries its template and values so a client can
+translate it (``{"text", "template", "params"}``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hsct.common.text import Message
+from hsct.eligibility.criteria import CriterionResult
+from hsct.eligibility.derive import Derived, Interval, Need, shown
+from hsct.eligibility.engine import Assessment, RuleSetResult
+from hsct.eligibility.timing import Window
+from hsct.knowledge import Catalog
+from hsct.knowledge.labels import PARAMETER_LABELS, RECORD_LABELS, describe
+from hsct.knowledge.schema import Criterion
+
+
+class _Sources:
+    """Source ids used in an export; the export lists each source once, at the end."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.used: dict[str, None] = {}
+
+    def __call__(self, src: str | None) -> str | None:
+        if src is not None:
+            self.used[src] = None
+        return src
+
+    def table(self) -> dict[str, dict[str, str | None]]:
+        return {src: self.catalog.citation(src).to_dict() for src in self.used}
+
+
+def _needs(needs: tuple[Need, ...]) -> list[dict[str, str]]:
+    return [{"field": n.field, "text": str(n.message)} for n in needs]
+
+
+def _value(derived: Derived) -> Any:
+    value = derived.value
+    if isinstance(value, Interval):
+        high = None if math.isinf(value.high) else value.high
+        return value.low if value.exact else {"low": value.low, "high": high}
+    return value
+
+
+_DESCRIPTIONS: dict[int, tuple[Criterion, str]] = {}
+
+
+def _description(criterion: Criterion) -> str:
+    """A criterion's English description, computed once per criterion object.
+
+    The cache keeps the criterion itself, so an id is never reused for another object.
+    """
+    found = _DESCRIPTIONS.get(id(criterion))
+    if found is None or found[0] is not criterion:
+        found = _DESCRIPTIONS[id(criterion)] = (criterion, describe(criterion).text)
+    return found[1]
+
+
+def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
+    """One judged criterion."""
+    c = result.criterion
+    found: dict[str, Any] = {
+        "id": c.id,
+        "status": result.status,
+        "strength": result.strength,
+        "description": _description(c),
+        "reason": str(result.reason),
+        "source": cite(c.src),
+    }
+    if c.text:
+        found["quote"] = c.text
+    if c.note:
+        found["note"] = c.note
+    if result.needs:
+        found["missing"] = _needs(result.needs)
+    if result.parts:
+        found["parts"] = [criterion_dict(p, cite) for p in result.parts]
+    return found
+
+
+def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str, Any] | None:
+    if window is None:
+        return None
+    return {
+        "earliest": window.earliest.isoformat() if window.earliest else None,
+        "until": window.until.isoformat() if window.until else None,
+        "reasons": [str(m) for m in window.reasons],
+        "washouts": [
+            {
+                "drug": w.drug,
+                "drug_name": w.drug_name,
+                "stopped": w.stopped.isoformat() if w.stopped else None,
+                "months": w.months,
+                "ends": w.ends.isoformat() if w.ends else None,
+                "source": cite(src) if w.citation else None,
+                "as_of": w.citation.date if w.citation else None,
+                "lab_conditions": [
+                    {"test": lab.test, "minimum_per_mm3": lab.minimum_per_mm3}
+                    for lab in w.lab_conditions
+                ],
+            }
+            for w in window.washouts
+        ],
+    }
+
+
+def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
+    """One rule set's verdict, criteria, missing facts and (facilities) dates."""
+    ruleset, facility = result.ruleset, result.facility
+    found: dict[str, Any] = {
+        "id": ruleset.id,
+        "kind": ruleset.kind,
+        "title": ruleset.title,
+        "short_title": ruleset.short_title,
+        "status": ruleset.status.value,
+        "open": result.is_open,
+        "verdict": result.verdict,
+        "summary": str(result.summary),
+        "source": cite(ruleset.src),
+        "missing": _needs(result.needs),
+        "counts": {
+            "required_met": result.count("met", hard=True),
+            "required_not_met": result.count("not_met", hard=True),
+            "required_unknown": result.count("unknown", hard=True),
+            "preferred_met": result.count("met", hard=False),
+            "preferred_not_met": result.count("not_met", hard=False),
+            "preferred_unknown": result.count("unknown", hard=False),
+        },
+        "criteria": [criterion_dict(c, cite) for c in result.criteria],
+    }
+    if facility is not None:
+        found["facility"] = {
+            "id": facility.id,
+            "name": facility.name,
+            "city": facility.city,
+            "country": facility.country,
+            "status": facility.status.value,
+            "records": [
+                {
+                    "item": r.item,
+                    "label": RECORD_LABELS[r.item],
+                    "max_age_months": r.max_age_months,
+                }
+                for r in facility.records.value or ()
+            ],
+        }
+        found["window"] = _window(result.window, facility.washout.src, cite)
+    return found
+
+
+def _message(message: Message) -> str:
+    return str(message)
+
+
+def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
+    """The whole assessment as JSON-ready data; ``sources`` lists every source cited by id."""
+    cite = _Sources(catalog)
+    facts = assessment.facts
+    edss = facts.edss_result
+    found: dict[str, Any] = {
+        "as_of": assessment.day.isoformat(),
+        "disclaimer": _message(assessment.disclaimer),
+        "profile": assessment.profile.model_dump(mode="json", exclude_none=True),
+        "facts": [
+            {
+                "parameter": d.parameter,
+                "label": PARAMETER_LABELS[d.parameter],
+                "value": _value(d),
+                "shown": shown(d),
+                "known": d.known,
+            }
+            for d in facts.values.values()
+        ],
+        "edss": None
+        if edss is None
+        else {"value": edss.value, "low": edss.low, "high": edss.high, "rule": str(edss.rule)},
+        "guidelines": [ruleset_dict(r, cite) for r in assessment.guidelines],
+        "trials": [ruleset_dict(r, cite) for r in assessment.trials],
+        "facilities": [ruleset_dict(r, cite) for r in assessment.facilities],
+        "facilities_without_criteria": [
+            {"id": f.id, "name": f.name, "status": f.status.value} for f in assessment.unassessed
+        ],
+        "guidance": {
+            "definitions": [
+                {"text": str(s.message), "source": cite(s.src)}
+                for s in assessment.guidance.definitions
+            ],
+            "for_ms_type": [
+                {"text": str(s.message), "source": cite(s.src)}
+                for s in assessment.guidance.for_ms_type
+            ],
+            "regimens": [
+                {
+                    "id": u.regimen.id,
+                    "name": u.regimen.name,
+                    "intensity": u.regimen.intensity.value,
+                    "myeloablative": u.regimen.myeloablative.value,
+                    "facilities": [f.id for f in u.facilities],
+                }
+                for u in assessment.guidance.regimens
+            ],
+        },
+        "similar_studies": [
+            {
+                "id": m.study.id,
+                "label": m.study.label,
+                "n": m.study.n,
+                "headlines": [str(h) for h in m.headlines],
+                "mortality_percent": m.study.mortality.percent if m.study.mortality else None,
+                "source": cite(m.study.src),
+            }
+            for m in assessment.studies
+        ],
+    }
+    found["sources"] = cite.table()
+    return found

@@ -1,0 +1,215 @@
+"""Protocol guidance and "people like me": it explains, it does not prescribe.
+
+Each statement carries its source id next to it, so what the page says and where it comes
+from stay together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from hsct.common.i18n import N_
+from hsct.common.text import Citation, Message
+from hsct.eligibility.derive import Facts, Interval
+from hsct.eligibility.profile import PatientProfile
+from hsct.knowledge import Catalog, Facility
+from hsct.knowledge.evidence import headline
+from hsct.knowledge.schema import Regimen, Study
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence of guidance and where it comes from."""
+
+    message: Message
+    citation: Citation
+    src: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegimenUse:
+    """A conditioning regimen, its intensity, and the listed facilities that use it."""
+
+    regimen: Regimen
+    facilities: tuple[Facility, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guidance:
+    """What the words mean, what the evidence says for this MS type, who uses what."""
+
+    definitions: tuple[Statement, ...]
+    for_ms_type: tuple[Statement, ...]
+    regimens: tuple[RegimenUse, ...]
+
+
+#: (text, source id). Definitions first.
+DEFINITIONS: Final = (
+    (
+        N_(
+            "Myeloablative conditioning (for example BEAM + ATG) destroys the bone marrow; "
+            "the person's own stem cells, collected beforehand, are needed to restore it."
+        ),
+        "silfverberg-2024-bmt",
+    ),
+    (
+        N_(
+            "Non-myeloablative (lymphoablative) conditioning (for example cyclophosphamide "
+            "with ATG, or with rituximab) removes the immune cells but spares the marrow; the "
+            "returned stem cells shorten the recovery."
+        ),
+        "burt-2019-mist",
+    ),
+    (
+        N_(
+            "In a Swedish comparison, BEAM + ATG came with about twice as many severe side "
+            "effects as cyclophosphamide + ATG (3.1 against 1.4 per patient) and 3 more days "
+            "in hospital."
+        ),
+        "silfverberg-2024-bmt",
+    ),
+    (
+        N_(
+            "The early high-intensity regimens (busulfan or total body irradiation) carried "
+            "more toxicity and more treatment-related deaths."
+        ),
+        "silfverberg-2024-bmt",
+    ),
+)
+PROGRESSIVE: Final = (
+    (
+        N_(
+            "Progressive MS does less well: about 46 of 100 people were free of progression "
+            "after 5 years in a registry cohort that was mostly progressive."
+        ),
+        "muraro-2017",
+    ),
+    (
+        N_(
+            "ECTRIMS and EBMT (2025) accept progressive MS only with clinical and "
+            "radiological inflammatory activity."
+        ),
+        "muraro-2025",
+    ),
+)
+BY_MS_TYPE: Final = {
+    "RRMS": (
+        (
+            N_(
+                "Relapsing MS with recent inflammatory activity has the strongest evidence: in "
+                "the MIST randomised trial, aHSCT delayed disability progression compared with "
+                "continued drug treatment."
+            ),
+            "burt-2019-mist",
+        ),
+        (
+            N_(
+                "ECTRIMS and EBMT (2025): aggressive relapsing MS after a high-efficacy drug has "
+                "failed is a generally accepted indication."
+            ),
+            "muraro-2025",
+        ),
+    ),
+    "SPMS": PROGRESSIVE,
+    "PPMS": (
+        *PROGRESSIVE,
+        (
+            N_(
+                "The NHS England criteria (2016) accepted primary-progressive MS only with "
+                "oligoclonal bands in the spinal fluid."
+            ),
+            "london-2016",
+        ),
+    ),
+    "CIS": (
+        (
+            N_(
+                "The guidelines cover MS; a clinically isolated syndrome is not among their "
+                "indications."
+            ),
+            "muraro-2025",
+        ),
+    ),
+}
+
+
+def _statements(pairs: tuple[tuple[str, str], ...], catalog: Catalog) -> tuple[Statement, ...]:
+    return tuple(Statement(Message(text), catalog.citation(src), src) for text, src in pairs)
+
+
+def guidance(profile: PatientProfile, catalog: Catalog) -> Guidance:
+    """Definitions, evidence for the person's MS type (all types when unknown), regimens."""
+    if profile.ms_type is None:
+        seen: dict[str, tuple[str, str]] = {}
+        for pairs in BY_MS_TYPE.values():
+            for pair in pairs:
+                seen.setdefault(pair[0], pair)
+        for_type = tuple(seen.values())
+    else:
+        for_type = BY_MS_TYPE[profile.ms_type]
+    regimens = tuple(
+        RegimenUse(r, tuple(catalog.facilities_using(r.id))) for r in catalog.regimens.values()
+    )
+    return Guidance(_statements(DEFINITIONS, catalog), _statements(for_type, catalog), regimens)
+
+
+@dataclass(frozen=True, slots=True)
+class StudyMatch:
+    """A published study whose population includes someone like the person."""
+
+    study: Study
+    headlines: tuple[Message, ...]
+    citation: Citation
+    age_range_reported: bool
+    edss_range_reported: bool
+
+
+def _within(value: Interval | None, low: float | None, high: float | None) -> bool:
+    """True unless the value is known to fall outside the study's range."""
+    if value is None:
+        return True
+    return not ((low is not None and value.high < low) or (high is not None and value.low > high))
+
+
+def _populations(ms_type: str | None) -> tuple[str, ...]:
+    if ms_type in ("SPMS", "PPMS"):
+        return ("all", "progressive", ms_type)
+    if ms_type == "RRMS":
+        return ("all", "RRMS")
+    return ("all", "RRMS", "progressive", "SPMS", "PPMS")
+
+
+def similar_studies(
+    profile: PatientProfile, facts: Facts, catalog: Catalog
+) -> tuple[StudyMatch, ...]:
+    """Studies that included the person's MS type, age and EDSS (where they report ranges)."""
+    age = facts["age"].value
+    edss = facts["edss"].value
+    found = []
+    for study in catalog.studies.values():
+        if profile.ms_type is not None and profile.ms_type not in study.ms_types:
+            continue
+        age_range = study.age
+        edss_range = study.edss
+        if age_range and not _within(
+            age if isinstance(age, Interval) else None, age_range.min, age_range.max
+        ):
+            continue
+        if edss_range and not _within(
+            edss if isinstance(edss, Interval) else None, edss_range.min, edss_range.max
+        ):
+            continue
+        populations = _populations(profile.ms_type)
+        found.append(
+            StudyMatch(
+                study=study,
+                headlines=tuple(
+                    headline(o, study) for o in study.outcomes if o.population in populations
+                ),
+                citation=catalog.citation(study.src),
+                age_range_reported=age_range is not None,
+                edss_range_reported=edss_range is not None,
+            )
+        )
+    return tuple(found)

@@ -1,0 +1,321 @@
+"""The facts a person gives about themselves, validated field by field.
+
+One JSON shape serves the API, profile files for the CLI and the web wizard's download and
+upload. Every field may be missing. A missing list (``relapses``, ``mri``, ``treatments``)
+means "not known"; an empty list means "none".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import model_validator as _model_validator
+
+from hsct.common.dates import completed_years
+from hsct.common.edss_value import LEGAL_VALUES, format_step
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.edss import BedStatus, EdssResult, WalkingFacts, Wheelchair, score
+from hsct.knowledge import Catalog, load_catalog
+
+MsType = Literal["RRMS", "SPMS", "PPMS", "CIS"]
+StopReason = Literal["ineffective", "side_effects", "planned", "pregnancy", "other"]
+
+Count = Annotated[int, Field(ge=0, le=1000)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Relapse(_Model):
+    """A relapse: new or worse symptoms lasting over 24 hours, without fever or infection."""
+
+    date: dt.date
+
+
+class MriScan(_Model):
+    """One MRI: new enhancing (gadolinium) lesions and new or enlarging T2 lesions."""
+
+    date: dt.date
+    gd_enhancing: Count | None = None
+    new_t2: Count | None = None
+
+
+class Treatment(_Model):
+    """A course of a disease-modifying drug. No ``stop`` means it is taken now."""
+
+    drug: str
+    start: dt.date | None = None
+    stop: dt.date | None = None
+    reason_stopped: StopReason | None = None
+
+
+class EdssVisit(_Model):
+    """An earlier EDSS, to see whether disability has worsened."""
+
+    date: dt.date
+    edss: float
+
+
+class WalkingInputs(_Model):
+    """Walking facts, as far as known; distances in metres without rest."""
+
+    unrestricted: bool | None = None
+    unaided_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    one_aid_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    two_aids_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    wheelchair: Wheelchair | None = None
+    bed_status: BedStatus | None = None
+
+
+class EdssInputs(_Model):
+    """What the EDSS calculator needs: functional-system grades and walking."""
+
+    visual: int | None = None
+    brainstem: int | None = None
+    pyramidal: int | None = None
+    cerebellar: int | None = None
+    sensory: int | None = None
+    bowel_bladder: int | None = None
+    cerebral: int | None = None
+    ambulation_score: int | None = None
+    walking: WalkingInputs | None = None
+    bed_status: BedStatus | None = None
+    mode: Literal["neurostatus", "kurtzke"] = "neurostatus"
+
+
+class PatientProfile(_Model):
+    """A person's situation, as far as they know it."""
+
+    birth_date: dt.date | None = None
+    age: int | None = Field(default=None, ge=0, le=120)
+    ms_type: MsType | None = None
+    diagnosis_date: dt.date | None = None
+    onset_date: dt.date | None = None
+    edss: float | None = None
+    edss_inputs: EdssInputs | None = None
+    edss_history: tuple[EdssVisit, ...] | None = None
+    disability_worsening_12m: bool | None = None
+    relapses: tuple[Relapse, ...] | None = None
+    mri: tuple[MriScan, ...] | None = None
+    treatments: tuple[Treatment, ...] | None = None
+    csf_oligoclonal_bands: bool | None = None
+    comorbidities: tuple[str, ...] | None = None
+    prior_hsct: bool | None = None
+    as_of: dt.date | None = None
+
+    @field_validator("edss")
+    @classmethod
+    def _legal_edss(cls, value: float | None) -> float | None:
+        if value is not None and value not in LEGAL_VALUES:
+            raise ValueError("not a value of the EDSS")
+        return value
+
+    @_model_validator(mode="after")
+    def _consistent(self) -> PatientProfile:
+        problems = consistency_problems(self)
+        if problems:
+            raise InvalidInput(problems)
+        return self
+
+    @property
+    def day(self) -> dt.date:
+        """The date the assessment is for: ``as_of``, or today."""
+        return self.as_of or dt.date.today()  # noqa: DTZ011 - a calendar date, local by intent
+
+
+#: What each field allows, for messages.
+ALLOWED: Final = {
+    "birth_date": "a date, YYYY-MM-DD",
+    "diagnosis_date": "a date, YYYY-MM-DD",
+    "onset_date": "a date, YYYY-MM-DD",
+    "as_of": "a date, YYYY-MM-DD",
+    "date": "a date, YYYY-MM-DD",
+    "start": "a date, YYYY-MM-DD",
+    "stop": "a date, YYYY-MM-DD",
+    "age": "a whole number of years, 0 to 120",
+    "ms_type": "RRMS, SPMS, PPMS or CIS",
+    "edss": "0, 1.0, 1.5, ... 9.5 or 10",
+    "reason_stopped": "ineffective, side_effects, planned, pregnancy or other",
+    "gd_enhancing": "a whole number, 0 or more",
+    "new_t2": "a whole number, 0 or more",
+    "csf_oligoclonal_bands": "true or false",
+    "prior_hsct": "true or false",
+    "disability_worsening_12m": "true or false",
+    "drug": "an MS drug's name or brand, e.g. ocrelizumab or Ocrevus",
+}
+EDSS_ALLOWED: Final = ", ".join(format_step(v) for v in LEGAL_VALUES)
+
+
+def _dates(profile: PatientProfile) -> list[tuple[str, dt.date | None]]:
+    """Every dated fact with its field path."""
+    found: list[tuple[str, dt.date | None]] = [
+        (name, getattr(profile, name)) for name in ("birth_date", "diagnosis_date", "onset_date")
+    ]
+    found += [(f"relapses.{i}.date", r.date) for i, r in enumerate(profile.relapses or ())]
+    found += [(f"mri.{i}.date", s.date) for i, s in enumerate(profile.mri or ())]
+    found += [(f"edss_history.{i}.date", v.date) for i, v in enumerate(profile.edss_history or ())]
+    for i, course in enumerate(profile.treatments or ()):
+        found += [(f"treatments.{i}.start", course.start), (f"treatments.{i}.stop", course.stop)]
+    return found
+
+
+def _course_problems(profile: PatientProfile) -> list[FieldError]:
+    problems = []
+    for index, course in enumerate(profile.treatments or ()):
+        if course.start and course.stop and course.stop < course.start:
+            problems.append(
+                FieldError(
+                    f"treatments.{index}.stop", "is before the start", "a date after the start"
+                )
+            )
+        if course.reason_stopped is not None and course.stop is None:
+            problems.append(
+                FieldError(
+                    f"treatments.{index}.reason_stopped",
+                    "is given for a drug that has not stopped",
+                    "a stop date, or no reason",
+                )
+            )
+    return problems
+
+
+def _order_problems(profile: PatientProfile) -> list[FieldError]:
+    problems = []
+    born, onset, diagnosis = profile.birth_date, profile.onset_date, profile.diagnosis_date
+    if born and profile.age is not None and completed_years(born, profile.day) != profile.age:
+        problems.append(
+            FieldError("age", "does not match the birth date", "the age on the assessment date")
+        )
+    if onset and diagnosis and onset > diagnosis:
+        problems.append(
+            FieldError("onset_date", "is after the diagnosis", "a date on or before the diagnosis")
+        )
+    for name, value in (("diagnosis_date", diagnosis), ("onset_date", onset)):
+        if born and value is not None and value < born:
+            problems.append(FieldError(name, "is before the birth date", "a later date"))
+    if profile.edss is not None and profile.edss_inputs is not None:
+        problems.append(
+            FieldError("edss_inputs", "is given as well as edss", "either edss or edss_inputs")
+        )
+    return problems
+
+
+def consistency_problems(profile: PatientProfile) -> list[FieldError]:
+    """Dates in the future, stops before starts, and other facts that cannot all be true."""
+    day = profile.day
+    problems = [
+        FieldError(
+            field,
+            f"{value.isoformat()} is after the assessment date {day.isoformat()}",
+            f"a date on or before {day.isoformat()}",
+        )
+        for field, value in _dates(profile)
+        if value is not None and value > day
+    ]
+    problems += [
+        FieldError(f"edss_history.{i}.edss", "not a value of the EDSS", EDSS_ALLOWED)
+        for i, visit in enumerate(profile.edss_history or ())
+        if visit.edss not in LEGAL_VALUES
+    ]
+    return problems + _course_problems(profile) + _order_problems(profile)
+
+
+def _drug_index(catalog: Catalog) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for drug in catalog.drugs.values():
+        for name in (drug.id, drug.name, *drug.brands):
+            index[name.casefold()] = drug.id
+            # "interferon beta (1a, 1b, peginterferon)" is also found as "interferon beta"
+            index.setdefault(name.split(" (")[0].casefold(), drug.id)
+    return index
+
+
+def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
+    """A validated profile from JSON-like data; drug names and brands become drug ids.
+
+    Raises
+    ------
+    InvalidInput
+        One :class:`FieldError` per bad field, named by its path (``treatments.0.drug``).
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidInput([FieldError("profile", "is not an object", "a JSON object")])
+    catalog = catalog or load_catalog()
+    drugs = _drug_index(catalog)
+    errors: list[FieldError] = []
+    raw_treatments = data.get("treatments")
+    if isinstance(raw_treatments, list):
+        fixed = []
+        for index, given in enumerate(raw_treatments):
+            course = given
+            if isinstance(given, Mapping) and isinstance(given.get("drug"), str):
+                name = given["drug"].strip()
+                drug_id = drugs.get(name.casefold())
+                if drug_id is None:
+                    errors.append(
+                        FieldError(
+                            f"treatments.{index}.drug",
+                            f"{name!r} is not a drug we know",
+                            ALLOWED["drug"],
+                        )
+                    )
+                else:
+                    course = {**given, "drug": drug_id}
+            fixed.append(course)
+        data = {**data, "treatments": fixed}
+    try:
+        profile = PatientProfile.model_validate(data)
+    except ValidationError as exc:
+        errors.extend(_field_errors(exc))
+        raise InvalidInput(errors) from None
+    except InvalidInput as exc:
+        raise InvalidInput([*errors, *exc.errors]) from None
+    if errors:
+        raise InvalidInput(errors)
+    if profile.edss_inputs is not None:
+        compute_edss(profile.edss_inputs)  # bad grades are named now, not at evaluation
+    return profile
+
+
+def compute_edss(inputs: EdssInputs) -> EdssResult:
+    """The EDSS calculator on the profile's inputs; bad inputs are named under ``edss_inputs``."""
+    walking = None
+    if inputs.walking is not None:
+        walking = WalkingFacts(**inputs.walking.model_dump())
+    fields = inputs.model_dump(exclude={"walking"})
+    try:
+        return score(**fields, walking=walking)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            [FieldError(f"edss_inputs.{e.field}", e.message, e.allowed) for e in exc.errors]
+        ) from None
+
+
+def _field_errors(exc: ValidationError) -> list[FieldError]:
+    found: list[FieldError] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = [str(part) for part in error["loc"]]
+        if error["type"] in ("value_error", "assertion_error") and not location:
+            context = error.get("ctx", {})
+            cause = context.get("error")
+            if isinstance(cause, InvalidInput):
+                found.extend(cause.errors)
+                continue
+        field = ".".join(location) or "profile"
+        leaf = location[-1] if location else "profile"
+        allowed = EDSS_ALLOWED if leaf == "edss" else ALLOWED.get(leaf)
+        if error["type"] == "extra_forbidden":
+            found.append(FieldError(field, "is not a field of the profile", None))
+        else:
+            found.append(FieldError(field, _plain(error["msg"]), allowed))
+    return found
+
+
+def _plain(message: str) -> str:
+    """Pydantic's message without its "Value error, " prefix, starting lower-case."""
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]

@@ -1,0 +1,227 @@
+"""When: washout dates per facility, and the window in which time-dependent criteria hold.
+
+Some criteria change with time alone. Age and disease duration grow: a minimum is reached
+on a known date, a maximum is passed on a known date. Recent relapses and MRI activity age
+out of their window: "a relapse in the last 12 months" stops being true 12 months after the
+relapse unless another happens. Washouts end a fixed number of months after a drug stops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Final
+
+from hsct.common.dates import add_fractional_months, add_months, birthday
+from hsct.common.i18n import N_
+from hsct.common.text import Citation, Message
+from hsct.eligibility.criteria import CriterionResult
+from hsct.eligibility.derive import Facts, Interval, active
+from hsct.eligibility.profile import PatientProfile
+from hsct.knowledge import Catalog, Facility
+from hsct.knowledge.labels import criterion_message
+from hsct.knowledge.schema import LabCondition
+
+GROWING: Final = ("age", "disease_duration_years", "years_since_onset", "years_since_first_dmt")
+#: How far ahead "criteria met until" dates are reported.
+HORIZON_MONTHS: Final = 60
+WINDOWED: Final = {
+    "relapses_last_12m": 12,
+    "relapses_last_24m": 24,
+    "relapses_last_36m": 36,
+    "mri_activity_last_12m": 12,
+    "mri_activity_last_24m": 24,
+    "activity_episodes_last_36m": 36,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WashoutItem:
+    """One drug's washout at one facility: when it ends, and the source."""
+
+    drug: str
+    drug_name: str
+    stopped: dt.date | None  # None: taken now
+    months: float | None  # None: the facility publishes no washout for it
+    ends: dt.date | None  # if taken now: the end if stopped on the assessment day
+    citation: Citation | None
+    lab_conditions: tuple[LabCondition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The dates between which the time-dependent criteria and washouts allow treatment."""
+
+    day: dt.date  # the assessment day
+    earliest: dt.date | None
+    until: dt.date | None
+    reasons: tuple[Message, ...]
+    washouts: tuple[WashoutItem, ...]
+
+    @property
+    def later(self) -> bool:
+        """True when treatment could only start after the assessment day."""
+        return self.earliest is not None and self.earliest > self.day
+
+
+def washouts(
+    profile: PatientProfile, facility: Facility, catalog: Catalog
+) -> tuple[WashoutItem, ...]:
+    """Each drug course's washout at this facility (courses with a known or no stop)."""
+    rule = facility.washout.value
+    citation = (
+        catalog.citation(facility.washout.src, catalog.fact_date(facility.washout))
+        if facility.washout.src
+        else None
+    )
+    items = []
+    for course in profile.treatments or ():
+        drug = catalog.drugs.get(course.drug)
+        months = None
+        if rule is not None:
+            months = rule.by_drug.get(course.drug, rule.default_months)
+        stopped = course.stop
+        base = stopped or profile.day
+        ends = None if months is None else add_fractional_months(base, months)
+        items.append(
+            WashoutItem(
+                drug=course.drug,
+                drug_name=drug.name if drug else course.drug,
+                stopped=stopped,
+                months=months,
+                ends=ends,
+                citation=citation if months is not None else None,
+                lab_conditions=drug.lab_conditions if drug else (),
+            )
+        )
+    return tuple(items)
+
+
+def window(
+    profile: PatientProfile,
+    facts: Facts,
+    results: tuple[CriterionResult, ...],
+    facility: Facility,
+    catalog: Catalog,
+) -> Window:
+    """Earliest date and last date for this facility's time-dependent criteria and washouts."""
+    items = washouts(profile, facility, catalog)
+    day = facts.day
+    starts: list[dt.date] = [day]
+    ends: list[dt.date] = []
+    reasons: list[Message] = []
+    for item in items:
+        if item.ends is not None and item.ends > day:
+            starts.append(item.ends)
+            template = (
+                N_("Washout of {drug} ends on {date}.")
+                if item.stopped
+                else N_("Washout of {drug} would end on {date} if you stopped it today.")
+            )
+            reasons.append(
+                Message(template, {"drug": item.drug_name, "date": item.ends.isoformat()})
+            )
+    for result in results:
+        if result.status in ("not_applicable", "clinic"):
+            continue
+        reach = _reach(result, profile, facts)
+        if reach is not None and result.status == "not_met":
+            starts.append(reach)
+            reasons.append(_dated(N_("{criterion}: reached on {date}."), result, reach))
+        last = _until(result, profile, facts)
+        # Only limits within the planning horizon matter (an age limit 25 years away does not).
+        if last is not None and result.status == "met" and last <= add_months(day, HORIZON_MONTHS):
+            ends.append(last)
+            reasons.append(_dated(N_("{criterion}: met until {date}."), result, last))
+    earliest = max(starts)
+    until = min(ends) if ends else None
+    return Window(day, earliest, until, tuple(reasons), items)
+
+
+def _dated(template: str, result: CriterionResult, date: dt.date) -> Message:
+    return Message(
+        template, {"criterion": criterion_message(result.criterion), "date": date.isoformat()}
+    )
+
+
+def _growth_start(parameter: str, profile: PatientProfile) -> dt.date | None:
+    if parameter == "age":
+        return profile.birth_date
+    if parameter == "disease_duration_years":
+        return profile.diagnosis_date
+    if parameter == "years_since_onset":
+        return profile.onset_date
+    starts = [c.start for c in profile.treatments or ()]
+    if not starts or any(s is None for s in starts):
+        return None
+    return min(s for s in starts if s is not None)
+
+
+def _after_years(start: dt.date, years: float, parameter: str, strictly: bool) -> dt.date:
+    """The first day the value reaches ``years`` (or exceeds it, when ``strictly``)."""
+    if parameter == "age":
+        return birthday(start, math.floor(years) + 1 if strictly else math.ceil(years))
+    day = start + dt.timedelta(days=math.ceil(years * 365.25))
+    return day + dt.timedelta(days=1) if strictly else day
+
+
+def _reach(result: CriterionResult, profile: PatientProfile, facts: Facts) -> dt.date | None:
+    """For a growing quantity below its minimum: the day the minimum is reached."""
+    c = result.criterion
+    if c.parameter not in GROWING or c.when is not None:
+        return None
+    if c.operator == "between":
+        value = facts[c.parameter].value
+        if not (isinstance(value, Interval) and value.high < c.threshold[0]):
+            return None
+    start = _growth_start(c.parameter, profile)
+    if start is None:
+        return None
+    if c.operator in (">=", ">"):
+        return _after_years(start, float(c.threshold), c.parameter, c.operator == ">")
+    if c.operator == "between":
+        return _after_years(start, float(c.threshold[0]), c.parameter, strictly=False)
+    return None
+
+
+def _until(result: CriterionResult, profile: PatientProfile, facts: Facts) -> dt.date | None:  # noqa: PLR0911
+    """For a met criterion that time will undo: its last day (None: time alone keeps it)."""
+    c = result.criterion
+    if c.any_of is not None:
+        dates = [_until(p, profile, facts) for p in result.parts if p.status == "met"]
+        return None if not dates or None in dates else max(d for d in dates if d is not None)
+    if c.all_of is not None:
+        found = [d for p in result.parts if (d := _until(p, profile, facts)) is not None]
+        return min(found) if found else None
+    if c.parameter in GROWING:
+        start = _growth_start(c.parameter, profile)
+        if start is None:
+            return None
+        if c.operator in ("<", "<="):
+            limit = float(c.threshold)
+        elif c.operator == "between":
+            limit = float(c.threshold[1])
+        else:
+            return None
+        first_out = _after_years(start, limit, c.parameter, strictly=c.operator != "<")
+        return first_out - dt.timedelta(days=1)
+    if c.parameter in WINDOWED and c.operator in (">=", ">", "is_true"):
+        needed = (
+            1 if c.operator == "is_true" else int(c.threshold) + (1 if c.operator == ">" else 0)
+        )
+        events = sorted(_events(c.parameter, profile, facts.day), reverse=True)
+        if len(events) < needed:
+            return None
+        return add_months(events[needed - 1], WINDOWED[c.parameter]) - dt.timedelta(days=1)
+    return None
+
+
+def _events(parameter: str, profile: PatientProfile, day: dt.date) -> list[dt.date]:
+    relapses = [r.date for r in profile.relapses or () if r.date <= day]
+    scans = [s.date for s in profile.mri or () if s.date <= day and active(s)]
+    if parameter.startswith("relapses"):
+        return relapses
+    if parameter.startswith("mri_activity"):
+        return scans
+    return relapses + scans

@@ -1,0 +1,78 @@
+"""Washout dates, windows for time-dependent criteria, protocol guidance, similar studies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hsct.eligibility import RuleSetResult, evaluate, parse_profile
+from hsct.knowledge import load_catalog
+
+DAY = "2026-11-23"
+
+
+def facility(facility_id: str, **data: Any) -> RuleSetResult:
+    """One facility's result for a profile assessed on 23 November 2026."""
+    assessment = evaluate(parse_profile({"as_of": DAY, **data}), load_catalog())
+    return next(r for r in assessment.facilities if r.ruleset.id == facility_id)
+
+
+def test_a_current_drug_washout_counts_from_today() -> None:
+    """Ocrelizumab taken now, Moscow asks 6 months: earliest 23 May 2027, if stopped today."""
+    result = facility("moscow-pirogov", treatments=[{"drug": "ocrelizumab", "start": "2022-01-01"}])
+
+    assert result.window is not None
+    assert result.window.earliest == dt.date(2027, 5, 23)
+    assert str(result.window.reasons[0]) == (
+        "Washout of ocrelizumab would end on 2027-05-23 if you stopped it today."
+    )
+
+
+def test_age_limit_gives_a_last_date() -> None:
+    """RAM-MS (Haukeland) takes people up to 50: born 10 Feb 1977, the last day is 9 Feb 2028."""
+    result = facility("bergen-haukeland", birth_date="1977-02-10", ms_type="RRMS")
+
+    assert result.window is not None
+    assert result.window.until == dt.date(2028, 2, 9)
+
+
+def test_a_recent_relapse_keeps_a_criterion_met_for_12_months() -> None:
+    """Moscow asks for a relapse (or worsening) in the last year.
+
+    A relapse on 1 Mar 2026 counts until 28 Feb 2027.
+    """
+    result = facility("moscow-pirogov", relapses=[{"date": "2026-03-01"}])
+
+    assert result.window is not None
+    assert result.window.until == dt.date(2027, 2, 28)
+
+
+def test_minimum_age_is_reached_on_a_birthday() -> None:
+    """Moscow's minimum age is 16: born 5 Jan 2011, reached on 5 Jan 2027."""
+    result = facility("moscow-pirogov", birth_date="2011-01-05")
+
+    assert result.window is not None
+    assert result.window.earliest == dt.date(2027, 1, 5)
+
+
+def test_guidance_for_progressive_ms_cites_its_sources() -> None:
+    """PPMS: the statements on progressive MS and the NHS oligoclonal-band rule, with sources."""
+    guidance = evaluate(parse_profile({"ms_type": "PPMS", "as_of": DAY}), load_catalog()).guidance
+
+    texts = [str(s.message) for s in guidance.for_ms_type]
+    assert any("oligoclonal bands" in t for t in texts)
+    assert all(s.citation.date for s in guidance.for_ms_type)
+    beam = next(r for r in guidance.regimens if r.regimen.id == "beam-atg")
+    assert "jerusalem-shaare-zedek" in {f.id for f in beam.facilities}
+
+
+def test_people_like_me_match_type_age_and_edss() -> None:
+    """RRMS at 30 with EDSS 7.5: Atkins 2016 (EDSS 3.0-6.0) is left out; MIST is too (2.0-6.0)."""
+    assessment = evaluate(
+        parse_profile({"ms_type": "RRMS", "age": 30, "edss": 7.5, "as_of": DAY}), load_catalog()
+    )
+    ids = {m.study.id for m in assessment.studies}
+
+    assert "atkins-2016" not in ids
+    assert "burt-2015" in ids
+    assert all("RRMS" in m.study.ms_types for m in assessment.studies)
