@@ -104,7 +104,8 @@ messages: $(VENV)/.installed-dev ## Extract translatable strings and update the 
 	  rm -rf $$tmp
 	@echo "Updated src/hsct/locale/*/LC_MESSAGES/messages.po; translate the empty entries."
 
-bench: $(VENV)/.installed-dev ## Run every benchmark script.
+bench: $(VENV)/.installed-dev ## Run every benchmark script (installs wrk with apt when missing).
+	@command -v wrk >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends wrk; }
 	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b; done
 
 clean: ## Remove caches (keeps .venv, node_modules and var/).

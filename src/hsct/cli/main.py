@@ -6,14 +6,16 @@ Every error is one line on standard error, starting ``Error:``, and a non-zero e
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated, NoReturn, Protocol, runtime_checkable
+from typing import Annotated, Any, NoReturn, Protocol, runtime_checkable
 
 import typer
 from rich.console import Console
 
 from hsct import __version__
+from hsct.cli.assess import assess_command
 from hsct.cli.edss import edss_command
 from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
 from hsct.common.errors import HsctError, InvalidInput
@@ -32,6 +34,7 @@ app.command("edss")(edss_command)
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(facilities_app, name="facilities")
 app.command("legitimacy")(legitimacy_command)
+app.command("assess")(assess_command)
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -52,6 +55,12 @@ def serve(
         int | None,
         typer.Option(min=1, max=65535, help="Port to listen on [env: HSCT_PORT; default 8000]."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per CPU core is typical).")
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = True,
 ) -> None:
     """Serve the web app and the JSON API."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
@@ -60,13 +69,19 @@ def serve(
 
     settings = load_settings(host=host, port=port)
     stdout.print(f"Serving HSCT Navigator on http://{settings.host}:{settings.port}/")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="debug" if settings.debug else "info",
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "debug" if settings.debug else "info",
+        "server_header": False,
+        "access_log": access_log,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Each worker process builds its own app from the same settings, passed by environment.
+    os.environ.update({"HSCT_HOST": settings.host, "HSCT_PORT": str(settings.port)})
+    uvicorn.run("hsct.web.app:create_app", factory=True, workers=workers, **options)
 
 
 @db_app.command("upgrade")

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from hsct import __version__
+from hsct.web.api.assessments import assessments_api_router
 from hsct.web.api.edss import edss_api_router
 from hsct.web.api.knowledge import knowledge_api_router
 from hsct.web.locale import Locale
@@ -52,4 +53,5 @@ def api_router(pages: Pages) -> APIRouter:
 
     router.include_router(edss_api_router())
     router.include_router(knowledge_api_router())
+    router.include_router(assessments_api_router())
     return router

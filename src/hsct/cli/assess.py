@@ -1,0 +1,132 @@
+"""``hsct assess profile.json``: a profile file checked against every rule set."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import typer
+from rich.console import Console
+
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.eligibility import RuleSetResult, evaluate, parse_profile
+from hsct.eligibility.derive import shown
+from hsct.eligibility.export import assessment_dict
+from hsct.knowledge import describe, load_catalog
+from hsct.knowledge.labels import PARAMETER_LABELS, STATUS_LABELS
+
+MARKS: Final = {"met": "✓", "not_met": "✗", "unknown": "?", "clinic": "·", "not_applicable": "-"}
+VERDICT_WORDS: Final = {
+    "meets": "meets the published criteria",
+    "needs_review": "needs review (preferred criteria not met)",
+    "insufficient_information": "more information needed",
+    "does_not_meet": "does not meet the published criteria",
+}
+
+
+def read_profile_file(path: Path) -> Any:
+    """JSON or TOML (by extension) as data; a missing or malformed file is a named error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(
+            [FieldError("PROFILE", f"cannot read {str(path)!r}: {exc.strerror}", "a readable file")]
+        ) from None
+    try:
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise InvalidInput(
+            [FieldError("PROFILE", f"is not valid JSON at {where}: {exc.msg}", "a JSON object")]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput([FieldError("PROFILE", f"is not valid TOML: {exc}", "TOML")]) from None
+
+
+def _print_ruleset(console: Console, result: RuleSetResult, show_all: bool) -> None:
+    ruleset = result.ruleset
+    status = ""
+    if result.facility is not None:
+        status = f" [{STATUS_LABELS[result.facility.status.value or 'programme_not_confirmed']}]"
+    console.print(f"  {ruleset.short_title}{status}: {VERDICT_WORDS[result.verdict]}", markup=False)
+    for criterion in result.criteria:
+        if not show_all and criterion.status in ("met", "not_applicable", "clinic"):
+            continue
+        text = describe(criterion.criterion).text
+        console.print(
+            f"    {MARKS[criterion.status]} {text} ({criterion.strength}): {criterion.reason}",
+            markup=False,
+        )
+        if criterion.citation is not None:
+            cite = criterion.citation
+            console.print(f"        source: {cite.label} ({cite.date})", markup=False)
+    if result.needs:
+        needed = "; ".join(str(n.message) for n in result.needs)
+        console.print(f"    would help: {needed}", markup=False)
+    _print_window(console, result)
+
+
+def _print_window(console: Console, result: RuleSetResult) -> None:
+    window = result.window
+    if window is None or not window.reasons:
+        return
+    dates = []
+    if window.earliest and window.later:
+        dates.append(f"earliest {window.earliest.isoformat()}")
+    if window.until:
+        dates.append(f"criteria met until {window.until.isoformat()}")
+    if dates:
+        console.print(f"    dates: {', '.join(dates)}", markup=False)
+    for reason in window.reasons:
+        console.print(f"      - {reason}", markup=False)
+
+
+def assess_command(
+    profile: Annotated[Path, typer.Argument(help="Profile file (.json or .toml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the assessment as JSON.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every criterion, not only unmet and unknown.")
+    ] = False,
+) -> None:
+    """Check a profile against every guideline, trial and clinic, criterion by criterion.
+
+    Information, not a decision: the treating team decides whom it treats.
+    """
+    catalog = load_catalog()
+    data = read_profile_file(profile)
+    try:
+        parsed = parse_profile(data, catalog)
+    except InvalidInput as exc:  # name where in the file the problem is
+        raise InvalidInput(
+            [FieldError("PROFILE", f"{e.field}: {e.message}", e.allowed) for e in exc.errors]
+        ) from None
+    assessment = evaluate(parsed, catalog)
+    if as_json:
+        Console(highlight=False, soft_wrap=True).print(
+            json.dumps(assessment_dict(assessment, catalog), indent=2, ensure_ascii=False),
+            markup=False,
+        )
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"Assessment for {assessment.day.isoformat()}. {assessment.disclaimer}")
+    facts = [
+        f"{PARAMETER_LABELS[d.parameter]} {shown(d)}"
+        for d in assessment.facts.values.values()
+        if shown(d) is not None
+    ]
+    console.print("What your answers show: " + "; ".join(facts) + ".", markup=False)
+    for title, results in (
+        ("Guidelines", assessment.guidelines),
+        ("Clinical trials", assessment.trials),
+        ("Clinics, best match first", assessment.facilities),
+    ):
+        console.print(f"\n{title}:")
+        for result in results:
+            _print_ruleset(console, result, show_all)
+    if assessment.unassessed:
+        names = ", ".join(f.name for f in assessment.unassessed)
+        console.print(f"\nClinics without published criteria (ask them): {names}", markup=False)

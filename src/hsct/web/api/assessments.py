@@ -1,0 +1,83 @@
+"""``POST /api/v1/assessments``: a profile in, the assessment out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.eligibility import evaluate, parse_profile
+from hsct.eligibility.export import assessment_dict
+from hsct.web.api.knowledge import get_catalog
+
+EXAMPLE: Final = {
+    "birth_date": "1981-04-02",
+    "ms_type": "SPMS",
+    "diagnosis_date": "2012-09-01",
+    "edss": 7.0,
+    "relapses": [{"date": "2026-04-10"}],
+    "mri": [{"date": "2026-05-02", "gd_enhancing": 1, "new_t2": 2}],
+    "treatments": [
+        {
+            "drug": "ocrelizumab",
+            "start": "2021-03-01",
+            "stop": "2026-06-01",
+            "reason_stopped": "ineffective",
+        }
+    ],
+    "as_of": "2026-11-23",
+}
+MAX_BODY: Final = 256 * 1024
+
+
+def assessments_api_router() -> APIRouter:
+    """The assessment endpoint."""
+    router = APIRouter(tags=["assessment"])
+
+    @router.post(
+        "/assessments",
+        summary="Assess a profile against every guideline, trial and clinic",
+        responses={
+            200: {"description": "Verdicts per rule set, criterion by criterion, with sources."},
+            422: {"description": "A bad field, named, with what it allows."},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "description": "A PatientProfile."},
+                        "example": EXAMPLE,
+                    }
+                },
+            }
+        },
+    )
+    async def assess(request: Request) -> Response:
+        """Every field of the profile may be missing; missing lists mean "not known".
+
+        Fields: birth_date or age, ms_type (RRMS, SPMS, PPMS, CIS), diagnosis_date,
+        onset_date, edss or edss_inputs, edss_history, disability_worsening_12m, relapses
+        [{date}], mri [{date, gd_enhancing, new_t2}], treatments [{drug, start, stop,
+        reason_stopped}], csf_oligoclonal_bands, comorbidities, prior_hsct, as_of.
+        """
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise InvalidInput([FieldError("profile", "is too large", "at most 256 kB")])
+        try:
+            data: Any = json.loads(body or b"null")
+        except ValueError:
+            raise InvalidInput(
+                [FieldError("profile", "is not valid JSON", "a JSON object")]
+            ) from None
+        catalog = get_catalog(request)
+        assessment = evaluate(parse_profile(data, catalog), catalog)
+        return Response(
+            orjson.dumps(assessment_dict(assessment, catalog)), media_type="application/json"
+        )
+
+    return router
