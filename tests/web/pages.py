@@ -48,6 +48,8 @@ PAGES: tuple[Page, ...] = (
     Page("/legitimacy?chemotherapy=maybe", route="/legitimacy"),
     Page("/evidence"),
     Page("/evidence?population=progressive&intensity=intermediate", route="/evidence"),
+    Page("/candidate"),
+    Page("/candidate/wizard"),
     Page("/this-page-does-not-exist", route="(404)", status=404),
     Page("/__test__/server-error", status=500),  # added by the browser fixture
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from hsct.knowledge import load_catalog
 from hsct.registry import make_engine, make_session_factory
 from hsct.web.api import OPENAPI_URL, api_router
 from hsct.web.errors import install_error_handlers
+from hsct.web.routes.candidate import candidate_router
 from hsct.web.routes.edss import edss_router
 from hsct.web.routes.health import health_router
 from hsct.web.routes.knowledge import knowledge_router
@@ -34,7 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The catalogue and templates live as long as the process: move them out of the
+        # garbage collector's way, so collections during requests stay short.
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()
         engine.dispose()
 
     app = FastAPI(
@@ -62,5 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(page_router(pages))
     app.include_router(edss_router(pages))
     app.include_router(knowledge_router(pages))
+    app.include_router(candidate_router(pages))
     app.include_router(api_router(pages))
     return app

@@ -37,6 +37,7 @@ SECTIONS: tuple[Section, ...] = (
             "Check your situation against each published guideline and each clinic's own "
             "criteria, one rule at a time, with the source of every rule."
         ),
+        path="/candidate",
     ),
     Section(
         key="facilities",

@@ -8,6 +8,7 @@ thread-safe.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from hsct import __version__
 from hsct.common.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, translations
 from hsct.common.text import Message
 from hsct.edss import format_step
+from hsct.eligibility.derive import Derived, shown
 from hsct.knowledge.check import STALE_AFTER_YEARS, is_stale
 from hsct.knowledge.labels import (
     DESIGN_LABELS,
@@ -105,6 +107,28 @@ class Pages:
         )
 
 
+def derived_text(derived: Derived, gettext: Callable[[str], str], locale: BabelLocale) -> str:
+    """A derived fact in one language: yes/no, MS type names, local decimals."""
+    value = derived.value
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, str):
+        return gettext(MS_TYPE_LABELS.get(value, value))
+    if value is None:
+        return gettext("Not known")
+
+    def number(x: float) -> str:
+        if derived.parameter == "edss":
+            return format_step(x)
+        return str(format_decimal(x, format="#,##0.#", locale=locale))
+
+    if value.exact:
+        return number(value.low)
+    if math.isinf(value.high):
+        return f"≥ {number(value.low)}"
+    return f"{number(value.low)}–{number(value.high)}"
+
+
 def _locale_helpers(locale: str) -> dict[str, Any]:
     """Functions that format for one language: country names, money, freshness."""
     babel_locale = BabelLocale.parse(locale)
@@ -122,6 +146,9 @@ def _locale_helpers(locale: str) -> dict[str, Any]:
         """A figure with one decimal, written the local way (4.2 / 4,2)."""
         return str(format_decimal(value, format="#,##0.0", locale=babel_locale))
 
+    def shown_text(derived: Derived) -> str:
+        return derived_text(derived, gettext, babel_locale)
+
     def freshness(date: str | None) -> str:
         if date is None:
             return "unknown"
@@ -137,6 +164,8 @@ def _locale_helpers(locale: str) -> dict[str, Any]:
         "language_name": language_name,
         "money": money,
         "decimal": decimal,
+        "shown_text": shown_text,
+        "shown": shown,
         "freshness": freshness,
         "STALE_AFTER_YEARS": STALE_AFTER_YEARS,
         "describe": describe_here,

@@ -1,0 +1,105 @@
+"""The candidate wizard in Chromium: keyboard Enter, every step and the results pass axe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from hsct.common.i18n import SUPPORTED_LOCALES
+from tests.web.test_accessibility import BLOCKING_IMPACTS, _describe
+
+pytestmark = pytest.mark.browser
+
+
+def axe_problems(page: Page, axe_source: str) -> list[dict[str, Any]]:
+    """Serious or critical axe-core findings on the current page."""
+    page.add_script_tag(content=axe_source)
+    results = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
+                                             'wcag22aa', 'best-practice']},
+            resultTypes: ['violations'],
+        })"""
+    )
+    return [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+
+def next_step(page: Page) -> None:
+    page.click(".wizard-nav button[value=next]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_every_step_and_the_results_pass_axe(
+    browser: Browser, base_url: str, axe_source: str, locale: str
+) -> None:
+    """Walk all seven steps with answers, then open the results and the summary."""
+    context = browser.new_context(
+        locale=locale, extra_http_headers={"Accept-Language": locale}, bypass_csp=True
+    )
+    page = context.new_page()
+    found: dict[str, list[dict[str, Any]]] = {}
+    try:
+        page.goto(base_url + "/candidate")
+        found["start"] = axe_problems(page, axe_source)
+        page.goto(base_url + "/candidate/wizard")
+        page.fill("#f-birth_date", "1981-04-02")
+        found["about"] = axe_problems(page, axe_source)
+        next_step(page)
+        page.check("input[name=ms_type][value=SPMS]")
+        found["disease"] = axe_problems(page, axe_source)
+        next_step(page)
+        page.select_option("#f-edss", "7.0")
+        found["edss"] = axe_problems(page, axe_source)
+        next_step(page)
+        page.check("input[name=relapses_known][value=listed]")
+        page.fill("#f-relapse_date_0", "2026-04-10")
+        found["relapses"] = axe_problems(page, axe_source)
+        next_step(page)
+        found["mri"] = axe_problems(page, axe_source)
+        next_step(page)
+        page.check("input[name=treatments_known][value=listed]")
+        page.select_option("#f-drug_0", "ocrelizumab")
+        found["treatments"] = axe_problems(page, axe_source)
+        next_step(page)
+        found["other"] = axe_problems(page, axe_source)
+        page.click(".wizard-nav button[value=results]")
+        page.wait_for_load_state()
+        page.click("#r-moscow-pirogov > summary")
+        page.click("#r-moscow-pirogov li.criterion >> nth=1")
+        found["results"] = axe_problems(page, axe_source)
+        page.click("button[formaction='/candidate/summary']")
+        page.wait_for_load_state()
+        found["summary"] = axe_problems(page, axe_source)
+    finally:
+        context.close()
+
+    problems = {name: _describe(v) for name, v in found.items() if v}
+    assert problems == {}
+
+
+def test_enter_in_a_field_goes_to_the_next_step(page: Page, base_url: str) -> None:
+    """The default button is "Next", not "More rows" or "See the results"."""
+    page.goto(base_url + "/candidate/wizard")
+    page.fill("#f-age", "40")
+    page.press("#f-age", "Enter")
+
+    expect(page.locator("h1")).to_have_text("Your MS")
+    expect(page.locator(".progress")).to_have_text("Step 2 of 7")
+
+
+def test_phone_width_has_no_sideways_scrolling(browser: Browser, base_url: str) -> None:
+    """At 360 px the treatment step fits the screen."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/candidate/wizard")
+        page.click(".steps button[value='goto:treatments']")
+        page.wait_for_load_state()
+        width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        context.close()
+
+    assert width <= 360

@@ -1,0 +1,160 @@
+""" "Am I a candidate?": the wizard keeps answers across steps, results, summary, files."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+CASES = Path(__file__).resolve().parents[1] / "eligibility" / "profiles"
+
+
+def hidden_profile(page: str) -> str:
+    """The answers carried by the page's hidden field."""
+    found = re.search(r'name="profile" value="([^"]*)"', page)
+    assert found is not None
+    return html.unescape(found.group(1))
+
+
+def step(client: TestClient, profile: str, name: str, **fields: Any) -> str:
+    """Submit one step and return the next page."""
+    response = client.post(
+        "/candidate/wizard", data={"profile": profile, "step": name, "go": "next", **fields}
+    )
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def heading(page: str) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_start_page_offers_the_questions_and_an_upload(client: TestClient) -> None:
+    """No account, nothing stored: start, or upload saved answers."""
+    page = client.get("/candidate").text
+
+    assert 'href="/candidate/wizard"' in page
+    assert 'action="/candidate/upload"' in page
+    assert "Nothing you enter is stored on our server." in page
+
+
+def test_answers_survive_next_and_back(client: TestClient) -> None:
+    """Answers from earlier steps travel in the hidden field; Back refills the form."""
+    page = client.get("/candidate/wizard").text
+    page = step(client, hidden_profile(page), "about", birth_date="1981-04-02")
+    page = step(client, hidden_profile(page), "disease", ms_type="SPMS")
+    assert heading(page) == "Disability"
+
+    back = client.post(
+        "/candidate/wizard",
+        data={"profile": hidden_profile(page), "step": "edss", "edss": "7.0", "go": "back"},
+    ).text
+
+    assert heading(back) == "Your MS"
+    assert 'value="SPMS" checked' in back
+    assert json.loads(hidden_profile(back)) == {
+        "birth_date": "1981-04-02",
+        "edss": 7.0,
+        "ms_type": "SPMS",
+    }
+
+
+def test_a_bad_date_stays_on_its_step_with_the_field_named(client: TestClient) -> None:
+    """30 February: 422, the same step, the message next to relapse 1, other answers kept."""
+    response = client.post(
+        "/candidate/wizard",
+        data={
+            "profile": json.dumps({"ms_type": "RRMS"}),
+            "step": "relapses",
+            "relapses_known": "listed",
+            "relapse_date_0": "2026-02-30",
+            "go": "next",
+        },
+    )
+
+    assert response.status_code == 422
+    assert heading(response.text) == "Relapses"
+    assert "Relapse 1: please give a real date, such as 2024-03-31." in response.text
+    assert 'id="f-relapse_date_0" type="date" name="relapse_date_0" value="2026-02-30"' in (
+        response.text
+    )
+    assert json.loads(hidden_profile(response.text)) == {"ms_type": "RRMS"}
+
+
+def test_more_rows_adds_three_empty_rows(client: TestClient) -> None:
+    """ "More rows" keeps the step and offers three more date fields."""
+    page = client.post(
+        "/candidate/wizard",
+        data={"profile": "{}", "step": "relapses", "relapse_date_0": "2026-01-01", "go": "more"},
+    ).text
+
+    assert heading(page) == "Relapses"
+    assert 'name="relapse_date_5"' in page
+
+
+def test_results_from_the_edss_7_case(client: TestClient) -> None:
+    """The results page names Moscow's EDSS limit and links the source."""
+    profile = json.loads((CASES / "edss-7-moscow.json").read_text())["profile"]
+
+    page = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
+
+    assert "EDSS: 7.0, above this clinic&#39;s limit of 6.5." in page
+    assert 'id="r-moscow-pirogov"' in page
+    assert "This compares your answers with published criteria." in page
+    assert page.index('id="r-puebla-clinica-ruiz"') < page.index('id="r-moscow-pirogov"')
+
+
+def test_download_then_upload_gives_the_same_results(client: TestClient) -> None:
+    """The downloaded file is the profile JSON; uploading it shows the results again."""
+    profile = json.loads((CASES / "alemtuzumab-two-months.json").read_text())["profile"]
+    download = client.post("/candidate/download", data={"profile": json.dumps(profile)})
+
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert json.loads(download.text)["ms_type"] == "RRMS"
+    upload = client.post(
+        "/candidate/upload", files={"file": ("answers.json", download.content, "application/json")}
+    )
+    assert upload.status_code == 200
+    assert heading(upload.text) == "Your results"
+
+
+def test_uploading_something_else_is_a_clear_error(client: TestClient) -> None:
+    """A photo or a broken file: 422 and a message, never a crash."""
+    response = client.post(
+        "/candidate/upload", files={"file": ("photo.jpg", b"\xff\xd8\xff", "image/jpeg")}
+    )
+
+    assert response.status_code == 422
+    assert "Saved answers: this is not a saved answers file." in response.text
+
+
+def test_summary_lists_records_to_send(client: TestClient) -> None:
+    """The printable summary names what Puebla asks for, with the MRI's maximum age."""
+    profile = json.loads((CASES / "edss-7-moscow.json").read_text())["profile"]
+
+    page = client.post("/candidate/summary", data={"profile": json.dumps(profile)}).text
+
+    assert "aHSCT: summary for my neurologist" in page
+    assert "MRI report (at most 3 months old)" in page
+
+
+def test_results_in_russian_and_spanish(client: TestClient) -> None:
+    """Verdicts, reasons and headings are translated."""
+    profile = json.dumps({"edss": 7.0, "ms_type": "SPMS", "as_of": "2026-11-23"})
+    for language, expected in (
+        ("ru", "выше предела этой клиники (6,5)"),
+        ("es", "por encima del límite de esta clínica (6,5)"),
+    ):
+        page = client.post(
+            "/candidate/results",
+            data={"profile": profile},
+            headers={"Accept-Language": language},
+        ).text
+        assert "Your results" not in page
+        assert expected in page or expected.replace("6,5", "6.5") in page
