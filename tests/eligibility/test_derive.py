@@ -126,3 +126,32 @@ def test_worsening_from_edss_history() -> None:
     assert found["disability_worsening_last_12m"].value is True
     assert same["disability_worsening_last_12m"].value is False
     assert found["edss_increase_last_24m"].value == Interval.of(1.0)
+
+
+def test_each_course_says_how_long_it_was_taken_and_how_long_ago_it_stopped() -> None:
+    """Alemtuzumab 1 Jun 2021 to 23 Sep 2026: 1,940 days = 63.7 months.
+
+    Stopped 61 days = 2.0 months before the assessment day.
+    """
+    found = facts(
+        relapses=[],
+        mri=[],
+        treatments=[
+            {
+                "drug": "Lemtrada",
+                "start": "2021-06-01",
+                "stop": "2026-09-23",
+                "reason_stopped": "ineffective",
+            },
+            {"drug": "ocrelizumab", "start": "2026-10-01"},
+        ],
+    )
+
+    first, second = found.courses
+    assert (first.drug, first.months_taken, first.months_since_stop, first.failed) == (
+        "alemtuzumab",
+        63.7,
+        2.0,
+        True,
+    )
+    assert (second.months_since_stop, second.failed, second.high_efficacy) == (None, False, True)

@@ -129,6 +129,19 @@ def _course_need(index: int) -> Need:
 
 
 @dataclass(frozen=True, slots=True)
+class Course:
+    """One drug course as derived: how long it was taken, how long ago it stopped."""
+
+    index: int
+    drug: str
+    drug_name: str
+    high_efficacy: bool | None
+    months_taken: float | None  # None when the start is not known
+    months_since_stop: float | None  # None when taken now
+    failed: bool | None
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Every derived fact for one profile on one day, and the EDSS computation if any."""
 
@@ -137,6 +150,7 @@ class Facts:
     edss_result: EdssResult | None
     failed_courses: tuple[int, ...]
     undetermined_courses: tuple[int, ...]
+    courses: tuple[Course, ...] = ()
 
     def __getitem__(self, parameter: str) -> Derived:
         return self.values[parameter]
@@ -188,7 +202,38 @@ def derive(profile: PatientProfile, catalog: Catalog) -> Facts:
         value = getattr(profile, parameter)
         put(parameter, value, *(() if value is not None else (NEEDS[parameter],)))
 
-    return Facts(day, MappingProxyType(values), edss_result, failed, undetermined)
+    courses = _courses(profile, day, catalog, failed, undetermined)
+    return Facts(day, MappingProxyType(values), edss_result, failed, undetermined, courses)
+
+
+def _courses(
+    profile: PatientProfile,
+    day: dt.date,
+    catalog: Catalog,
+    failed: tuple[int, ...],
+    undetermined: tuple[int, ...],
+) -> tuple[Course, ...]:
+    """Per drug course: months taken, months since it stopped, whether it failed."""
+    found = []
+    for index, course in enumerate(profile.treatments or ()):
+        drug = catalog.drugs.get(course.drug)
+        until = course.stop or day
+        found.append(
+            Course(
+                index=index,
+                drug=course.drug,
+                drug_name=drug.name if drug else course.drug,
+                high_efficacy=drug.high_efficacy.value if drug else None,
+                months_taken=None
+                if course.start is None
+                else round(months_between(course.start, until), 1),
+                months_since_stop=None
+                if course.stop is None
+                else round(months_between(course.stop, day), 1),
+                failed=True if index in failed else None if index in undetermined else False,
+            )
+        )
+    return tuple(found)
 
 
 def _window_start(day: dt.date, months: int) -> dt.date:

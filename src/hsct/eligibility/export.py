@@ -176,6 +176,17 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
             }
             for d in facts.values.values()
         ],
+        "treatments": [
+            {
+                "drug": c.drug,
+                "drug_name": c.drug_name,
+                "high_efficacy": c.high_efficacy,
+                "months_taken": c.months_taken,
+                "months_since_stop": c.months_since_stop,
+                "failed": c.failed,
+            }
+            for c in facts.courses
+        ],
         "edss": None
         if edss is None
         else {"value": edss.value, "low": edss.low, "high": edss.high, "rule": str(edss.rule)},
