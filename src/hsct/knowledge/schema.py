@@ -196,6 +196,46 @@ class RecordItem(Strict):
     max_age_months: int | None = Field(default=None, ge=0)
 
 
+Phase = Literal[
+    "evaluation",
+    "mobilisation",
+    "apheresis",
+    "conditioning",
+    "day0",
+    "aplasia",
+    "discharge",
+]
+
+
+class ScheduleStep(Strict):
+    """A phase on the days of the stay the source gives (admission is day 1)."""
+
+    phase: Phase
+    first_day: int = Field(ge=1)
+    last_day: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScheduleStep:
+        if self.last_day < self.first_day:
+            raise ValueError(f"{self.phase}: last_day is before first_day")
+        return self
+
+
+class Schedule(Strict):
+    """A facility's in-hospital schedule, as far as its sources give one.
+
+    ``steps`` hold phases with day numbers; ``durations`` phases whose length is known but
+    not their days; ``engraftment_days`` when neutrophils recover, in days after day 0;
+    ``home_after_day`` the day of the stay after which people usually fly home, when that
+    is later than discharge.
+    """
+
+    steps: tuple[ScheduleStep, ...] = ()
+    durations: dict[Phase, int] = Field(default_factory=dict)
+    engraftment_days: Range | None = None
+    home_after_day: int | None = Field(default=None, ge=1)
+
+
 class Facility(Strict):
     """A centre that performs (or performed) aHSCT for MS."""
 
@@ -218,6 +258,7 @@ class Facility(Strict):
     washout: Fact[Washout] = Fact()
     records: Fact[tuple[RecordItem, ...]] = Fact()
     follow_up: Fact[str] = Fact()
+    schedule: Fact[Schedule] = Fact()
     flags: dict[Literal["chemotherapy", "regulator_warning"], Fact[str]] = Field(
         default_factory=dict
     )
