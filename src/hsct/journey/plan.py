@@ -1,0 +1,457 @@
+"""``plan(facility_id, ...)``: a dated timeline from washout to five years after day 0.
+
+Pure: the catalogue and "today" come in as arguments. Every milestone says whether its
+timing is the facility's own (from its sources), generic (typical values, with sources), or
+computed from the person's drugs, and cites where it comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal, Protocol
+
+from hsct.common.dates import add_fractional_months, add_months
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
+from hsct.common.text import Citation, Message
+from hsct.journey.steps import (
+    AFTER,
+    BEFORE,
+    GENERIC_DAYS,
+    GENERIC_ENGRAFTMENT,
+    PHASE_TEXT,
+    Step,
+)
+from hsct.knowledge import Catalog, Facility, load_catalog
+from hsct.knowledge.labels import RECORD_LABELS
+from hsct.knowledge.schema import Schedule
+
+Basis = Literal["facility", "generic", "profile"]
+Group = Literal["before", "stay", "after"]
+ORDER: Final = ("evaluation", "mobilisation", "apheresis", "conditioning", "day0", "aplasia")
+#: Live vaccines must be given at least 4 weeks before the transplant (BEAT-MS).
+DEFAULT_LEAD_DAYS: Final = 28
+
+
+class Course(Protocol):
+    """A drug course, as the eligibility profile holds it."""
+
+    @property
+    def drug(self) -> str: ...
+
+    @property
+    def stop(self) -> dt.date | None: ...
+
+
+class HasTreatments(Protocol):
+    """Anything with the profile's ``treatments`` (None: not known)."""
+
+    @property
+    def treatments(self) -> Sequence[Course] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """One dated step: when, what, how sure, and where it comes from."""
+
+    id: str
+    group: Group
+    start: dt.date
+    end: dt.date
+    title: Message
+    description: Message
+    sources: tuple[Citation, ...]
+    basis: Basis
+    tag: str
+    day: int | None  # days from day 0 at the start (None before the stay)
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A person's dated plan at one facility."""
+
+    facility: Facility
+    today: dt.date
+    admission: dt.date
+    day0: dt.date
+    discharge: dt.date
+    home: dt.date
+    milestones: tuple[Milestone, ...]
+    warnings: tuple[Message, ...]
+
+    def by_month(self) -> list[tuple[str, list[Milestone]]]:
+        """Milestones grouped by the month they start in (``YYYY-MM``), in order."""
+        groups: dict[str, list[Milestone]] = {}
+        for item in self.milestones:
+            groups.setdefault(item.start.strftime("%Y-%m"), []).append(item)
+        return list(groups.items())
+
+
+@dataclass(frozen=True, slots=True)
+class _Stay:
+    """Days of the stay (admission = 1) for each phase, and their basis."""
+
+    days: dict[str, tuple[int, int, Basis]]
+    day0: int
+    discharge: tuple[int, int, Basis, str | None]
+    home: tuple[int, Basis]
+    engraftment: tuple[int, int, Basis]
+    warnings: tuple[Message, ...]
+
+
+def _stay(facility: Facility) -> _Stay:
+    schedule = facility.schedule.value or Schedule()
+    steps = {s.phase: s for s in schedule.steps}
+    days: dict[str, tuple[int, int, Basis]] = {}
+    cursor = 0
+    for phase in ORDER:
+        if phase in steps:
+            step = steps[phase]
+            days[phase] = (step.first_day, step.last_day, "facility")
+        else:
+            length = schedule.durations.get(phase)
+            basis: Basis = "facility" if length is not None else "generic"
+            length = length if length is not None else GENERIC_DAYS[phase][0]
+            days[phase] = (cursor + 1, cursor + max(length, 1), basis)
+        cursor = max(cursor, days[phase][1])
+    day0 = days["day0"][0]
+    warnings: list[Message] = []
+    if "discharge" in steps:
+        step = steps["discharge"]
+        discharge = (step.first_day, step.last_day, "facility", facility.schedule.src)
+    elif facility.stay_days.value is not None and facility.stay_days.value.max is not None:
+        top = int(facility.stay_days.value.max)
+        low = int(facility.stay_days.value.min or top)
+        discharge = (low, top, "facility", facility.stay_days.src)
+    else:
+        discharge = (cursor + 1, cursor + 1, "generic", GENERIC_DAYS["aplasia"][1][0])
+    first, last, basis = days["aplasia"]
+    if last >= discharge[0]:
+        days["aplasia"] = (first, max(first, discharge[0] - 1), basis)
+    if schedule.engraftment_days is not None:
+        low_e = int(schedule.engraftment_days.min or 0)
+        high_e = int(schedule.engraftment_days.max or low_e)
+        engraftment: tuple[int, int, Basis] = (low_e, high_e, "facility")
+    else:
+        engraftment = (*GENERIC_ENGRAFTMENT[0], "generic")
+    if day0 + engraftment[0] > discharge[1]:
+        warnings.append(
+            Message(
+                N_(
+                    "The clinic's stated stay is shorter than the typical phases add up to; "
+                    "the clinic's own day plan decides."
+                )
+            )
+        )
+    home = (
+        (schedule.home_after_day, "facility")
+        if schedule.home_after_day
+        else (
+            discharge[1],
+            discharge[2],
+        )
+    )
+    return _Stay(days, day0, discharge, home, engraftment, tuple(warnings))  # type: ignore[arg-type]
+
+
+def _cites(catalog: Catalog, ids: Sequence[str | None]) -> tuple[Citation, ...]:
+    return tuple(catalog.citation(i) for i in dict.fromkeys(ids) if i)
+
+
+def _dated(anchor: dt.date, step: Step) -> tuple[dt.date, dt.date]:
+    if step.unit == "months":
+        return add_months(anchor, step.start), add_months(anchor, step.end)
+    return anchor + dt.timedelta(days=step.start), anchor + dt.timedelta(days=step.end)
+
+
+def plan(
+    facility_id: str,
+    *,
+    admission_date: dt.date | None = None,
+    transplant_date: dt.date | None = None,
+    profile: HasTreatments | None = None,
+    catalog: Catalog | None = None,
+    today: dt.date | None = None,
+) -> Timeline:
+    """The timeline at ``facility_id``, forward from admission or back from day 0.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown facility; both or impossible dates; a date before a washout ends.
+    """
+    catalog = catalog or load_catalog()
+    today = today or dt.date.today()  # noqa: DTZ011 - a calendar date
+    facility = catalog.facilities.get(facility_id)
+    if facility is None:
+        raise InvalidInput(
+            [FieldError("facility", f"unknown facility {facility_id!r}", "a facility id")]
+        )
+    if admission_date is not None and transplant_date is not None:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "transplant_date",
+                    "is given as well as admission_date",
+                    "either admission_date or transplant_date",
+                )
+            ]
+        )
+    stay = _stay(facility)
+    washouts = _washouts(facility, profile, catalog)
+    earliest = max(
+        [today + dt.timedelta(days=DEFAULT_LEAD_DAYS)]
+        + [end for _, _, end, _ in washouts if end is not None]
+    )
+    if transplant_date is not None:
+        admission = transplant_date - dt.timedelta(days=stay.day0 - 1)
+        field = "transplant_date"
+    else:
+        admission = admission_date or earliest
+        field = "admission_date"
+    _check(admission, today, washouts, field, stay.day0)
+    day0 = admission + dt.timedelta(days=stay.day0 - 1)
+    items: list[Milestone] = []
+    items += _washout_items(washouts, admission, day0, catalog, facility)
+    items += _before_items(catalog, admission, day0, facility)
+    items += _stay_items(catalog, facility, stay, admission, day0)
+    discharge = admission + dt.timedelta(days=stay.discharge[1] - 1)
+    home = admission + dt.timedelta(days=stay.home[0] - 1)
+    items += _after_items(catalog, day0, discharge)
+    items.sort(key=lambda m: (m.start, m.end))
+    return Timeline(
+        facility=facility,
+        today=today,
+        admission=admission,
+        day0=day0,
+        discharge=discharge,
+        home=home,
+        milestones=tuple(items),
+        warnings=stay.warnings,
+    )
+
+
+_Washout = tuple[str, float | None, dt.date | None, dt.date | None]  # drug, months, end, stop
+
+
+def _washouts(
+    facility: Facility, profile: HasTreatments | None, catalog: Catalog
+) -> list[_Washout]:
+    """(drug, months, washout end if already stopped, stop date) per drug course."""
+    rule = facility.washout.value
+    found = []
+    for course in (profile.treatments if profile is not None else None) or ():
+        months = None if rule is None else rule.by_drug.get(course.drug, rule.default_months)
+        end = None
+        if months is not None and course.stop is not None:
+            end = add_fractional_months(course.stop, months)
+        found.append((course.drug, months, end, course.stop))
+    del catalog
+    return found
+
+
+def _check(
+    admission: dt.date, today: dt.date, washouts: list[_Washout], field: str, day0_day: int
+) -> None:
+    """Dates that cannot work are named with what would."""
+    shift = dt.timedelta(days=day0_day - 1) if field == "transplant_date" else dt.timedelta(0)
+    if admission <= today:
+        raise InvalidInput(
+            [
+                FieldError(
+                    field,
+                    f"{(admission + shift).isoformat()} is not in the future",
+                    f"a date after {(today + shift).isoformat()}",
+                )
+            ]
+        )
+    for drug, months, end, stop in washouts:
+        if end is not None and end > admission:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        field,
+                        f"admission on {admission.isoformat()} is before the {drug} washout "
+                        f"ends on {end.isoformat()}",
+                        f"on or after {(end + shift).isoformat()}",
+                    )
+                ]
+            )
+        if stop is None and months is not None:
+            stop_by = add_fractional_months(admission, -months)
+            if stop_by < today:
+                earliest = add_fractional_months(today, months)
+                raise InvalidInput(
+                    [
+                        FieldError(
+                            field,
+                            f"is too soon to stop {drug} ({months:g} months' washout) in time",
+                            f"on or after {(earliest + shift).isoformat()}",
+                        )
+                    ]
+                )
+
+
+def _washout_items(
+    washouts: list[_Washout],
+    admission: dt.date,
+    day0: dt.date,
+    catalog: Catalog,
+    facility: Facility,
+) -> list[Milestone]:
+    sources = _cites(catalog, [facility.washout.src])
+    items = []
+    for drug_id, months, end, stop in washouts:
+        drug = catalog.drugs.get(drug_id)
+        name = drug.name if drug else drug_id
+        if months is None:
+            continue
+        if stop is None:
+            stop_by = add_fractional_months(admission, -months)
+            title = Message(N_("Stop {drug} by this date"), {"drug": name})
+            text = Message(
+                N_("This clinic asks for {months} months without {drug} before admission."),
+                {"months": f"{months:g}", "drug": name},
+            )
+            items.append(
+                Milestone(
+                    f"washout-{drug_id}",
+                    "before",
+                    stop_by,
+                    stop_by,
+                    title,
+                    text,
+                    sources,
+                    "profile",
+                    facility.washout.tag,
+                    (stop_by - day0).days,
+                )
+            )
+        elif end is not None:
+            title = Message(N_("Washout of {drug} ends"), {"drug": name})
+            text = Message(
+                N_("{months} months after you stopped it, as this clinic asks."),
+                {"months": f"{months:g}"},
+            )
+            items.append(
+                Milestone(
+                    f"washout-{drug_id}",
+                    "before",
+                    end,
+                    end,
+                    title,
+                    text,
+                    sources,
+                    "profile",
+                    facility.washout.tag,
+                    (end - day0).days,
+                )
+            )
+    return items
+
+
+def _before_items(
+    catalog: Catalog, admission: dt.date, day0: dt.date, facility: Facility
+) -> list[Milestone]:
+    items = _step_items(BEFORE, {"admission": admission, "day0": day0}, "before", catalog, None)
+    for record in facility.records.value or ():
+        if record.max_age_months is None:
+            continue
+        start = add_months(admission, -record.max_age_months)
+        items.append(
+            Milestone(
+                f"record-{record.item}",
+                "before",
+                start,
+                admission - dt.timedelta(days=1),
+                Message(
+                    N_("Records: {item} from this window"), {"item": RECORD_LABELS[record.item]}
+                ),
+                Message(
+                    N_("The clinic accepts it only if it is at most {months} months old."),
+                    {"months": record.max_age_months},
+                ),
+                _cites(catalog, [facility.records.src]),
+                "facility",
+                facility.records.tag,
+                None,
+            )
+        )
+    return items
+
+
+def _stay_items(
+    catalog: Catalog, facility: Facility, stay: _Stay, admission: dt.date, day0: dt.date
+) -> list[Milestone]:
+    schedule_src = facility.schedule.src
+    items = []
+
+    def add(key: str, first: int, last: int, basis: Basis, ids: Sequence[str | None]) -> None:
+        start = admission + dt.timedelta(days=first - 1)
+        end = admission + dt.timedelta(days=last - 1)
+        title, text = PHASE_TEXT[key]
+        tag = facility.schedule.tag if basis == "facility" else "U"
+        items.append(
+            Milestone(
+                key,
+                "stay",
+                start,
+                end,
+                Message(title),
+                Message(text),
+                _cites(catalog, ids),
+                basis,
+                tag,
+                (start - day0).days,
+                facility.schedule.note if basis == "facility" else None,
+            )
+        )
+
+    for phase in ORDER:
+        first, last, basis = stay.days[phase]
+        ids = [schedule_src] if basis == "facility" else list(GENERIC_DAYS[phase][1])
+        add(phase, first, last, basis, ids)
+    low, high, basis = stay.engraftment
+    ids = [schedule_src] if basis == "facility" else list(GENERIC_ENGRAFTMENT[1])
+    add("engraftment", stay.day0 + low, stay.day0 + high, basis, ids)
+    first, last, basis, src = stay.discharge
+    add("discharge", first, last, basis, [src])
+    home_day, home_basis = stay.home
+    if home_day != last:
+        add("home", home_day, home_day, home_basis, [schedule_src])
+    return items
+
+
+def _after_items(catalog: Catalog, day0: dt.date, discharge: dt.date) -> list[Milestone]:
+    return _step_items(AFTER, {"day0": day0, "discharge": discharge}, "after", catalog, day0)
+
+
+def _step_items(
+    steps: Sequence[Step],
+    anchors: dict[str, dt.date],
+    group: Group,
+    catalog: Catalog,
+    day0: dt.date | None,
+) -> list[Milestone]:
+    """Generic steps placed on their anchor dates."""
+    items = []
+    for step in steps:
+        start, end = _dated(anchors[step.anchor], step)
+        items.append(
+            Milestone(
+                step.id,
+                group,
+                start,
+                end,
+                Message(step.title),
+                Message(step.description),
+                _cites(catalog, step.src),
+                "generic",
+                step.tag,
+                None if day0 is None else (start - day0).days,
+            )
+        )
+    return items
