@@ -17,6 +17,7 @@ from rich.console import Console
 from hsct import __version__
 from hsct.cli.assess import assess_command
 from hsct.cli.edss import edss_command
+from hsct.cli.journey import journey_command
 from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
 from hsct.common.errors import HsctError, InvalidInput
 from hsct.common.settings import load_settings
@@ -35,6 +36,7 @@ app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(facilities_app, name="facilities")
 app.command("legitimacy")(legitimacy_command)
 app.command("assess")(assess_command)
+app.command("journey")(journey_command)
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from hsct import __version__
 from hsct.web.api.assessments import assessments_api_router
 from hsct.web.api.edss import edss_api_router
+from hsct.web.api.journeys import journeys_api_router
 from hsct.web.api.knowledge import knowledge_api_router
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
@@ -54,4 +55,5 @@ def api_router(pages: Pages) -> APIRouter:
     router.include_router(edss_api_router())
     router.include_router(knowledge_api_router())
     router.include_router(assessments_api_router())
+    router.include_router(journeys_api_router())
     return router
