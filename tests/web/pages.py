@@ -50,6 +50,15 @@ PAGES: tuple[Page, ...] = (
     Page("/evidence?population=progressive&intensity=intermediate", route="/evidence"),
     Page("/candidate"),
     Page("/candidate/wizard"),
+    Page("/journey"),
+    Page("/journey?facility=moscow-pirogov&admission_date=2030-03-01", route="/journey"),
+    Page("/journey?facility=jerusalem-shaare-zedek", route="/journey"),
+    Page(
+        "/journey?facility=moscow-pirogov&admission_date=2020-01-01", route="/journey", status=422
+    ),
     Page("/this-page-does-not-exist", route="(404)", status=404),
     Page("/__test__/server-error", status=500),  # added by the browser fixture
 )
+
+#: GET routes that answer a file, not a page (checked by their own tests).
+DOWNLOADS: frozenset[str] = frozenset({"/journey/plan.ics"})

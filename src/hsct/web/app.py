@@ -18,6 +18,7 @@ from hsct.web.errors import install_error_handlers
 from hsct.web.routes.candidate import candidate_router
 from hsct.web.routes.edss import edss_router
 from hsct.web.routes.health import health_router
+from hsct.web.routes.journey import journey_router
 from hsct.web.routes.knowledge import knowledge_router
 from hsct.web.routes.pages import page_router
 from hsct.web.security import SecurityHeadersMiddleware
@@ -70,5 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(edss_router(pages))
     app.include_router(knowledge_router(pages))
     app.include_router(candidate_router(pages))
+    app.include_router(journey_router(pages))
     app.include_router(api_router(pages))
     return app

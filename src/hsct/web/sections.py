@@ -73,6 +73,7 @@ SECTIONS: tuple[Section, ...] = (
             "A dated plan from stopping your current drug to the years after transplant, "
             "ready for your calendar."
         ),
+        path="/journey",
     ),
     Section(
         key="outcomes",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from babel import Locale as BabelLocale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -149,6 +150,10 @@ def _locale_helpers(locale: str) -> dict[str, Any]:
     def shown_text(derived: Derived) -> str:
         return derived_text(derived, gettext, babel_locale)
 
+    def month_name(day: dt.date) -> str:
+        """ "March 2027" in this language (stand-alone month name)."""
+        return str(format_date(day, format="LLLL y", locale=babel_locale)).capitalize()
+
     def freshness(date: str | None) -> str:
         if date is None:
             return "unknown"
@@ -164,6 +169,7 @@ def _locale_helpers(locale: str) -> dict[str, Any]:
         "language_name": language_name,
         "money": money,
         "decimal": decimal,
+        "month_name": month_name,
         "shown_text": shown_text,
         "shown": shown,
         "freshness": freshness,

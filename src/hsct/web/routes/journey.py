@@ -1,0 +1,170 @@
+"""The journey page: a dated plan grouped by month, today marked, and a calendar file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
+from hsct.eligibility import PatientProfile, parse_profile
+from hsct.journey import Timeline, plan, to_ics
+from hsct.knowledge import Catalog
+from hsct.knowledge.labels import STATUS_LABELS, TAG_LABELS
+from hsct.web.api.knowledge import CatalogDep
+from hsct.web.locale import Locale
+from hsct.web.routes.candidate import load_profile
+from hsct.web.templating import Pages
+
+FIELD_LABELS = {
+    "facility": N_("Clinic"),
+    "admission_date": N_("Admission date"),
+    "transplant_date": N_("Day 0"),
+    "profile": N_("Saved answers"),
+}
+BASIS_LABELS = {
+    "facility": N_("The clinic's own schedule"),
+    "generic": N_("Typical timing"),
+    "profile": N_("From your drugs"),
+}
+
+
+def _date(values: Mapping[str, str], name: str, errors: list[FieldError]) -> dt.date | None:
+    text = values.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(FieldError(name, "is not a date", "YYYY-MM-DD"))
+        return None
+
+
+def rows(timeline: Timeline) -> list[tuple[str, Any]]:
+    """Month headings, milestones, and a "today" marker where today falls."""
+    found: list[tuple[str, Any]] = []
+    today_shown = False
+    for month, items in timeline.by_month():
+        first_of_month = dt.date.fromisoformat(month + "-01")
+        if not today_shown and timeline.today < first_of_month:
+            found.append(("today", timeline.today))
+            today_shown = True
+        found.append(("month", first_of_month))
+        for item in items:
+            if not today_shown and item.start > timeline.today:
+                found.append(("today", timeline.today))
+                today_shown = True
+            found.append(("item", item))
+    if not today_shown:
+        found.insert(0, ("today", timeline.today))
+    return found
+
+
+def _build(values: Mapping[str, str], catalog: Catalog) -> tuple[Timeline | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    admission = _date(values, "admission_date", errors)
+    transplant = _date(values, "transplant_date", errors)
+    profile: PatientProfile | None = None
+    if values.get("profile"):
+        try:
+            profile = parse_profile(load_profile(values.get("profile")), catalog)
+        except InvalidInput as exc:
+            errors += [FieldError("profile", e.message, e.allowed) for e in exc.errors]
+    facility = values.get("facility", "")
+    if errors or not facility:
+        return None, errors
+    try:
+        return (
+            plan(
+                facility,
+                admission_date=admission,
+                transplant_date=transplant,
+                profile=profile,
+                catalog=catalog,
+            ),
+            [],
+        )
+    except InvalidInput as exc:
+        return None, list(exc.errors)
+
+
+def journey_router(pages: Pages) -> APIRouter:
+    """Routes for the journey page and its calendar file."""
+    router = APIRouter(include_in_schema=False)
+
+    def page(
+        request: Request, locale: str, values: Mapping[str, str], catalog: Catalog
+    ) -> HTMLResponse:
+        timeline, errors = _build(values, catalog)
+        gettext = pages.gettext(locale)
+        messages = {
+            e.field: gettext("{field}: {problem}.").format(
+                field=gettext(FIELD_LABELS.get(e.field, e.field)),
+                problem=_problem(e, gettext),
+            )
+            for e in errors
+        }
+        context = {
+            "values": values,
+            "errors": messages,
+            "timeline": timeline,
+            "rows": rows(timeline) if timeline else [],
+            "facilities": sorted(catalog.facilities.values(), key=lambda f: f.name.casefold()),
+            "status_labels": STATUS_LABELS,
+            "tag_labels": TAG_LABELS,
+            "basis_labels": BASIS_LABELS,
+        }
+        return pages.render(
+            request,
+            "journey.html",
+            locale=locale,
+            context=context,
+            status_code=422 if errors else 200,
+        )
+
+    @router.get("/journey", response_class=HTMLResponse)
+    def journey_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+        values = {k: v for k, v in request.query_params.items() if k != "profile"}
+        return page(request, locale, values, catalog)
+
+    @router.post("/journey", response_class=HTMLResponse)
+    async def journey_with_profile(
+        request: Request, locale: Locale, catalog: CatalogDep
+    ) -> HTMLResponse:
+        return page(request, locale, _flat(await request.form()), catalog)
+
+    def calendar(locale: str, values: Mapping[str, str], catalog: Catalog) -> Response:
+        timeline, errors = _build(values, catalog)
+        if timeline is None:
+            raise InvalidInput(errors or [FieldError("facility", "is missing", "a facility id")])
+        return Response(
+            to_ics(timeline, pages.gettext(locale)),
+            media_type="text/calendar",
+            headers={"Content-Disposition": 'attachment; filename="ahsct-plan.ics"'},
+        )
+
+    @router.get("/journey/plan.ics")
+    async def calendar_get(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
+        values = {k: v for k, v in request.query_params.items() if k != "profile"}
+        return calendar(locale, values, catalog)
+
+    @router.post("/journey/plan.ics")
+    async def calendar_post(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
+        return calendar(locale, _flat(await request.form()), catalog)
+
+    return router
+
+
+def _problem(error: FieldError, gettext: Callable[[str], str]) -> str:
+    if error.allowed:
+        return f"{error.message} ({gettext('allowed')}: {error.allowed})"
+    return error.message
+
+
+def _flat(form: FormData) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str)}
