@@ -6,3 +6,19 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// Printed pages show everything: open every collapsed section (criteria, timeline steps,
+// sources) before printing, and restore the reader's view afterwards.
+var openedForPrint = [];
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open])").forEach(function (details) {
+    details.open = true;
+    openedForPrint.push(details);
+  });
+});
+window.addEventListener("afterprint", function () {
+  openedForPrint.forEach(function (details) {
+    details.open = false;
+  });
+  openedForPrint = [];
+});
