@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from hsct.common.edss_value import format_step
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.eligibility.derive import Derived, Facts, Interval, Need, shown
@@ -132,8 +131,6 @@ def compare(derived: Derived, operator: str, threshold: Any) -> Tri:  # noqa: PL
 def _value_text(derived: Derived) -> str:
     if isinstance(derived.value, str):
         return MS_TYPE_LABELS.get(derived.value, derived.value)
-    if isinstance(derived.value, Interval) and derived.parameter == "edss" and derived.value.exact:
-        return format_step(derived.value.low)
     return shown(derived) or ""
 
 
@@ -191,7 +188,7 @@ def judge(
             criterion.strength,
             result.reason,
             citation,
-            _merge(condition.needs, result.needs),
+            merge_needs(condition.needs, result.needs),
             result.parts,
         )
     return result
@@ -223,7 +220,9 @@ def _judge_body(
                 else "met"
             )
         needs = (
-            _merge(*(p.needs for p in parts if p.status == "unknown")) if tri == "unknown" else ()
+            merge_needs(*(p.needs for p in parts if p.status == "unknown"))
+            if tri == "unknown"
+            else ()
         )
         return CriterionResult(
             criterion,
@@ -242,15 +241,10 @@ def _judge_body(
     return CriterionResult(criterion, tri, criterion.strength, reason, citation, needs)
 
 
-def _merge(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
+def merge_needs(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
     """Needs in order, each once."""
     seen: dict[tuple[str, str], Need] = {}
     for group in groups:
         for need in group:
             seen.setdefault((need.field, str(need.message)), need)
     return tuple(seen.values())
-
-
-def merge_needs(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
-    """Public form of :func:`_merge` for rule-set results."""
-    return _merge(*groups)

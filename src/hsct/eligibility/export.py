@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hsct.common.text import Message
 from hsct.eligibility.criteria import CriterionResult
 from hsct.eligibility.derive import Derived, Interval, Need, shown
 from hsct.eligibility.engine import Assessment, RuleSetResult
@@ -153,10 +152,6 @@ def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
     return found
 
 
-def _message(message: Message) -> str:
-    return str(message)
-
-
 def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
     """The whole assessment as JSON-ready data; ``sources`` lists every source cited by id."""
     cite = _Sources(catalog)
@@ -164,7 +159,7 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
     edss = facts.edss_result
     found: dict[str, Any] = {
         "as_of": assessment.day.isoformat(),
-        "disclaimer": _message(assessment.disclaimer),
+        "disclaimer": str(assessment.disclaimer),
         "profile": assessment.profile.model_dump(mode="json", exclude_none=True),
         "facts": [
             {

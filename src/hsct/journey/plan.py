@@ -201,7 +201,7 @@ def plan(
             ]
         )
     stay = _stay(facility)
-    washouts = _washouts(facility, profile, catalog)
+    washouts = _washouts(facility, profile)
     earliest = max(
         [today + dt.timedelta(days=DEFAULT_LEAD_DAYS)]
         + [end for _, _, end, _ in washouts if end is not None]
@@ -237,9 +237,7 @@ def plan(
 _Washout = tuple[str, float | None, dt.date | None, dt.date | None]  # drug, months, end, stop
 
 
-def _washouts(
-    facility: Facility, profile: HasTreatments | None, catalog: Catalog
-) -> list[_Washout]:
+def _washouts(facility: Facility, profile: HasTreatments | None) -> list[_Washout]:
     """(drug, months, washout end if already stopped, stop date) per drug course."""
     rule = facility.washout.value
     found = []
@@ -249,7 +247,6 @@ def _washouts(
         if months is not None and course.stop is not None:
             end = add_fractional_months(course.stop, months)
         found.append((course.drug, months, end, course.stop))
-    del catalog
     return found
 
 
