@@ -224,16 +224,6 @@ def consistency_problems(profile: PatientProfile) -> list[FieldError]:
     return problems + _course_problems(profile) + _order_problems(profile)
 
 
-def _drug_index(catalog: Catalog) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for drug in catalog.drugs.values():
-        for name in (drug.id, drug.name, *drug.brands):
-            index[name.casefold()] = drug.id
-            # "interferon beta (1a, 1b, peginterferon)" is also found as "interferon beta"
-            index.setdefault(name.split(" (")[0].casefold(), drug.id)
-    return index
-
-
 def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
     """A validated profile from JSON-like data; drug names and brands become drug ids.
 
@@ -245,7 +235,6 @@ def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
     if not isinstance(data, Mapping):
         raise InvalidInput([FieldError("profile", "is not an object", "a JSON object")])
     catalog = catalog or load_catalog()
-    drugs = _drug_index(catalog)
     errors: list[FieldError] = []
     raw_treatments = data.get("treatments")
     if isinstance(raw_treatments, list):
@@ -254,8 +243,8 @@ def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
             course = given
             if isinstance(given, Mapping) and isinstance(given.get("drug"), str):
                 name = given["drug"].strip()
-                drug_id = drugs.get(name.casefold())
-                if drug_id is None:
+                drug = catalog.find_drug(name)
+                if drug is None:
                     errors.append(
                         FieldError(
                             f"treatments.{index}.drug",
@@ -264,7 +253,7 @@ def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
                         )
                     )
                 else:
-                    course = {**given, "drug": drug_id}
+                    course = {**given, "drug": drug.id}
             fixed.append(course)
         data = {**data, "treatments": fixed}
     try:

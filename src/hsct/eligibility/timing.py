@@ -78,9 +78,7 @@ def washouts(
     items = []
     for course in profile.treatments or ():
         drug = catalog.drugs.get(course.drug)
-        months = None
-        if rule is not None:
-            months = rule.by_drug.get(course.drug, rule.default_months)
+        months = None if rule is None else rule.months_for(course.drug)
         stopped = course.stop
         base = stopped or profile.day
         ends = None if months is None else add_fractional_months(base, months)

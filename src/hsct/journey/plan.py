@@ -242,7 +242,7 @@ def _washouts(facility: Facility, profile: HasTreatments | None) -> list[_Washou
     rule = facility.washout.value
     found = []
     for course in (profile.treatments if profile is not None else None) or ():
-        months = None if rule is None else rule.by_drug.get(course.drug, rule.default_months)
+        months = None if rule is None else rule.months_for(course.drug)
         end = None
         if months is not None and course.stop is not None:
             end = add_fractional_months(course.stop, months)

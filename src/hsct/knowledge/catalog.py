@@ -86,6 +86,21 @@ class Catalog:
     def _criteria(self) -> dict[str, tuple[Criterion, ...]]:
         return {}
 
+    @cached_property
+    def _drug_names(self) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for drug in self.drugs.values():
+            for name in (drug.id, drug.name, *drug.brands):
+                index[name.casefold()] = drug.id
+                # "interferon beta (1a, 1b, peginterferon)" is also found as "interferon beta"
+                index.setdefault(name.split(" (")[0].casefold(), drug.id)
+        return index
+
+    def find_drug(self, name: str) -> Drug | None:
+        """A drug by id, name or brand, whatever the case ("Ocrevus", "ocrelizumab")."""
+        drug_id = self._drug_names.get(name.strip().casefold())
+        return None if drug_id is None else self.drugs[drug_id]
+
     def citation(self, src: str, as_of: str | None = None) -> Citation:
         """The citation for source ``src``, dated ``as_of`` or the source's own date."""
         citation = self._citations[src]

@@ -176,6 +176,10 @@ class Washout(Strict):
     default_months: float | None = Field(default=None, ge=0)
     by_drug: dict[Identifier, float] = Field(default_factory=dict)
 
+    def months_for(self, drug_id: str) -> float | None:
+        """Months this drug must be stopped before admission (None: not published)."""
+        return self.by_drug.get(drug_id, self.default_months)
+
 
 RecordKind = Literal[
     "mri_report",
