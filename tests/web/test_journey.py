@@ -116,3 +116,13 @@ def test_page_in_russian(client: TestClient) -> None:
     assert "День 0: вам возвращают стволовые клетки" in page.text
     titles = {str(e["SUMMARY"]) for e in Calendar.from_ical(ics.content).walk("VEVENT")}
     assert "День 0: вам возвращают стволовые клетки" in titles
+
+
+def test_page_errors_in_russian(client: TestClient) -> None:
+    """The date error reads in Russian, field name and all."""
+    page = client.get(
+        "/journey?facility=moscow-pirogov&admission_date=2020-01-01",
+        headers={"Accept-Language": "ru"},
+    ).text
+
+    assert "Дата госпитализации: 2020-01-01 — не будущая дата (допустимо: дата позже" in page

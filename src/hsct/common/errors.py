@@ -8,8 +8,14 @@ field, so the API can answer 422 with field-level details.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Final
+
+from hsct.common.i18n import N_
+from hsct.common.text import Message
+
+ALLOWED: Final = N_("{problem} (allowed: {allowed})")
 
 
 class HsctError(Exception):
@@ -29,6 +35,27 @@ class FieldError:
     field: str
     message: str
     allowed: str | None = None
+    #: The same problem as translatable messages, when the core has them.
+    message_text: Message | None = None
+    allowed_text: Message | None = None
+
+    @classmethod
+    def translatable(
+        cls, field: str, message: Message, allowed: Message | None = None
+    ) -> FieldError:
+        """An error whose words pages can show in the reader's language."""
+        return cls(field, str(message), None if allowed is None else str(allowed), message, allowed)
+
+    def translate(self, gettext: Callable[[str], str]) -> str:
+        """What is wrong and what is allowed, in the language of ``gettext`` (no field name).
+
+        Errors made without translatable messages stay in English.
+        """
+        problem = self.message_text.translate(gettext) if self.message_text else self.message
+        if self.allowed is None:
+            return problem
+        allowed = self.allowed_text.translate(gettext) if self.allowed_text else self.allowed
+        return gettext(ALLOWED).format(problem=problem, allowed=allowed)
 
     def __str__(self) -> str:
         if self.allowed is None:

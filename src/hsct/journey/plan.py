@@ -188,15 +188,21 @@ def plan(
     facility = catalog.facilities.get(facility_id)
     if facility is None:
         raise InvalidInput(
-            [FieldError("facility", f"unknown facility {facility_id!r}", "a facility id")]
+            [
+                FieldError.translatable(
+                    "facility",
+                    Message(N_("unknown facility {id}"), {"id": repr(facility_id)}),
+                    Message(N_("a facility id")),
+                )
+            ]
         )
     if admission_date is not None and transplant_date is not None:
         raise InvalidInput(
             [
-                FieldError(
+                FieldError.translatable(
                     "transplant_date",
-                    "is given as well as admission_date",
-                    "either admission_date or transplant_date",
+                    Message(N_("is given as well as the admission date")),
+                    Message(N_("either the admission date or day 0")),
                 )
             ]
         )
@@ -234,6 +240,10 @@ def plan(
     )
 
 
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
 _Washout = tuple[str, float | None, dt.date | None, dt.date | None]  # drug, months, end, stop
 
 
@@ -258,10 +268,10 @@ def _check(
     if admission <= today:
         raise InvalidInput(
             [
-                FieldError(
+                FieldError.translatable(
                     field,
-                    f"{(admission + shift).isoformat()} is not in the future",
-                    f"a date after {(today + shift).isoformat()}",
+                    Message(N_("{date} is not in the future"), {"date": _iso(admission + shift)}),
+                    Message(N_("a date after {date}"), {"date": _iso(today + shift)}),
                 )
             ]
         )
@@ -269,11 +279,16 @@ def _check(
         if end is not None and end > admission:
             raise InvalidInput(
                 [
-                    FieldError(
+                    FieldError.translatable(
                         field,
-                        f"admission on {admission.isoformat()} is before the {drug} washout "
-                        f"ends on {end.isoformat()}",
-                        f"on or after {(end + shift).isoformat()}",
+                        Message(
+                            N_(
+                                "admission on {admission} is before the {drug} washout ends "
+                                "on {end}"
+                            ),
+                            {"admission": _iso(admission), "drug": drug, "end": _iso(end)},
+                        ),
+                        Message(N_("on or after {date}"), {"date": _iso(end + shift)}),
                     )
                 ]
             )
@@ -283,10 +298,13 @@ def _check(
                 earliest = add_fractional_months(today, months)
                 raise InvalidInput(
                     [
-                        FieldError(
+                        FieldError.translatable(
                             field,
-                            f"is too soon to stop {drug} ({months:g} months' washout) in time",
-                            f"on or after {(earliest + shift).isoformat()}",
+                            Message(
+                                N_("is too soon to stop {drug} ({months} months' washout) in time"),
+                                {"drug": drug, "months": f"{months:g}"},
+                            ),
+                            Message(N_("on or after {date}"), {"date": _iso(earliest + shift)}),
                         )
                     ]
                 )

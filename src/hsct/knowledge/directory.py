@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.knowledge.catalog import Catalog, Limits
 from hsct.knowledge.labels import INTENSITY_LABELS, MS_TYPE_LABELS, STATUS_LABELS
 from hsct.knowledge.legitimacy import Rating, rate_facility
@@ -74,7 +76,11 @@ def validate_query(query: DirectoryQuery, catalog: Catalog) -> None:
     if query.age is not None and not 0 <= query.age <= 120:
         errors.append(FieldError("age", f"{query.age:g} is out of range", "0 to 120"))
     if query.max_price is not None and query.max_price <= 0:
-        errors.append(FieldError("max_price", "must be more than 0", "a positive amount"))
+        errors.append(
+            FieldError.translatable(
+                "max_price", Message(N_("must be more than 0")), Message(N_("a positive amount"))
+            )
+        )
     if query.currency not in catalog.rates.rates:
         errors.append(
             FieldError(
@@ -216,12 +222,22 @@ def compare(catalog: Catalog, facility_ids: Iterable[str]) -> tuple[Facility, ..
     """Two to four facilities to show side by side, in the order given."""
     ids = list(dict.fromkeys(facility_ids))
     errors = [
-        FieldError("ids", f"unknown facility {fid!r}", "ids from the directory")
+        FieldError.translatable(
+            "ids",
+            Message(N_("unknown facility {id}"), {"id": repr(fid)}),
+            Message(N_("ids from the directory")),
+        )
         for fid in ids
         if fid not in catalog.facilities
     ]
     if not errors and not 2 <= len(ids) <= 4:
-        errors.append(FieldError("ids", f"{len(ids)} given", "2 to 4 facilities"))
+        errors.append(
+            FieldError.translatable(
+                "ids",
+                Message(N_("{count} given"), {"count": len(ids)}),
+                Message(N_("2 to 4 facilities")),
+            )
+        )
     if errors:
         raise InvalidInput(errors)
     return tuple(catalog.facilities[fid] for fid in ids)

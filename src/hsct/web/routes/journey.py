@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.eligibility import PatientProfile, parse_profile
 from hsct.journey import Timeline, plan, to_ics
 from hsct.knowledge import Catalog
@@ -41,7 +42,9 @@ def _date(values: Mapping[str, str], name: str, errors: list[FieldError]) -> dt.
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        errors.append(FieldError(name, "is not a date", "YYYY-MM-DD"))
+        errors.append(
+            FieldError.translatable(name, Message(N_("is not a date")), Message(N_("YYYY-MM-DD")))
+        )
         return None
 
 
@@ -105,7 +108,7 @@ def journey_router(pages: Pages) -> APIRouter:
         messages = {
             e.field: gettext("{field}: {problem}.").format(
                 field=gettext(FIELD_LABELS.get(e.field, e.field)),
-                problem=_problem(e, gettext),
+                problem=e.translate(gettext),
             )
             for e in errors
         }
@@ -158,12 +161,6 @@ def journey_router(pages: Pages) -> APIRouter:
         return calendar(locale, _flat(await request.form()), catalog)
 
     return router
-
-
-def _problem(error: FieldError, gettext: Callable[[str], str]) -> str:
-    if error.allowed:
-        return f"{error.message} ({gettext('allowed')}: {error.allowed})"
-    return error.message
 
 
 def _flat(form: FormData) -> dict[str, str]:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.knowledge import (
     QUESTIONS,
     Catalog,
@@ -77,7 +78,13 @@ def _number(values: Mapping[str, str], name: str, errors: list[FieldError]) -> f
     try:
         return float(text)
     except ValueError:
-        errors.append(FieldError(name, f"{text!r} is not a number", "a number"))
+        errors.append(
+            FieldError.translatable(
+                name,
+                Message(N_("{text} is not a number"), {"text": repr(text)}),
+                Message(N_("a number")),
+            )
+        )
         return None
 
 
@@ -112,7 +119,8 @@ def field_messages(errors: list[FieldError], gettext: Gettext) -> dict[str, str]
     template = gettext("{field}: this value cannot be used. Allowed: {allowed}.")
     return {
         e.field: template.format(
-            field=gettext(FIELD_LABELS.get(e.field, e.field)), allowed=e.allowed or ""
+            field=gettext(FIELD_LABELS.get(e.field, e.field)),
+            allowed=e.allowed_text.translate(gettext) if e.allowed_text else e.allowed or "",
         )
         for e in errors
     }
