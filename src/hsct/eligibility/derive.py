@@ -12,8 +12,8 @@ Our readings, where the sources leave room (documented in ``docs/user-guide/cand
   active MRI happened while taking it, at least 6 months after starting (the NHS England
   commissioning criteria ask for 6 months of a high-efficacy drug: ``london-2016``).
 - **Disability worsened** in 12 months when the person says so, or when the EDSS rose by
-  1.5 from 0, by 1.0 from 1.0 to 5.5, or by 0.5 from above 5.5 (the usual confirmed
-  worsening thresholds; Kappos et al. 2020) compared with the lowest EDSS of the past year.
+  1.5 from 0, by 1.0 from 1.0 to 5.5, or by 0.5 from above 5.5 (the MSBase convention,
+  Kalincik et al. 2015) compared with the lowest EDSS of the past year.
 - **Episodes of activity** count each relapse and each MRI with new or enhancing lesions.
 """
 
@@ -34,7 +34,8 @@ from hsct.edss import EdssResult
 from hsct.eligibility.profile import MriScan, PatientProfile, Treatment, compute_edss
 from hsct.knowledge import Catalog
 
-#: Months after starting a drug before activity counts as the drug failing.
+#: Months after starting a drug before activity counts as the drug failing. Source:
+#: london-2016 (NHS England criteria: failure despite 6 months of a high-efficacy drug).
 FAILURE_AFTER_MONTHS: Final = 6
 
 
@@ -344,6 +345,9 @@ def _episodes(profile: PatientProfile, day: dt.date, put: _Put) -> None:
 
 def worsening_threshold(baseline: float) -> float:
     """How much the EDSS must rise from ``baseline`` to count as worsening.
+
+    The MSBase convention (Kalincik et al. 2015): 1.5 from 0, 1.0 up to 5.5, 0.5 from 6.0
+    (``dossier/outcomes.md``, point 2).
 
     Examples
     --------

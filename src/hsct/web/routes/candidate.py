@@ -350,7 +350,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
 
     @router.post("/candidate/wizard", response_class=HTMLResponse)
     async def wizard(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
-        form = _flat(await request.form())
+        form = flat_form(await request.form())
         profile = load_profile(form.get("profile"))
         step_id = form.get("step") if form.get("step") in STEP_IDS else STEP_IDS[0]
         step = STEPS[STEP_IDS.index(step_id)]
@@ -405,7 +405,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
 
     @router.post("/candidate/results", response_class=HTMLResponse)
     async def results(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
-        form = _flat(await request.form())
+        form = flat_form(await request.form())
         profile = load_profile(form.get("profile"))
         try:
             return _results(request, locale, profile, catalog)
@@ -414,7 +414,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
 
     @router.post("/candidate/summary", response_class=HTMLResponse)
     async def summary(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
-        form = _flat(await request.form())
+        form = flat_form(await request.form())
         profile = load_profile(form.get("profile"))
         try:
             return _results(request, locale, profile, catalog, "candidate/summary.html")
@@ -423,7 +423,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
 
     @router.post("/candidate/download")
     async def download(request: Request, catalog: CatalogDep) -> Response:
-        form = _flat(await request.form())
+        form = flat_form(await request.form())
         profile = load_profile(form.get("profile"))
         parse_profile(profile, catalog)  # only valid answers are offered for download
         body = json.dumps(profile, ensure_ascii=False, indent=2, sort_keys=True)
@@ -479,7 +479,8 @@ async def read_upload(file: Any) -> dict[str, Any]:
     return data
 
 
-def _flat(form: FormData) -> dict[str, str]:
+def flat_form(form: FormData) -> dict[str, str]:
+    """The text fields of a submitted form (files left out)."""
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
@@ -19,7 +18,7 @@ from hsct.knowledge import Catalog
 from hsct.knowledge.labels import STATUS_LABELS, TAG_LABELS
 from hsct.web.api.knowledge import CatalogDep
 from hsct.web.locale import Locale
-from hsct.web.routes.candidate import load_profile
+from hsct.web.routes.candidate import flat_form, load_profile
 from hsct.web.templating import Pages
 
 FIELD_LABELS = {
@@ -139,7 +138,7 @@ def journey_router(pages: Pages) -> APIRouter:
     async def journey_with_profile(
         request: Request, locale: Locale, catalog: CatalogDep
     ) -> HTMLResponse:
-        return page(request, locale, _flat(await request.form()), catalog)
+        return page(request, locale, flat_form(await request.form()), catalog)
 
     def calendar(locale: str, values: Mapping[str, str], catalog: Catalog) -> Response:
         timeline, errors = _build(values, catalog)
@@ -158,10 +157,6 @@ def journey_router(pages: Pages) -> APIRouter:
 
     @router.post("/journey/plan.ics")
     async def calendar_post(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
-        return calendar(locale, _flat(await request.form()), catalog)
+        return calendar(locale, flat_form(await request.form()), catalog)
 
     return router
-
-
-def _flat(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
