@@ -362,7 +362,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             return pages.render(request, "candidate/step.html", locale=locale, context=context)
         updated = {k: v for k, v in profile.items() if k not in step.fields}
         updated.update(step_answers(step.id, form))
-        errors = _step_errors(updated, step, catalog)
+        updated, errors = _check_step(updated, step, catalog)
         if errors or go == "more":
             shown = messages(errors, pages.gettext(locale))
             context = step_context(
@@ -377,7 +377,6 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             return pages.render(
                 request, "candidate/step.html", locale=locale, context=context, status_code=status
             )
-        updated = parse_profile(updated, catalog).model_dump(mode="json", exclude_none=True)
         if go == "results":
             return _results(request, locale, updated, catalog)
         index = STEP_IDS.index(step.id)
@@ -484,14 +483,16 @@ def flat_form(form: FormData) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _step_errors(profile: dict[str, Any], step: Step, catalog: Catalog) -> list[FieldError]:
-    """Problems in this step's fields (others were checked on their own steps)."""
+def _check_step(
+    profile: dict[str, Any], step: Step, catalog: Catalog
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """The answers in their canonical JSON form, or problems in this step's fields."""
     try:
-        parse_profile(profile, catalog)
+        parsed = parse_profile(profile, catalog)
     except InvalidInput as exc:
         mine = [e for e in exc.errors if e.field.split(".")[0] in step.fields]
-        return mine or list(exc.errors)
-    return []
+        return profile, mine or list(exc.errors)
+    return parsed.model_dump(mode="json", exclude_none=True), []
 
 
 def results_context(
