@@ -158,3 +158,12 @@ def test_results_in_russian_and_spanish(client: TestClient) -> None:
         ).text
         assert "Your results" not in page
         assert expected in page or expected.replace("6,5", "6.5") in page
+
+
+def test_a_washout_already_over_is_said_so(client: TestClient) -> None:
+    """Ocrelizumab stopped 1 June 2026: Puebla's 3 months ended on 1 September 2026."""
+    profile = json.loads((CASES / "edss-7-moscow.json").read_text())["profile"]
+
+    page = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
+
+    assert "Washout of ocrelizumab already over (ended 2026-09-01)." in page
