@@ -19,8 +19,12 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+# The reference progression tool, for agreement tests and benchmarks only. pymsprog pins
+# numpy<2 and pandas<3, which clash with ours, so it lives in its own environment.
+REF_VENV := .venv-ref
+PYMSPROG := pymsprog==1.0.7
 
-.PHONY: help run test check lint fmt typecheck layers pytest system-deps node-deps \
+.PHONY: help run test check lint fmt typecheck layers pytest system-deps node-deps reference \
         messages bench clean distclean
 
 help: ## Show this help.
@@ -43,6 +47,13 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --editable '.[dev]'
 	@touch $@ $(VENV)/.installed-run
+
+$(REF_VENV)/.installed: Makefile | $(BIN)/python
+	$(PYTHON) -m venv $(REF_VENV)
+	$(REF_VENV)/bin/python -m pip --disable-pip-version-check --quiet install '$(PYMSPROG)'
+	@touch $@
+
+reference: $(REF_VENV)/.installed ## Install the reference tool pymsprog in its own environment (.venv-ref).
 
 system-deps: ## Install Debian's chromium and postgresql (and npm) when missing.
 	@missing=""; \
@@ -68,7 +79,7 @@ run: $(VENV)/.installed-run ## Install, prepare the SQLite database under var/, 
 	$(BIN)/hsct db upgrade
 	$(BIN)/hsct serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev system-deps node-deps ## Install what tests need; run lint, types, layers and every test.
+test: $(VENV)/.installed-dev system-deps node-deps reference ## Install what tests need; run lint, types, layers and every test.
 	$(MAKE) check
 	$(MAKE) pytest
 
@@ -104,7 +115,7 @@ messages: $(VENV)/.installed-dev ## Extract translatable strings and update the 
 	  rm -rf $$tmp
 	@echo "Updated src/hsct/locale/*/LC_MESSAGES/messages.po; translate the empty entries."
 
-bench: $(VENV)/.installed-dev ## Run every benchmark script (installs wrk with apt when missing).
+bench: $(VENV)/.installed-dev reference ## Run every benchmark script (installs wrk with apt when missing).
 	@command -v wrk >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends wrk; }
 	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b; done
 
@@ -113,4 +124,4 @@ clean: ## Remove caches (keeps .venv, node_modules and var/).
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## Remove everything `make run`/`make test` created, including the database.
-	rm -rf $(VENV) node_modules var
+	rm -rf $(VENV) $(REF_VENV) node_modules var

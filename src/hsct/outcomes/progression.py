@@ -1,0 +1,342 @@
+"""Confirmed disability worsening (CDW) and improvement (CDI), PIRA/RAW, for a whole cohort.
+
+>>> import pandas as pd
+>>> visits = pd.DataFrame({"patient_id": ["a"] * 4,
+...     "date": ["2020-01-01", "2020-07-01", "2021-01-01", "2021-07-01"],
+...     "edss": [2.0, 3.0, 3.0, 3.0]})
+>>> result = progression(build_cohort(visits))
+>>> result.events[["patient_id", "event", "onset_date", "edss", "confirmation_date"]]
+  patient_id event  onset_date  edss confirmation_date
+0          a   CDW  2020-07-01   3.0        2021-01-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from hsct.common.text import Citation
+from hsct.outcomes import kernel
+from hsct.outcomes.options import (
+    BASELINE_SCHEMES,
+    EVENT_MODES,
+    PREC_TYPES,
+    ProgressionOptions,
+)
+from hsct.outcomes.tables import Cohort, build_cohort, edss_text
+
+__all__ = ["EVENT_COLUMNS", "ProgressionResult", "build_cohort", "explain", "progression"]
+
+EVENT_COLUMNS: Final = (
+    "patient_id",
+    "event",
+    "onset_date",
+    "edss",
+    "baseline_date",
+    "baseline_edss",
+    "confirmation_date",
+    "type",
+)
+_KIND_EVENT: Final = np.array(["", "CDW", "CDW", "CDW", "CDI"], dtype=object)
+_KIND_TYPE: Final = np.array(["", "undefined", "RAW", "PIRA", ""], dtype=object)
+_EPOCH: Final = np.datetime64("1970-01-01", "D")
+#: Patients per call of the compiled search (the progress bar moves once per chunk).
+CHUNK: Final = 50_000
+
+
+def to_dates(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Days since 1970-01-01 (NaN = none) as datetime64[D] (NaT = none)."""
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    ok = ~np.isnan(days)
+    out[ok] = _EPOCH + days[ok].astype(np.int64)
+    return out
+
+
+def _option_arrays(options: ProgressionOptions) -> tuple[Any, ...]:
+    opt_i = np.array(
+        [
+            EVENT_MODES.index(options.event),
+            BASELINE_SCHEMES.index(options.baseline),
+            0 if options.proceed_from == "firstconf" else 1,
+            1 if options.labels_pira_raw else 0,
+            PREC_TYPES.index(options.relapse_indep.prec_type),
+        ],
+        dtype=np.int64,
+    )
+    impute = options.impute_last_visit
+    opt_f = np.array(
+        [
+            *options.relapse_to_bl,
+            *options.relapse_to_event,
+            options.require_sust_days,
+            1.0 if options.check_intermediate else 0.0,
+            *options.relapse_to_conf,
+            *options.relapse_assoc,
+            1.0 if impute > 0 else 0.0,
+            impute if impute > 1 else np.inf,
+        ],
+        dtype=np.float64,
+    )
+    left, right = options.conf_tol_days
+    # The reference takes the whole days of each period (int(c)) before adding tolerances.
+    conf_win = np.array([[int(c) - left, int(c) + right] for c in options.conf_days])
+    return (
+        opt_i,
+        opt_f,
+        options.worsening_rule.worsening_table,
+        options.improvement_table(),
+        conf_win.astype(np.float64),
+        options.relapse_indep.as_array(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressionResult:
+    """Events (one row each), a summary per patient, and what was asked for."""
+
+    events: pd.DataFrame
+    summary: pd.DataFrame
+    options: ProgressionOptions
+    cohort: Cohort
+    #: Global visit row of each event's onset and baseline, and the first visit used per patient.
+    onset_rows: np.ndarray[Any, np.dtype[np.int64]]
+    start_rows: np.ndarray[Any, np.dtype[np.int64]]
+
+    def sources(self) -> list[Citation]:
+        """Where the definitions come from."""
+        from hsct.outcomes.options import KAPPOS_2018, MONTOBBIO_2024, MULLER_2023
+
+        out = [MONTOBBIO_2024, self.options.worsening_rule.source]
+        if self.options.baseline != "fixed":
+            out.append(KAPPOS_2018)
+        if self.options.labels_pira_raw:
+            out.append(MULLER_2023)
+        return out
+
+
+def progression(
+    cohort: Cohort,
+    options: ProgressionOptions | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ProgressionResult:
+    """Find the events of every patient in ``cohort``.
+
+    ``progress`` is called with the number of patients done after each chunk.
+    """
+    options = options or ProgressionOptions()
+    arrays = _option_arrays(options)
+    n_vis, n_win = cohort.n_visits, len(options.conf_days)
+    kind = np.zeros(n_vis, dtype=np.int8)
+    bl_out = np.zeros(n_vis, dtype=np.int64)
+    conf_out = np.full((n_vis, n_win), -1, dtype=np.int64)
+    pconf_out = np.full((n_vis, n_win), -1, dtype=np.int64)
+    sust_out = np.zeros(n_vis, dtype=np.int64)
+    start = np.full(cohort.n_patients, -1, dtype=np.int64)
+    for lo in range(0, cohort.n_patients, CHUNK):
+        hi = min(lo + CHUNK, cohort.n_patients)
+        kernel.search_cohort(
+            cohort.v_off[lo : hi + 1],
+            cohort.v_day,
+            cohort.v_val,
+            cohort.r_off[lo : hi + 1],
+            cohort.r_day,
+            cohort.t0[lo:hi],
+            *arrays,
+            start[lo:hi],
+            kind,
+            bl_out,
+            conf_out,
+            pconf_out,
+            sust_out,
+        )
+        if progress is not None:
+            progress(hi - lo)
+    return _tables(cohort, options, kind, bl_out, conf_out, pconf_out, sust_out, start)
+
+
+def _tables(
+    cohort: Cohort,
+    options: ProgressionOptions,
+    kind: np.ndarray[Any, Any],
+    bl_out: np.ndarray[Any, Any],
+    conf_out: np.ndarray[Any, Any],
+    pconf_out: np.ndarray[Any, Any],
+    sust_out: np.ndarray[Any, Any],
+    start: np.ndarray[Any, Any],
+) -> ProgressionResult:
+    rows = np.flatnonzero(kind)
+    k = kind[rows]
+    patient = np.searchsorted(cohort.v_off, rows, side="right") - 1
+    day, val = cohort.v_day, cohort.v_val
+    first_day = np.where(np.isnan(cohort.t0), day[np.maximum(start, 0)], cohort.t0)
+    conf = conf_out[rows]
+    imputed = conf[:, 0] == -2 if conf.shape[1] else np.zeros(rows.shape[0], dtype=bool)
+    conf = np.where(conf == -2, -1, conf)
+    conf_any = np.where(conf >= 0, conf, np.iinfo(np.int64).max).min(axis=1)
+    has_conf = conf_any != np.iinfo(np.int64).max
+    conf_first = np.where(has_conf, conf_any, 0)
+    pconf = pconf_out[rows]
+    pconf_any = np.where(pconf >= 0, pconf, np.iinfo(np.int64).max).min(axis=1)
+    has_pconf = pconf_any != np.iinfo(np.int64).max
+    bl = bl_out[rows]
+    sust = sust_out[rows]
+
+    def dates(idx: np.ndarray[Any, Any], present: np.ndarray[Any, Any] | None = None) -> Any:
+        d = day[idx].copy()
+        if present is not None:
+            d[~present] = np.nan
+        return to_dates(d)
+
+    types = _KIND_TYPE[k] if options.labels_pira_raw else np.full(k.shape[0], "", dtype=object)
+    events = pd.DataFrame(
+        {
+            "patient_id": cohort.ids[patient],
+            "event": _KIND_EVENT[k],
+            "onset_date": dates(rows),
+            "edss": val[rows],
+            "baseline_date": dates(bl),
+            "baseline_edss": val[bl],
+            "confirmation_date": dates(conf_first, has_conf),
+            "type": np.where(k == kernel.CDI, "", types),
+            "confirmation_edss": np.where(has_conf, val[conf_first], np.nan),
+            "pira_confirmation_date": dates(np.where(has_pconf, pconf_any, 0), has_pconf),
+            "days_from_time_zero": day[rows] - first_day[patient],
+            "sustained_days": day[sust] - day[rows],
+            "sustained_to_last_visit": sust == cohort.v_off[patient + 1] - 1,
+            "imputed_at_last_visit": imputed,
+        }
+    )
+    if len(options.conf_days) > 1:
+        for m, c in enumerate(options.conf_days):
+            events[f"confirmation_{int(c)}d_date"] = dates(np.maximum(conf[:, m], 0), conf[:, m] >= 0)
+    for column in ("onset_date", "baseline_date", "confirmation_date", "pira_confirmation_date"):
+        events[column] = events[column].astype("datetime64[s]").dt.date
+    summary = _summary(cohort, rows, k, patient, start, first_day)
+    return ProgressionResult(events, summary, options, cohort, rows, start)
+
+
+def _summary(
+    cohort: Cohort,
+    onset_rows: np.ndarray[Any, Any],
+    k: np.ndarray[Any, Any],
+    patient: np.ndarray[Any, Any],
+    start: np.ndarray[Any, Any],
+    first_day: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    n = cohort.n_patients
+    last = cohort.v_off[1:] - 1
+    used = start >= 0
+
+    def count(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.bincount(patient[mask], minlength=n)
+
+    cdw_mask = (k != kernel.CDI) & (k != kernel.NONE)
+    first_cdw = np.full(n, np.nan)
+    onset_days = cohort.v_day[onset_rows[cdw_mask]]
+    # Events come in patient, onset order: the first row of a patient is the earliest.
+    pts, first_pos = np.unique(patient[cdw_mask], return_index=True)
+    first_cdw[pts] = onset_days[first_pos]
+    return pd.DataFrame(
+        {
+            "patient_id": cohort.ids,
+            "time_zero": to_dates(first_day).astype("datetime64[s]"),
+            "baseline_date": to_dates(np.where(used, cohort.v_day[np.maximum(start, 0)], np.nan)),
+            "baseline_edss": np.where(used, cohort.v_val[np.maximum(start, 0)], np.nan),
+            "last_visit_date": to_dates(cohort.v_day[last]),
+            "follow_up_days": cohort.v_day[last] - first_day,
+            "visits": np.diff(cohort.v_off),
+            "cdw": count(cdw_mask),
+            "cdi": count(k == kernel.CDI),
+            "pira": count(k == kernel.PIRA),
+            "raw": count(k == kernel.RAW),
+            "first_cdw_date": to_dates(first_cdw),
+        }
+    )
+
+
+def explain(result: ProgressionResult, index: int) -> list[str]:
+    """Why event number ``index`` (a row of ``result.events``) counts, in plain sentences."""
+    ev = result.events.iloc[index]
+    opts = result.options
+    cohort = result.cohort
+    p = int(np.searchsorted(cohort.v_off, result.onset_rows[index], side="right") - 1)
+    rels = to_dates(cohort.r_day[cohort.r_off[p] : cohort.r_off[p + 1]]).astype("datetime64[s]")
+    onset = np.datetime64(ev["onset_date"], "s")
+    change = ev["edss"] - ev["baseline_edss"]
+    worse = ev["event"] == "CDW"
+    rule = opts.worsening_rule.worsening if worse else opts.improvement_words()
+    lines = [
+        f"{'Worsening' if worse else 'Improvement'} from EDSS {edss_text(ev['baseline_edss'])} "
+        f"(baseline visit {ev['baseline_date']}) to {edss_text(ev['edss'])} on "
+        f"{ev['onset_date']}: a change of {change:+.1f}. Minimum change under the "
+        f"{opts.threshold} convention: {rule}.",
+        _baseline_line(opts),
+    ]
+    if ev["imputed_at_last_visit"]:
+        lines.append(
+            "Seen at the last visit only: counted because impute_last_visit is set "
+            f"({opts.impute_last_visit:g})."
+        )
+    elif pd.notna(ev["confirmation_date"]):
+        gap = (np.datetime64(ev["confirmation_date"], "D") - np.datetime64(ev["onset_date"], "D"))
+        left, right = opts.conf_tol_days
+        windows = ", ".join(f"{int(c) - left:g}-{int(c) + right:g}" for c in opts.conf_days)
+        held = (
+            "every visit in between kept the change"
+            if opts.check_intermediate
+            else "visits in between were not checked (check_intermediate off)"
+        )
+        lines.append(
+            f"Confirmed on {ev['confirmation_date']} (EDSS {edss_text(ev['confirmation_edss'])}), "
+            f"{gap.astype(int)} days after onset; the confirmation window is {windows} days "
+            f"after onset and {held}. A confirmation visit must be at least "
+            f"{opts.relapse_to_conf[0]:g} days after a relapse."
+        )
+    if ev["sustained_to_last_visit"]:
+        lines.append("The change held to the last visit.")
+    else:
+        lines.append(f"The change held for {ev['sustained_days']:g} days after onset.")
+    if worse and opts.labels_pira_raw:
+        lines.append(_pira_line(ev, rels, onset, opts))
+    return lines
+
+
+def _baseline_line(opts: ProgressionOptions) -> str:
+    scheme = {
+        "fixed": "a fixed baseline (the first visit used)",
+        "roving": "a roving baseline (moved to the confirmation visit after every event)",
+        "roving_impr": "a baseline moved after confirmed improvement only",
+        "roving_wors": "a baseline moved after confirmed worsening only",
+    }[opts.baseline]
+    return (
+        f"Measured from {scheme}; a baseline visit must be at least "
+        f"{opts.relapse_to_bl[0]:g} days after a relapse."
+    )
+
+
+def _pira_line(ev: Any, rels: np.ndarray[Any, Any], onset: Any, opts: ProgressionOptions) -> str:
+    before = rels[rels <= onset]
+    if ev["type"] == "RAW":
+        last = before.max()
+        days = int((onset - last) / np.timedelta64(1, "D"))
+        return (
+            f"RAW (relapse-associated worsening): relapse on {str(last)[:10]}, {days} days before "
+            f"onset (window: {opts.relapse_assoc[0]:g} days before onset)."
+        )
+    ind = opts.relapse_indep
+    if ev["type"] == "PIRA":
+        return (
+            f"PIRA (progression independent of relapse activity): no relapse from "
+            f"{ind.event[0]} days before to {ind.event[1]} days after onset, nor from "
+            f"{ind.conf[0]} days before to {ind.conf[1]} days after the confirmation visit "
+            f"{ev['pira_confirmation_date']} (Müller 2023)."
+        )
+    return (
+        "Neither RAW nor PIRA (undefined): no relapse close enough before onset for RAW, but a "
+        "relapse fell inside the relapse-free windows PIRA needs around every confirmation."
+    )

@@ -1,0 +1,437 @@
+"""Input tables (visits, relapses, MRI, patients) checked row by row and laid out as columns.
+
+Every row that cannot be used is reported with its table, row number, patient, field, value
+and the reason, and counted; nothing is dropped silently. Rows that are usable but worth a
+look (a second visit on the same day, a relapse before time zero) are reported as warnings.
+
+Row numbers are the line numbers a spreadsheet shows for a CSV file with a header line
+(the first data row is row 2); for a DataFrame they are the same, counted from its first row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from hsct.common.edss_value import format_step
+from hsct.common.errors import FieldError, InvalidInput
+
+Table = Literal["visits", "relapses", "mri", "patients"]
+Severity = Literal["error", "warning"]
+
+REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
+    "visits": ("patient_id", "date", "edss"),
+    "relapses": ("patient_id", "date"),
+    "mri": ("patient_id", "date", "gd_enhancing", "new_t2"),
+    "patients": ("patient_id", "transplant_date"),
+}
+OPTIONAL: Final[Mapping[str, tuple[str, ...]]] = {"mri": ("brain_volume_change",)}
+EDSS_ALLOWED: Final = "0, 1.0, 1.5, ... 9.5, 10 (half steps; 0.5 does not exist)"
+_EPOCH: Final = np.datetime64("1970-01-01", "D")
+REPORT_COLUMNS: Final = ("table", "row", "patient_id", "field", "value", "severity", "problem")
+
+
+@dataclass(slots=True)
+class InputReport:
+    """Problems found in the input, one entry per row and field."""
+
+    rows: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(
+        self,
+        table: Table,
+        frame: pd.DataFrame,
+        mask: np.ndarray[Any, np.dtype[np.bool_]],
+        field_name: str,
+        severity: Severity,
+        problem: str,
+    ) -> None:
+        """Report every row of ``frame`` where ``mask`` is true."""
+        if not mask.any():
+            return
+        picked = frame.loc[mask]
+        values = picked[field_name] if field_name in picked else pd.Series("", index=picked.index)
+        self.rows.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "row": picked["_row"].to_numpy(),
+                    "patient_id": picked["patient_id"].astype(str).to_numpy()
+                    if "patient_id" in picked
+                    else "",
+                    "field": field_name,
+                    "value": values.astype(str).to_numpy(),
+                    "severity": severity,
+                    "problem": problem,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """All problems, sorted by table order and row."""
+        if not self.rows:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in REPORT_COLUMNS})
+        out = pd.concat(self.rows, ignore_index=True)
+        order = {"visits": 0, "relapses": 1, "mri": 2, "patients": 3}
+        out["_t"] = out["table"].map(order)
+        return out.sort_values(["_t", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
+
+    def counts(self) -> pd.DataFrame:
+        """How many rows each (table, severity, problem) covers."""
+        f = self.frame()
+        if f.empty:
+            return pd.DataFrame(columns=["table", "severity", "problem", "rows"])
+        return (
+            f.groupby(["table", "severity", "problem"], sort=False)
+            .size()
+            .reset_index(name="rows")
+        )
+
+    @property
+    def n_errors(self) -> int:
+        return int(sum((r["severity"] == "error").sum() for r in self.rows))
+
+    @property
+    def n_warnings(self) -> int:
+        return int(sum((r["severity"] == "warning").sum() for r in self.rows))
+
+    def errors(self, limit: int = 20) -> list[FieldError]:
+        """The first error rows as field errors (``visits row 14: edss``)."""
+        f = self.frame()
+        f = f[f["severity"] == "error"].head(limit)
+        return [
+            FieldError(f"{r.table} row {r.row}: {r.field}", f"{r.value!r} {r.problem}")
+            for r in f.itertuples()
+        ]
+
+
+def read_csv(path: str | Path, table: Table) -> pd.DataFrame:
+    """A CSV file as text columns; a missing file or missing column names the file."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise InvalidInput([FieldError(table, f"file {path} not found")]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InvalidInput([FieldError(table, f"{path} is not a readable CSV file ({exc})")]) from None
+    return frame
+
+
+def _check_columns(table: Table, frame: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED[table] if c not in frame.columns]
+    if missing:
+        raise InvalidInput(
+            [
+                FieldError(
+                    f"{table}.{name}",
+                    "column is missing",
+                    ", ".join(REQUIRED[table] + OPTIONAL.get(table, ())),
+                )
+                for name in missing
+            ]
+        )
+
+
+def _prepare(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    _check_columns(table, frame)
+    out = frame.copy()
+    out["_row"] = np.arange(2, len(out) + 2)
+    return out
+
+
+def _days(values: pd.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Whole days since 1970-01-01 (NaN where the date cannot be read)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        text = values.astype("string").str.strip()
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    stamp = parsed.to_numpy(dtype="datetime64[ns]")
+    days = stamp.astype("datetime64[D]")
+    out = (days - _EPOCH).astype(np.float64)
+    out[np.isnat(stamp)] = np.nan
+    return out
+
+
+def _id_column(frame: pd.DataFrame) -> pd.Series:
+    """Patient ids as given: whole numbers stay numbers, anything else is trimmed text."""
+    ids = frame["patient_id"]
+    if pd.api.types.is_integer_dtype(ids):
+        return ids
+    return ids.astype("string").str.strip()
+
+
+def _ids_ok(table: Table, frame: pd.DataFrame, report: InputReport) -> np.ndarray[Any, Any]:
+    ids = _id_column(frame)
+    frame["patient_id"] = ids
+    if pd.api.types.is_integer_dtype(ids):
+        return np.ones(len(ids), dtype=bool)
+    bad = (ids.isna() | (ids == "")).to_numpy(dtype=bool)
+    report.add(table, frame, bad, "patient_id", "error", "is empty; every row needs a patient id")
+    return ~bad
+
+
+def _date_ok(
+    table: Table, frame: pd.DataFrame, column: str, report: InputReport
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.float64]]]:
+    days = _days(frame[column])
+    bad = np.isnan(days)
+    report.add(table, frame, bad, column, "error", "is not a date (allowed: YYYY-MM-DD)")
+    return ~bad, days
+
+
+def _count(
+    table: Table, frame: pd.DataFrame, column: str, report: InputReport
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.float64]]]:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(values) | (values < 0) | (values != np.floor(values))
+    report.add(table, frame, bad, column, "error", "is not a count (allowed: 0, 1, 2, ...)")
+    return ~bad, values
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """Checked input as columns, sorted by patient then date, with per-patient offsets.
+
+    ``v_off[p]:v_off[p+1]`` are patient ``p``'s visits (likewise relapses and MRI).
+    Days count from 1970-01-01. ``t0`` is the transplant day, NaN when not given.
+    """
+
+    ids: np.ndarray[Any, Any]
+    v_off: np.ndarray[Any, np.dtype[np.int64]]
+    v_day: np.ndarray[Any, np.dtype[np.float64]]
+    v_val: np.ndarray[Any, np.dtype[np.float64]]
+    v_row: np.ndarray[Any, np.dtype[np.int64]]
+    r_off: np.ndarray[Any, np.dtype[np.int64]]
+    r_day: np.ndarray[Any, np.dtype[np.float64]]
+    r_row: np.ndarray[Any, np.dtype[np.int64]]
+    m_off: np.ndarray[Any, np.dtype[np.int64]]
+    m_day: np.ndarray[Any, np.dtype[np.float64]]
+    m_active: np.ndarray[Any, np.dtype[np.bool_]]
+    m_bv: np.ndarray[Any, np.dtype[np.float64]]
+    m_row: np.ndarray[Any, np.dtype[np.int64]]
+    t0: np.ndarray[Any, np.dtype[np.float64]]
+    attributes: pd.DataFrame
+    report: InputReport
+    has_mri: bool
+    has_brain_volume: bool
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def n_visits(self) -> int:
+        return int(self.v_day.shape[0])
+
+
+def _grouped(
+    codes: np.ndarray[Any, Any],
+    n: int,
+    day: np.ndarray[Any, Any],
+    row: np.ndarray[Any, Any],
+    *others: np.ndarray[Any, Any],
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[np.ndarray[Any, Any]]]:
+    """Offsets per patient code, and (day, row, *others) sorted by patient, day, row."""
+    order = np.lexsort((row, day, codes))
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=n), out=off[1:])
+    return off, [day[order], row[order], *(c[order] for c in others)]
+
+
+def build_cohort(
+    visits: pd.DataFrame,
+    relapses: pd.DataFrame | None = None,
+    mri: pd.DataFrame | None = None,
+    patients: pd.DataFrame | None = None,
+    *,
+    strict: bool = True,
+) -> Cohort:
+    """Check the tables and lay them out for the engine.
+
+    With ``strict`` (the default) any error row raises :class:`InvalidInput` listing the
+    first rows and the counts; otherwise error rows are left out and stay in the report.
+    """
+    report = InputReport()
+    v = _prepare("visits", visits)
+    ok_id = _ids_ok("visits", v, report)
+    ok_date, v_day = _date_ok("visits", v, "date", report)
+    values = pd.to_numeric(v["edss"], errors="coerce").to_numpy(dtype=np.float64)
+    twice = values * 2
+    on_grid = (twice == np.round(twice)) & (values >= 0) & (values <= 10) & (values != 0.5)
+    report.add(
+        "visits", v, ~on_grid, "edss", "error", f"is not on the EDSS grid (allowed: {EDSS_ALLOWED})"
+    )
+    keep = ok_id & ok_date & on_grid
+
+    tables: dict[str, pd.DataFrame] = {}
+    r = _prepare("relapses", relapses if relapses is not None else _empty("relapses"))
+    ok_r = _ids_ok("relapses", r, report)
+    ok_rd, r_day = _date_ok("relapses", r, "date", report)
+    tables["relapses"] = r
+
+    has_mri = mri is not None
+    m = _prepare("mri", mri if mri is not None else _empty("mri"))
+    ok_m = _ids_ok("mri", m, report)
+    ok_md, m_day = _date_ok("mri", m, "date", report)
+    ok_gd, gd = _count("mri", m, "gd_enhancing", report)
+    ok_t2, t2 = _count("mri", m, "new_t2", report)
+    has_bv = "brain_volume_change" in m.columns
+    bv = (
+        pd.to_numeric(m["brain_volume_change"], errors="coerce").to_numpy(dtype=np.float64)
+        if has_bv
+        else np.full(len(m), np.nan)
+    )
+    if has_bv:
+        text = m["brain_volume_change"]
+        bad_bv = np.isnan(bv) & text.notna().to_numpy() & (text.astype(str).str.strip() != "").to_numpy()
+        report.add(
+            "mri", m, bad_bv, "brain_volume_change", "error",
+            "is not a number (allowed: annualised % change, e.g. -0.6; empty when not measured)",
+        )
+        ok_bv = ~bad_bv
+    else:
+        ok_bv = np.ones(len(m), dtype=bool)
+
+    p = _prepare("patients", patients if patients is not None else _empty("patients"))
+    ok_p = _ids_ok("patients", p, report)
+    ok_pd, p_day = _date_ok("patients", p, "transplant_date", report)
+    dup_p = p["patient_id"].duplicated(keep=False).to_numpy() & ok_p
+    report.add("patients", p, dup_p, "patient_id", "error", "appears twice; one row per patient")
+
+    if strict and report.n_errors:
+        raise InvalidInput(report.errors())
+
+    # Patients: everyone with at least one usable visit.
+    v_codes, uniques = pd.factorize(v["patient_id"][keep], sort=True)
+    index = pd.Index(uniques)
+    ids = index.to_numpy()
+    n = ids.shape[0]
+    v_day_k, v_val_k, v_row_k = v_day[keep], values[keep], v["_row"].to_numpy()[keep]
+    v_off, (v_day_s, v_row_s, v_codes_s, v_val_s) = _grouped(
+        v_codes, n, v_day_k, v_row_k, v_codes, v_val_k
+    )
+    # Two visits on one day: the later row is used (as the reference tool does).
+    same = np.zeros(v_day_s.shape[0], dtype=bool)
+    if v_day_s.shape[0] > 1:
+        same[:-1] = (v_codes_s[:-1] == v_codes_s[1:]) & (v_day_s[:-1] == v_day_s[1:])
+    if same.any():
+        dropped = np.isin(v["_row"].to_numpy(), v_row_s[same])
+        report.add(
+            "visits", v, dropped, "date", "warning",
+            "is a second visit on the same day for this patient; the later row is used",
+        )
+        kept = ~same
+        v_day_s, v_codes_s, v_val_s, v_row_s = (a[kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s))
+        v_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(v_codes_s, minlength=n), out=v_off[1:])
+
+    def codes_for(frame: pd.DataFrame, ok: np.ndarray[Any, Any], table: Table) -> tuple[Any, Any]:
+        raw = frame["patient_id"]
+        if pd.api.types.is_integer_dtype(raw) != pd.api.types.is_integer_dtype(index):
+            raw = raw.astype("string")
+            lookup = pd.Index(index.astype("string"))
+        else:
+            lookup = index
+        pos = lookup.get_indexer(raw) if len(raw) else np.zeros(0, dtype=np.int64)
+        known = pos >= 0
+        report.add(
+            table, frame, ok & ~known, "patient_id", "warning",
+            "has no usable EDSS visit; the row is not used",
+        )
+        return ok & known, np.maximum(pos, 0)
+
+    use_r, r_codes = codes_for(r, ok_r & ok_rd, "relapses")
+    r_off, (r_day_s, r_row_s) = _grouped(
+        r_codes[use_r], n, r_day[use_r], r["_row"].to_numpy()[use_r]
+    )
+    use_m, m_codes = codes_for(m, ok_m & ok_md & ok_gd & ok_t2 & ok_bv, "mri")
+    active = (gd > 0) | (t2 > 0)
+    m_off, (m_day_s, m_row_s, m_act_s, m_bv_s) = _grouped(
+        m_codes[use_m], n, m_day[use_m], m["_row"].to_numpy()[use_m], active[use_m], bv[use_m]
+    )
+    use_p, p_codes = codes_for(p, ok_p & ok_pd & ~dup_p, "patients")
+    t0 = np.full(n, np.nan)
+    t0[p_codes[use_p]] = p_day[use_p]
+    extra = [c for c in p.columns if c not in ("patient_id", "transplant_date", "_row")]
+    attributes = pd.DataFrame(index=pd.Index(ids, name="patient_id"))
+    for column in extra:
+        attributes[column] = pd.Series(p[column].to_numpy()[use_p], index=ids[p_codes[use_p]])
+
+    _report_before_time_zero(report, r, r_codes, use_r, r_day, t0, "relapses",
+                              "is before time zero (the transplant); it only counts for the "
+                              "baseline relapse window, not as an outcome")
+    _report_before_time_zero(report, m, m_codes, use_m, m_day, t0, "mri",
+                             "is before time zero (the transplant); a pre-transplant scan is "
+                             "not an outcome")
+    return Cohort(
+        ids=ids,
+        v_off=v_off,
+        v_day=v_day_s,
+        v_val=v_val_s,
+        v_row=v_row_s,
+        r_off=r_off,
+        r_day=r_day_s,
+        r_row=r_row_s,
+        m_off=m_off,
+        m_day=m_day_s,
+        m_active=m_act_s.astype(bool),
+        m_bv=m_bv_s.astype(np.float64),
+        m_row=m_row_s,
+        t0=t0,
+        attributes=attributes,
+        report=report,
+        has_mri=has_mri,
+        has_brain_volume=has_bv,
+    )
+
+
+def _report_before_time_zero(
+    report: InputReport,
+    frame: pd.DataFrame,
+    codes: np.ndarray[Any, Any],
+    use: np.ndarray[Any, Any],
+    days: np.ndarray[Any, Any],
+    t0: np.ndarray[Any, Any],
+    table: Table,
+    problem: str,
+) -> None:
+    if t0.shape[0] == 0:
+        return
+    before = use & (days <= t0[codes])
+    report.add(table, frame, before, "date", "warning", problem)
+
+
+def _empty(table: Table) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in REQUIRED[table]})
+
+
+def frames_from_records(
+    visits: Sequence[Mapping[str, Any]],
+    relapses: Sequence[Mapping[str, Any]] = (),
+    mri: Sequence[Mapping[str, Any]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Tables from plain records (one person's history in the API)."""
+
+    def frame(records: Sequence[Mapping[str, Any]], table: Table) -> pd.DataFrame:
+        out = pd.DataFrame.from_records(list(records)) if records else _empty(table)
+        for column in REQUIRED[table]:
+            if column not in out:
+                out[column] = pd.Series([None] * len(out), dtype=object)
+        return out
+
+    return (
+        frame(visits, "visits"),
+        frame(relapses, "relapses"),
+        None if mri is None else frame(mri, "mri"),
+    )
+
+
+def edss_text(value: float) -> str:
+    """An EDSS value as people write it."""
+    return format_step(float(value))
