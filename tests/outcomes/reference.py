@@ -124,7 +124,9 @@ def normalise_ours(result: ProgressionResult) -> pd.DataFrame:
             "event": ev["event"],
             "type": ev["type"],
             "onset_date": ev["onset_date"].astype(str),
-            "confirmation_date": ev["confirmation_date"].map(lambda d: "" if pd.isna(d) else str(d)),
+            "confirmation_date": ev["confirmation_date"].map(
+                lambda d: "" if pd.isna(d) else str(d)
+            ),
             "baseline_date": ev["baseline_date"].astype(str),
         }
     )

@@ -19,6 +19,7 @@ from hsct.cli.assess import assess_command
 from hsct.cli.edss import edss_command
 from hsct.cli.journey import journey_command
 from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
+from hsct.cli.outcomes import outcomes_app
 from hsct.common.errors import HsctError, InvalidInput
 from hsct.common.settings import load_settings
 
@@ -37,6 +38,7 @@ app.add_typer(facilities_app, name="facilities")
 app.command("legitimacy")(legitimacy_command)
 app.command("assess")(assess_command)
 app.command("journey")(journey_command)
+app.add_typer(outcomes_app, name="outcomes")
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

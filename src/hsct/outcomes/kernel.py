@@ -13,7 +13,8 @@ docs/user-guide/outcomes.md.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -24,17 +25,22 @@ NONE, CDW, RAW, PIRA, CDI = 0, 1, 2, 3, 4
 FIRST_CDW, FIRST_CDI, FIRST, FIRST_PIRA, FIRST_RAW, MULTIPLE = 0, 1, 2, 3, 4, 5
 FIXED, ROVING, ROVING_IMPR, ROVING_WORS = 0, 1, 2, 3
 
-_JIT: Any = numba.njit(cache=True, nogil=True, fastmath=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _JIT(fn: F) -> F:  # noqa: N802 - reads as the decorator it wraps
+    """numba's ``njit`` (compiled once, cached on disk), typed for mypy."""
+    return cast("F", numba.njit(cache=True, nogil=True)(fn))
 
 
 @_JIT
 def _wors(x: float, b: float, wd: Any) -> bool:
-    return x - b >= wd[int(b * 2.0 + 0.5)]
+    return bool(x - b >= wd[int(b * 2.0 + 0.5)])
 
 
 @_JIT
 def _impr(x: float, b: float, idl: Any) -> bool:
-    return x - b <= -idl[int(b * 2.0 + 0.5)]
+    return bool(x - b <= -idl[int(b * 2.0 + 0.5)])
 
 
 @_JIT
@@ -70,7 +76,7 @@ def _sustained(
     if sust == 0:
         return True
     if opt_f[5] > 0:  # check_intermediate
-        return lost < 0 or x[lost] - x[change] >= sust
+        return bool(lost < 0 or x[lost] - x[change] >= sust)
     sust_vis = n - 1
     if x[n - 1] - x[change] >= sust:
         for k in range(change + 1, n):
@@ -101,7 +107,9 @@ def _last_delta(y: Any, change: int, conf0: int, wd: Any, check_int: bool) -> in
 
 
 @_JIT
-def _relapse_free(rels: Any, t_prec: float, t_event: float, t_conf: float, win: Any, t0: float) -> Any:
+def _relapse_free(
+    rels: Any, t_prec: float, t_event: float, t_conf: float, win: Any, t0: float
+) -> Any:
     """Whether no relapse falls in the PIRA windows around reference, onset and confirmation.
 
     Returns (free, carried start). A window with an open start begins where the previous one
@@ -123,7 +131,7 @@ def _relapse_free(rels: Any, t_prec: float, t_event: float, t_conf: float, win: 
 
 
 @_JIT
-def _search_patient(  # noqa: C901, PLR0912, PLR0915 - one algorithm, kept in one place
+def _search_patient(
     x: Any,
     y: Any,
     rels: Any,
@@ -138,8 +146,12 @@ def _search_patient(  # noqa: C901, PLR0912, PLR0915 - one algorithm, kept in on
     conf_out: Any,
     pconf_out: Any,
     sust_out: Any,
+    search0: int,
 ) -> None:
-    """Find the events of one patient; outputs are this patient's slices (index = onset)."""
+    """Find the events of one patient; outputs are this patient's slices (index = onset).
+
+    ``search0`` is the first visit an onset may fall on (after time zero), normally 1.
+    """
     n = x.shape[0]
     if n == 0:
         return
@@ -165,7 +177,7 @@ def _search_patient(  # noqa: C901, PLR0912, PLR0915 - one algorithm, kept in on
     cand = np.zeros(n, dtype=np.int32)  # bit m set: visit is a candidate for window m
     conf = np.empty(n, dtype=np.int64)
     pconf = np.empty(n, dtype=np.int64)
-    bl, search, proceed = 0, 1, True
+    bl, search, proceed = 0, max(search0, 1), True
     found_cdw, found_cdi, found_pira, found_raw = False, False, False, False
     while proceed:
         while proceed and (before[bl] < rbl_a or after[bl] < rbl_b):
@@ -212,7 +224,9 @@ def _search_patient(  # noqa: C901, PLR0912, PLR0915 - one algorithm, kept in on
             )
         elif is_wors:
             confirmed = n_conf > 0 and (
-                _held(y, change + 1, conf[0], b, wd, True) if check_int else _wors(y[conf[0]], b, wd)
+                _held(y, change + 1, conf[0], b, wd, True)
+                if check_int
+                else _wors(y[conf[0]], b, wd)
             )
             if not confirmed and change == n - 1 and impute > 0:
                 if x[change] - x[0] <= impute_max_fu:
@@ -395,11 +409,18 @@ def search_cohort(
         lo, hi = v_off[p], v_off[p + 1]
         rels_all = r_day[r_off[p] : r_off[p + 1]]
         s = 0
+        search0 = 1
         if not np.isnan(t0[p]):
             s = start_index(v_day[lo:hi], rels_all, t0[p], rbl_a, opt_f[1])
             if s < 0:
                 start[p] = -1
                 continue
+            # Onsets count only after time zero (a pre-transplant visit is never an event).
+            search0 = hi - lo - s
+            for i in range(lo + s, hi):
+                if v_day[i] > t0[p]:
+                    search0 = i - lo - s
+                    break
         start[p] = lo + s
         a = lo + s
         x = v_day[a:hi]
@@ -420,6 +441,7 @@ def search_cohort(
             conf_out[a:hi],
             pconf_out[a:hi],
             sust_out[a:hi],
+            search0,
         )
         for k in range(a, hi):
             if kind[k] != NONE:

@@ -126,6 +126,17 @@ class RelapseIndependence:
         )
 
 
+#: Named PIRA windows (pymsprog's vignette_PIRA.Rmd gives them as relapse_indep values).
+PIRA_WINDOWS: Final[Mapping[str, RelapseIndependence]] = {
+    # No relapse from 90 days before to 30 days after onset and confirmation (the default).
+    "muller2023": RelapseIndependence(),
+    # From the reference to 30 days after onset, and within 30 days of confirmation.
+    "kappos2020": RelapseIndependence((0, None), (None, 30), (30, 30)),
+    # High specificity: no relapse at all between the reference and confirmation.
+    "muller2023-specific": RelapseIndependence((0, None), (None, None), (None, 0)),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressionOptions:
     """How confirmed worsening (CDW) and improvement (CDI) are found.
@@ -206,7 +217,7 @@ def _pair(name: str, value: Any, errors: list[FieldError], *, allow_none: bool =
     if not isinstance(value, list | tuple) or len(value) != 2:
         errors.append(FieldError(name, "must be a number of days or a pair [before, after]"))
         return None
-    out = []
+    out: list[float | None] = []
     for item in value:
         if item is None and allow_none:
             out.append(None)
@@ -247,8 +258,17 @@ def _conf_days(value: Any, errors: list[FieldError]) -> tuple[float, ...]:
 def _indep(value: Any, errors: list[FieldError]) -> RelapseIndependence:
     if isinstance(value, RelapseIndependence):
         return value
+    if isinstance(value, str):
+        if value in PIRA_WINDOWS:
+            return PIRA_WINDOWS[value]
+        errors.append(
+            FieldError("relapse_indep", f"unknown window set {value!r}", ", ".join(PIRA_WINDOWS))
+        )
+        return RelapseIndependence()
     if not isinstance(value, Mapping):
-        errors.append(FieldError("relapse_indep", "must be a table of windows", "prec, event, conf"))
+        errors.append(
+            FieldError("relapse_indep", "must be a table of windows", "prec, event, conf")
+        )
         return RelapseIndependence()
     unknown = set(value) - {"prec", "event", "conf", "prec_type"}
     if unknown:
@@ -259,7 +279,9 @@ def _indep(value: Any, errors: list[FieldError]) -> RelapseIndependence:
         )
     base = RelapseIndependence()
     parts = {
-        key: _pair(f"relapse_indep.{key}", value.get(key, getattr(base, key)), errors, allow_none=True)
+        key: _pair(
+            f"relapse_indep.{key}", value.get(key, getattr(base, key)), errors, allow_none=True
+        )
         for key in ("prec", "event", "conf")
     }
     prec_type = _choice(
@@ -277,7 +299,9 @@ def _flag(name: str, value: Any, errors: list[FieldError]) -> bool:
     return value
 
 
-def parse_options(raw: Mapping[str, Any] | None = None, *, preset: str = "default") -> ProgressionOptions:
+def parse_options(
+    raw: Mapping[str, Any] | None = None, *, preset: str = "default"
+) -> ProgressionOptions:
     """Options from a plain mapping (JSON, CLI), on top of a named preset.
 
     Raises :class:`InvalidInput` naming every bad option and what it allows.
@@ -297,12 +321,16 @@ def parse_options(raw: Mapping[str, Any] | None = None, *, preset: str = "defaul
         "proceed_from": lambda v: _choice("proceed_from", v, PROCEED_FROM, errors),
         "threshold": lambda v: _choice("threshold", v, tuple(THRESHOLDS), errors),
         "improvement_threshold": lambda v: (
-            None if v is None else _choice("improvement_threshold", v, IMPROVEMENT_THRESHOLDS, errors)
+            None
+            if v is None
+            else _choice("improvement_threshold", v, IMPROVEMENT_THRESHOLDS, errors)
         ),
         "conf_days": lambda v: _conf_days(v, errors),
-        "conf_tol_days": lambda v: _pair("conf_tol_days", v, errors)
-        if not isinstance(v, int | float)
-        else _pair("conf_tol_days", (v, v), errors),
+        "conf_tol_days": lambda v: (
+            _pair("conf_tol_days", v, errors)
+            if not isinstance(v, int | float)
+            else _pair("conf_tol_days", (v, v), errors)
+        ),
         "require_sust_days": lambda v: _days("require_sust_days", v, errors),
         "check_intermediate": lambda v: _flag("check_intermediate", v, errors),
         "relapse_to_bl": lambda v: _pair("relapse_to_bl", v, errors),

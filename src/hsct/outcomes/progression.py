@@ -24,6 +24,9 @@ from hsct.outcomes import kernel
 from hsct.outcomes.options import (
     BASELINE_SCHEMES,
     EVENT_MODES,
+    KAPPOS_2018,
+    MONTOBBIO_2024,
+    MULLER_2023,
     PREC_TYPES,
     ProgressionOptions,
 )
@@ -108,8 +111,6 @@ class ProgressionResult:
 
     def sources(self) -> list[Citation]:
         """Where the definitions come from."""
-        from hsct.outcomes.options import KAPPOS_2018, MONTOBBIO_2024, MULLER_2023
-
         out = [MONTOBBIO_2024, self.options.worsening_rule.source]
         if self.options.baseline != "fixed":
             out.append(KAPPOS_2018)
@@ -129,7 +130,7 @@ def progression(
     ``progress`` is called with the number of patients done after each chunk.
     """
     options = options or ProgressionOptions()
-    arrays = _option_arrays(options)
+    opt_i, opt_f, wd, idl, conf_win, indep = _option_arrays(options)
     n_vis, n_win = cohort.n_visits, len(options.conf_days)
     kind = np.zeros(n_vis, dtype=np.int8)
     bl_out = np.zeros(n_vis, dtype=np.int64)
@@ -146,7 +147,12 @@ def progression(
             cohort.r_off[lo : hi + 1],
             cohort.r_day,
             cohort.t0[lo:hi],
-            *arrays,
+            opt_i,
+            opt_f,
+            wd,
+            idl,
+            conf_win,
+            indep,
             start[lo:hi],
             kind,
             bl_out,
@@ -159,7 +165,7 @@ def progression(
     return _tables(cohort, options, kind, bl_out, conf_out, pconf_out, sust_out, start)
 
 
-def _tables(
+def _tables(  # noqa: PLR0917 - the kernel's output columns
     cohort: Cohort,
     options: ProgressionOptions,
     kind: np.ndarray[Any, Any],
@@ -213,14 +219,16 @@ def _tables(
     )
     if len(options.conf_days) > 1:
         for m, c in enumerate(options.conf_days):
-            events[f"confirmation_{int(c)}d_date"] = dates(np.maximum(conf[:, m], 0), conf[:, m] >= 0)
+            events[f"confirmation_{int(c)}d_date"] = dates(
+                np.maximum(conf[:, m], 0), conf[:, m] >= 0
+            )
     for column in ("onset_date", "baseline_date", "confirmation_date", "pira_confirmation_date"):
         events[column] = events[column].astype("datetime64[s]").dt.date
     summary = _summary(cohort, rows, k, patient, start, first_day)
     return ProgressionResult(events, summary, options, cohort, rows, start)
 
 
-def _summary(
+def _summary(  # noqa: PLR0917
     cohort: Cohort,
     onset_rows: np.ndarray[Any, Any],
     k: np.ndarray[Any, Any],
@@ -271,10 +279,12 @@ def explain(result: ProgressionResult, index: int) -> list[str]:
     worse = ev["event"] == "CDW"
     rule = opts.worsening_rule.worsening if worse else opts.improvement_words()
     lines = [
-        f"{'Worsening' if worse else 'Improvement'} from EDSS {edss_text(ev['baseline_edss'])} "
-        f"(baseline visit {ev['baseline_date']}) to {edss_text(ev['edss'])} on "
-        f"{ev['onset_date']}: a change of {change:+.1f}. Minimum change under the "
-        f"{opts.threshold} convention: {rule}.",
+        (
+            f"{'Worsening' if worse else 'Improvement'} from EDSS {edss_text(ev['baseline_edss'])} "
+            f"(baseline visit {ev['baseline_date']}) to {edss_text(ev['edss'])} on "
+            f"{ev['onset_date']}: a change of {change:+.1f}. Minimum change under the "
+            f"{opts.threshold} convention: {rule}."
+        ),
         _baseline_line(opts),
     ]
     if ev["imputed_at_last_visit"]:
@@ -283,7 +293,7 @@ def explain(result: ProgressionResult, index: int) -> list[str]:
             f"({opts.impute_last_visit:g})."
         )
     elif pd.notna(ev["confirmation_date"]):
-        gap = (np.datetime64(ev["confirmation_date"], "D") - np.datetime64(ev["onset_date"], "D"))
+        gap = int((ev["confirmation_date"] - ev["onset_date"]).days)
         left, right = opts.conf_tol_days
         windows = ", ".join(f"{int(c) - left:g}-{int(c) + right:g}" for c in opts.conf_days)
         held = (
@@ -293,7 +303,7 @@ def explain(result: ProgressionResult, index: int) -> list[str]:
         )
         lines.append(
             f"Confirmed on {ev['confirmation_date']} (EDSS {edss_text(ev['confirmation_edss'])}), "
-            f"{gap.astype(int)} days after onset; the confirmation window is {windows} days "
+            f"{gap} days after onset; the confirmation window is {windows} days "
             f"after onset and {held}. A confirmation visit must be at least "
             f"{opts.relapse_to_conf[0]:g} days after a relapse."
         )

@@ -34,7 +34,7 @@ class SyntheticCohort:
 
 def _snap(latent: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Round to the EDSS grid: 0, 1.0 ... 9.5 (no 0.5, no 10)."""
-    v = np.clip(np.round(latent * 2) / 2, 0.0, 9.5)
+    v = np.clip(np.round(latent * 2) / 2, 0.0, 9.5) + 0.0  # + 0.0 turns -0.0 into 0.0
     return np.where(v == 0.5, np.where(latent < 0.5, 0.0, 1.0), v)
 
 

@@ -42,7 +42,7 @@ class InputReport:
 
     rows: list[pd.DataFrame] = field(default_factory=list)
 
-    def add(
+    def add(  # noqa: PLR0917 - called once per check, reads as a sentence
         self,
         table: Table,
         frame: pd.DataFrame,
@@ -79,7 +79,9 @@ class InputReport:
         out = pd.concat(self.rows, ignore_index=True)
         order = {"visits": 0, "relapses": 1, "mri": 2, "patients": 3}
         out["_t"] = out["table"].map(order)
-        return out.sort_values(["_t", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
+        return (
+            out.sort_values(["_t", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
+        )
 
     def counts(self) -> pd.DataFrame:
         """How many rows each (table, severity, problem) covers."""
@@ -87,9 +89,7 @@ class InputReport:
         if f.empty:
             return pd.DataFrame(columns=["table", "severity", "problem", "rows"])
         return (
-            f.groupby(["table", "severity", "problem"], sort=False)
-            .size()
-            .reset_index(name="rows")
+            f.groupby(["table", "severity", "problem"], sort=False).size().reset_index(name="rows")
         )
 
     @property
@@ -118,7 +118,9 @@ def read_csv(path: str | Path, table: Table) -> pd.DataFrame:
     except FileNotFoundError:
         raise InvalidInput([FieldError(table, f"file {path} not found")]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InvalidInput([FieldError(table, f"{path} is not a readable CSV file ({exc})")]) from None
+        raise InvalidInput(
+            [FieldError(table, f"{path} is not a readable CSV file ({exc})")]
+        ) from None
     return frame
 
 
@@ -153,7 +155,7 @@ def _days(values: pd.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     stamp = parsed.to_numpy(dtype="datetime64[ns]")
     days = stamp.astype("datetime64[D]")
-    out = (days - _EPOCH).astype(np.float64)
+    out: np.ndarray[Any, np.dtype[np.float64]] = (days - _EPOCH).astype(np.float64)
     out[np.isnat(stamp)] = np.nan
     return out
 
@@ -173,7 +175,8 @@ def _ids_ok(table: Table, frame: pd.DataFrame, report: InputReport) -> np.ndarra
         return np.ones(len(ids), dtype=bool)
     bad = (ids.isna() | (ids == "")).to_numpy(dtype=bool)
     report.add(table, frame, bad, "patient_id", "error", "is empty; every row needs a patient id")
-    return ~bad
+    ok: np.ndarray[Any, Any] = ~bad
+    return ok
 
 
 def _date_ok(
@@ -244,7 +247,7 @@ def _grouped(
     return off, [day[order], row[order], *(c[order] for c in others)]
 
 
-def build_cohort(
+def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     visits: pd.DataFrame,
     relapses: pd.DataFrame | None = None,
     mri: pd.DataFrame | None = None,
@@ -289,9 +292,15 @@ def build_cohort(
     )
     if has_bv:
         text = m["brain_volume_change"]
-        bad_bv = np.isnan(bv) & text.notna().to_numpy() & (text.astype(str).str.strip() != "").to_numpy()
+        bad_bv = (
+            np.isnan(bv) & text.notna().to_numpy() & (text.astype(str).str.strip() != "").to_numpy()
+        )
         report.add(
-            "mri", m, bad_bv, "brain_volume_change", "error",
+            "mri",
+            m,
+            bad_bv,
+            "brain_volume_change",
+            "error",
             "is not a number (allowed: annualised % change, e.g. -0.6; empty when not measured)",
         )
         ok_bv = ~bad_bv
@@ -323,11 +332,17 @@ def build_cohort(
     if same.any():
         dropped = np.isin(v["_row"].to_numpy(), v_row_s[same])
         report.add(
-            "visits", v, dropped, "date", "warning",
+            "visits",
+            v,
+            dropped,
+            "date",
+            "warning",
             "is a second visit on the same day for this patient; the later row is used",
         )
         kept = ~same
-        v_day_s, v_codes_s, v_val_s, v_row_s = (a[kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s))
+        v_day_s, v_codes_s, v_val_s, v_row_s = (
+            a[kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s)
+        )
         v_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(v_codes_s, minlength=n), out=v_off[1:])
 
@@ -341,7 +356,11 @@ def build_cohort(
         pos = lookup.get_indexer(raw) if len(raw) else np.zeros(0, dtype=np.int64)
         known = pos >= 0
         report.add(
-            table, frame, ok & ~known, "patient_id", "warning",
+            table,
+            frame,
+            ok & ~known,
+            "patient_id",
+            "warning",
             "has no usable EDSS visit; the row is not used",
         )
         return ok & known, np.maximum(pos, 0)
@@ -363,12 +382,27 @@ def build_cohort(
     for column in extra:
         attributes[column] = pd.Series(p[column].to_numpy()[use_p], index=ids[p_codes[use_p]])
 
-    _report_before_time_zero(report, r, r_codes, use_r, r_day, t0, "relapses",
-                              "is before time zero (the transplant); it only counts for the "
-                              "baseline relapse window, not as an outcome")
-    _report_before_time_zero(report, m, m_codes, use_m, m_day, t0, "mri",
-                             "is before time zero (the transplant); a pre-transplant scan is "
-                             "not an outcome")
+    _report_before_time_zero(
+        report,
+        r,
+        r_codes,
+        use_r,
+        r_day,
+        t0,
+        "relapses",
+        "is before time zero (the transplant); it only counts for the "
+        "baseline relapse window, not as an outcome",
+    )
+    _report_before_time_zero(
+        report,
+        m,
+        m_codes,
+        use_m,
+        m_day,
+        t0,
+        "mri",
+        "is before time zero (the transplant); a pre-transplant scan is not an outcome",
+    )
     return Cohort(
         ids=ids,
         v_off=v_off,
@@ -391,7 +425,7 @@ def build_cohort(
     )
 
 
-def _report_before_time_zero(
+def _report_before_time_zero(  # noqa: PLR0917
     report: InputReport,
     frame: pd.DataFrame,
     codes: np.ndarray[Any, Any],

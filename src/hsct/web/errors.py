@@ -64,7 +64,7 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
             {
                 "detail": [
                     {
-                        "loc": [location, *error.field.split(".")],
+                        "loc": [location, *field_path(error.field)],
                         "msg": error.message,
                         "type": "invalid_input",
                         "allowed": error.allowed,
@@ -96,3 +96,20 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
     app.add_exception_handler(RequestValidationError, request_invalid)
     app.add_exception_handler(InvalidInput, invalid_input)
     app.add_exception_handler(Exception, server_error)
+
+
+def field_path(field: str) -> list[str | int]:
+    """A core field name as a JSON location, list positions as numbers.
+
+    >>> field_path("visits[3].edss")
+    ['visits', 3, 'edss']
+    """
+    out: list[str | int] = []
+    for part in field.split("."):
+        name, _, rest = part.partition("[")
+        out.append(name)
+        if rest.endswith("]") and rest[:-1].isdigit():
+            out.append(int(rest[:-1]))
+        elif rest:
+            out[-1] = part
+    return out

@@ -13,6 +13,7 @@ from hsct.web.api.assessments import assessments_api_router
 from hsct.web.api.edss import edss_api_router
 from hsct.web.api.journeys import journeys_api_router
 from hsct.web.api.knowledge import knowledge_api_router
+from hsct.web.api.outcomes import outcomes_api_router
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -56,4 +57,5 @@ def api_router(pages: Pages) -> APIRouter:
     router.include_router(knowledge_api_router())
     router.include_router(assessments_api_router())
     router.include_router(journeys_api_router())
+    router.include_router(outcomes_api_router())
     return router

@@ -1,0 +1,434 @@
+"""``hsct outcomes``: confirmed progression, NEDA and Kaplan-Meier curves from CSV files."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hsct.common.errors import FieldError, HsctError, InvalidInput
+from hsct.outcomes import (
+    ENDPOINTS,
+    PRESETS,
+    Cohort,
+    NedaOptions,
+    ProgressionResult,
+    build_cohort,
+    explain,
+    groups_of,
+    km_svg,
+    km_table,
+    neda,
+    parse_options,
+    progression,
+    read_csv,
+)
+
+outcomes_app = typer.Typer(
+    help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
+    no_args_is_help=True,
+)
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Visits = Annotated[Path, typer.Option(help="CSV: patient_id,date,edss.")]
+Relapses = Annotated[Path | None, typer.Option(help="CSV: patient_id,date (relapse onset).")]
+Mri = Annotated[
+    Path | None,
+    typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2[,brain_volume_change]."),
+]
+Patients = Annotated[
+    Path | None,
+    typer.Option(help="CSV: patient_id,transplant_date[,facility,regimen,ms_type...] (time zero)."),
+]
+SkipInvalid = Annotated[
+    bool, typer.Option("--skip-invalid", help="Leave out rows that cannot be used (and list them).")
+]
+Report = Annotated[Path | None, typer.Option(help="Write every row problem to this CSV file.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class RowProblemsError(HsctError):
+    """Input rows that cannot be used, and the run was not told to skip them."""
+
+
+def _pair(option: str, text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2):
+        raise InvalidInput([FieldError(option, f"{text!r} is not days", "DAYS or BEFORE,AFTER")])
+    return parts if len(parts) == 2 else [parts[0], 0.0]
+
+
+def _options(raw: dict[str, Any], options_file: Path | None) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    if options_file is not None:
+        try:
+            merged.update(json.loads(options_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(
+                [FieldError("--options", f"cannot read {options_file} as JSON ({exc})")]
+            ) from None
+    merged.update({k: v for k, v in raw.items() if v is not None})
+    return merged
+
+
+def _load(
+    visits: Path,
+    relapses: Path | None,
+    mri: Path | None,
+    patients: Path | None,
+    *,
+    skip_invalid: bool,
+    report: Path | None,
+) -> Cohort:
+    frames = {
+        "visits": read_csv(visits, "visits"),
+        "relapses": None if relapses is None else read_csv(relapses, "relapses"),
+        "mri": None if mri is None else read_csv(mri, "mri"),
+        "patients": None if patients is None else read_csv(patients, "patients"),
+    }
+    cohort = build_cohort(
+        frames["visits"], frames["relapses"], frames["mri"], frames["patients"], strict=False
+    )
+    problems = cohort.report
+    if report is not None:
+        problems.frame().to_csv(report, index=False)
+    if problems.n_errors or problems.n_warnings:
+        _print_problems(cohort, limit=10)
+    if problems.n_errors and not skip_invalid:
+        raise RowProblemsError(
+            f"{problems.n_errors} input rows cannot be used (listed above"
+            + (f" and in {report}" if report else "")
+            + "); fix them, or run again with --skip-invalid to leave them out."
+        )
+    return cohort
+
+
+def _print_problems(cohort: Cohort, *, limit: int) -> None:
+    frame = cohort.report.frame()
+    errors = frame[frame["severity"] == "error"].head(limit)
+    for r in errors.itertuples():
+        stderr.print(
+            f"{r.table} row {r.row} (patient {r.patient_id}): {r.field} {r.value!r} {r.problem}",
+            markup=False,
+        )
+    table = Table(title="Input rows with problems", title_justify="left")
+    for column in ("table", "severity", "problem", "rows"):
+        table.add_column(column, justify="right" if column == "rows" else "left")
+    for r in cohort.report.counts().itertuples():
+        table.add_row(r.table, r.severity, r.problem, str(r.rows))
+    stderr.print(table)
+
+
+def _run(cohort: Cohort, options: Any) -> ProgressionResult:
+    with Progress(
+        TextColumn("Searching for events"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("patients"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    ) as bar:
+        task = bar.add_task("search", total=cohort.n_patients)
+        return progression(cohort, options, progress=lambda done: bar.advance(task, done))
+
+
+def _jsonable(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = json.loads(frame.to_json(orient="records", date_format="iso", default_handler=str))
+    return [
+        {
+            k: (v[:10] if isinstance(v, str) and k.endswith(("date", "time_zero")) else v)
+            for k, v in row.items()
+        }
+        for row in out
+    ]
+
+
+def progression_command(  # noqa: PLR0917 - one option per definition
+    visits: Visits,
+    relapses: Relapses = None,
+    mri: Mri = None,
+    patients: Patients = None,
+    preset: Annotated[
+        str, typer.Option(help=f"Starting options: {', '.join(PRESETS)}.")
+    ] = "default",
+    options_file: Annotated[
+        Path | None, typer.Option("--options", help="JSON file of options (names as in the guide).")
+    ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(help="firstCDW, firstCDI, first, firstPIRA, firstRAW or multiple."),
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="fixed, roving, roving_impr or roving_wors.")
+    ] = None,
+    proceed_from: Annotated[str | None, typer.Option(help="firstconf or event.")] = None,
+    threshold: Annotated[str | None, typer.Option(help="msbase (default) or pymsprog.")] = None,
+    improvement_threshold: Annotated[
+        str | None, typer.Option(help="msbase, pymsprog or mirror (default: as --threshold).")
+    ] = None,
+    conf_days: Annotated[
+        list[float] | None, typer.Option(help="Confirmation period in days; repeat for several.")
+    ] = None,
+    conf_tol: Annotated[
+        str | None, typer.Option(help="Tolerance BEFORE,AFTER in days (default 7,730.5).")
+    ] = None,
+    require_sust_days: Annotated[
+        float | None, typer.Option(help="The change must hold this many days (0: no rule).")
+    ] = None,
+    check_intermediate: Annotated[
+        bool | None,
+        typer.Option(
+            "--check-intermediate/--no-check-intermediate",
+            help="Every visit up to confirmation must keep the change.",
+        ),
+    ] = None,
+    relapse_to_bl: Annotated[str | None, typer.Option(help="Days BEFORE[,AFTER] (30).")] = None,
+    relapse_to_event: Annotated[str | None, typer.Option(help="Days BEFORE[,AFTER] (0).")] = None,
+    relapse_to_conf: Annotated[str | None, typer.Option(help="Days BEFORE[,AFTER] (30).")] = None,
+    relapse_assoc: Annotated[
+        str | None, typer.Option(help="RAW window BEFORE[,AFTER] (90).")
+    ] = None,
+    pira_windows: Annotated[
+        str | None, typer.Option(help="muller2023 (default), kappos2020 or muller2023-specific.")
+    ] = None,
+    raw_pira: Annotated[
+        bool | None, typer.Option("--raw-pira/--no-raw-pira", help="Label CDW as PIRA/RAW.")
+    ] = None,
+    impute_last_visit: Annotated[
+        float | None, typer.Option(help="0 never, 1 always, N>1 within N days of follow-up.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write events here (CSV); else to stdout.")
+    ] = None,
+    summary: Annotated[
+        Path | None, typer.Option(help="Write the per-patient summary (CSV).")
+    ] = None,
+    explain_events: Annotated[
+        bool, typer.Option("--explain", help="Add an explanation column in words.")
+    ] = False,
+    skip_invalid: SkipInvalid = False,
+    report: Report = None,
+    as_json: AsJson = False,
+) -> None:
+    """Confirmed disability worsening and improvement: one row per event."""
+    raw = {
+        "event": event,
+        "baseline": baseline,
+        "proceed_from": proceed_from,
+        "threshold": threshold,
+        "improvement_threshold": improvement_threshold,
+        "conf_days": conf_days or None,
+        "conf_tol_days": _pair("--conf-tol", conf_tol),
+        "require_sust_days": require_sust_days,
+        "check_intermediate": check_intermediate,
+        "relapse_to_bl": _pair("--relapse-to-bl", relapse_to_bl),
+        "relapse_to_event": _pair("--relapse-to-event", relapse_to_event),
+        "relapse_to_conf": _pair("--relapse-to-conf", relapse_to_conf),
+        "relapse_assoc": _pair("--relapse-assoc", relapse_assoc),
+        "relapse_indep": pira_windows,
+        "raw_pira": raw_pira,
+        "impute_last_visit": impute_last_visit,
+    }
+    options = parse_options(_options(raw, options_file), preset=preset)
+    started = time.perf_counter()
+    cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
+    result = _run(cohort, options)
+    seconds = time.perf_counter() - started
+    events = result.events
+    if explain_events:
+        events = events.assign(
+            explanation=[" ".join(explain(result, i)) for i in range(len(events))]
+        )
+    if summary is not None:
+        result.summary.to_csv(summary, index=False)
+    counts = _counts(result)
+    if out is not None:
+        events.to_csv(out, index=False)
+    if as_json:
+        payload: dict[str, Any] = {
+            "patients": cohort.n_patients,
+            "visits": cohort.n_visits,
+            "counts": counts,
+            "options": _finite(options.to_dict()),
+            "sources": [c.to_dict() for c in result.sources()],
+            "input_problems": _jsonable(cohort.report.counts()),
+        }
+        if out is None:
+            payload["events"] = _jsonable(events)
+        stdout.print_json(data=payload)
+        return
+    if out is None:
+        stdout.print(events.to_csv(index=False), end="", markup=False)
+    console = stderr if out is None else stdout
+    table = Table(
+        title=f"Events ({options.event}, {options.baseline} baseline, "
+        f"{options.threshold} threshold)",
+        title_justify="left",
+    )
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("patients", str(cohort.n_patients))
+    table.add_row("visits used", str(cohort.n_visits))
+    for name, value in counts.items():
+        table.add_row(name, str(value))
+    table.add_row("seconds", f"{seconds:.2f}")
+    console.print(table)
+    if out is not None:
+        console.print(f"Wrote {len(events)} events to {out}.")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _counts(result: ProgressionResult) -> dict[str, int]:
+    ev = result.events
+    cdw = ev["event"] == "CDW"
+    out = {
+        "CDW events": int(cdw.sum()),
+        "patients with CDW": int(ev.loc[cdw, "patient_id"].nunique()),
+        "CDI events": int((ev["event"] == "CDI").sum()),
+    }
+    if result.options.labels_pira_raw:
+        for kind in ("PIRA", "RAW", "undefined"):
+            out[f"CDW {kind}"] = int((ev["type"] == kind).sum())
+    return out
+
+
+def neda_command(  # noqa: PLR0917
+    visits: Visits,
+    mri: Annotated[
+        Path, typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2[,brain_volume_change].")
+    ],
+    relapses: Relapses = None,
+    patients: Patients = None,
+    preset: Annotated[str, typer.Option(help="Options for the CDW part.")] = "default",
+    options_file: Annotated[
+        Path | None, typer.Option("--options", help="JSON options for CDW.")
+    ] = None,
+    rebaseline_months: Annotated[
+        float | None, typer.Option(help="Re-baseline MRI this many months after time zero.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write one row per patient here (CSV).")] = None,
+    skip_invalid: SkipInvalid = False,
+    report: Report = None,
+    as_json: AsJson = False,
+) -> None:
+    """NEDA-3 (and NEDA-4 with brain volume), durable remission and single endpoints."""
+    options = parse_options(_options({}, options_file), preset=preset)
+    cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
+    result = _run(cohort, options)
+    frame = neda(cohort, NedaOptions(options, rebaseline_months), result=result)
+    if out is not None:
+        frame.to_csv(out, index=False)
+    lost = int(frame["neda3_lost"].sum())
+    durable = frame["durable_remission"].value_counts().to_dict()
+    stats = {
+        "patients": cohort.n_patients,
+        "NEDA-3 lost": lost,
+        "NEDA-3 kept to the last assessment": cohort.n_patients - lost,
+        "durable remission (5 years): yes": int(durable.get("yes", 0)),
+        "durable remission: no": int(durable.get("no", 0)),
+        "durable remission: not yet known": int(durable.get("not yet known", 0)),
+    }
+    if "neda4_lost" in frame:
+        stats["NEDA-4 lost"] = int(frame["neda4_lost"].sum())
+    if as_json:
+        payload: dict[str, Any] = {"counts": stats}
+        if out is None:
+            payload["patients"] = _jsonable(frame)
+        stdout.print_json(data=payload)
+        return
+    if out is None:
+        stdout.print(frame.to_csv(index=False), end="", markup=False)
+    table = Table(title="NEDA", title_justify="left")
+    table.add_column("")
+    table.add_column("patients", justify="right")
+    for name, value in stats.items():
+        table.add_row(name, str(value))
+    (stderr if out is None else stdout).print(table)
+
+
+def km_command(  # noqa: PLR0917
+    visits: Visits,
+    mri: Annotated[Path, typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2.")],
+    relapses: Relapses = None,
+    patients: Patients = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="Patients-table column to group by (facility, regimen, ms_type)."),
+    ] = None,
+    endpoint: Annotated[str, typer.Option(help=f"{', '.join(ENDPOINTS)}.")] = "neda3",
+    preset: Annotated[str, typer.Option(help="Options for the CDW part.")] = "default",
+    options_file: Annotated[
+        Path | None, typer.Option("--options", help="JSON options for CDW.")
+    ] = None,
+    rebaseline_months: Annotated[
+        float | None, typer.Option(help="Re-baseline MRI (months).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the SVG plot here.")] = None,
+    table_out: Annotated[
+        Path | None, typer.Option("--table", help="Write the estimates (CSV).")
+    ] = None,
+    skip_invalid: SkipInvalid = False,
+    report: Report = None,
+    as_json: AsJson = False,
+) -> None:
+    """Kaplan-Meier estimates at 1, 2, 3, 5 and 10 years (95% CI, numbers at risk), by group."""
+    options = parse_options(_options({}, options_file), preset=preset)
+    cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
+    result = _run(cohort, options)
+    frame = neda(cohort, NedaOptions(options, rebaseline_months), result=result)
+    groups = groups_of(frame, cohort.attributes, by)
+    table = km_table(frame, endpoint, groups)
+    if out is not None:
+        out.write_text(km_svg(frame, endpoint, groups, table), encoding="utf-8")
+    if table_out is not None:
+        table.to_csv(table_out, index=False)
+    if as_json:
+        records = json.loads(table.replace({np.nan: None}).to_json(orient="records"))
+        stdout.print_json(data={"endpoint": endpoint, "by": by, "estimates": records})
+        return
+    shown = Table(title=f"Kaplan-Meier: {ENDPOINTS[endpoint][2]}", title_justify="left")
+    for column in ("group", "years", "at risk", "estimate", "95% CI"):
+        shown.add_column(column, justify="left" if column == "group" else "right")
+    for r in table.itertuples():
+        estimable = not np.isnan(r.survival)
+        shown.add_row(
+            str(r.group),
+            f"{r.years:g}",
+            str(r.at_risk),
+            f"{r.survival:.1%}" if estimable else "not estimable",
+            f"{r.lower_95:.1%}-{r.upper_95:.1%}" if estimable else "",
+        )
+    stdout.print(shown)
+    if out is not None:
+        stdout.print(f"Wrote {out}.")
+
+
+outcomes_app.command("progression")(progression_command)
+outcomes_app.command("neda")(neda_command)
+outcomes_app.command("km")(km_command)
