@@ -124,7 +124,8 @@ def test_kaplan_meier_matches_a_hand_calculation() -> None:
         assert table.loc[t, "upper_95"] == pytest.approx(upper, rel=1e-6)
         assert table.loc[t, "at_risk"] == sum(x >= t for x in times)
     svg = km_svg(frame, "cdw", groups, km_table(frame, "cdw", groups))
-    assert svg.startswith("<?xml") and "Free of confirmed disability worsening" in svg
+    assert svg.startswith("<?xml")
+    assert "Free of confirmed disability worsening" in svg
     assert "At risk" in svg
 
 
