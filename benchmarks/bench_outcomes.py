@@ -30,8 +30,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hsct.outcomes import NedaOptions, build_cohort, neda, parse_options, progression  # noqa: E402
-from hsct.outcomes.synthetic import generate  # noqa: E402
 from tests.outcomes.reference import (  # noqa: E402
     differences,
     normalise_ours,
@@ -39,6 +37,9 @@ from tests.outcomes.reference import (  # noqa: E402
     run_reference,
     write_inputs,
 )
+
+from hsct.outcomes import NedaOptions, build_cohort, neda, parse_options, progression  # noqa: E402
+from hsct.outcomes.synthetic import generate  # noqa: E402
 
 TARGET_RATIO = 50.0
 TARGET_100K_S = 5.0
