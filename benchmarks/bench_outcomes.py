@@ -155,7 +155,7 @@ def million() -> None:
         np.savez(folder / "cohort.npz", **columns)
         del data, columns
         print(f"1M cohort generated and saved in {time.perf_counter() - started:.0f} s")
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - this script, in a fresh process
             [sys.executable, __file__, "--child", str(folder)],
             check=False,
             capture_output=True,
