@@ -125,7 +125,7 @@ def normalise_ours(result: ProgressionResult) -> pd.DataFrame:
             "type": ev["type"],
             "onset_date": ev["onset_date"].astype(str),
             "confirmation_date": ev["confirmation_date"].map(
-                lambda d: "" if pd.isna(d) else str(d)
+                lambda d: "" if pd.isna(d) else str(d)[:10]
             ),
             "baseline_date": ev["baseline_date"].astype(str),
         }

@@ -40,7 +40,7 @@ def run(
 
 
 def onsets(events: pd.DataFrame) -> list[tuple[str, str, str]]:
-    return [(e.event, str(e.onset_date), e.type) for e in events.itertuples()]
+    return [(e.event, str(e.onset_date)[:10], e.type) for e in events.itertuples()]
 
 
 def test_a1_baseline_5_5_needs_half_a_point_under_pymsprog() -> None:
@@ -93,7 +93,7 @@ def test_d2_confirmation_too_soon_after_a_relapse() -> None:
 def test_d3_baseline_moves_past_a_recent_relapse() -> None:
     events = run([(0, 4), (25, 3), (200, 4), (300, 4)], relapses=(-10,))
     assert onsets(events) == [("CDW", day(200), "")]
-    assert str(events["baseline_date"].iloc[0]) == day(25)
+    assert str(events["baseline_date"].iloc[0])[:10] == day(25)
     assert events["days_from_time_zero"].iloc[0] == 200  # counted from the first visit
 
 
@@ -124,7 +124,7 @@ def test_e_improvement_thresholds(start: float, to: float, preset: str, expected
 )
 def test_f_24_week_confirmation(visits: list[tuple[int, float]], expected: list[str]) -> None:
     events = run(visits, conf_days=[168])
-    assert [str(d) for d in events["onset_date"]] == expected
+    assert [str(d)[:10] for d in events["onset_date"]] == expected
 
 
 def test_time_zero_measures_from_the_transplant_and_uses_the_last_visit_before_it() -> None:
@@ -133,7 +133,7 @@ def test_time_zero_measures_from_the_transplant_and_uses_the_last_visit_before_i
     )
     # Baseline is day 50 (EDSS 3.0, the last visit before day 60); 4.5 is +1.5.
     assert onsets(events) == [("CDW", day(300), "")]
-    assert str(events["baseline_date"].iloc[0]) == day(50)
+    assert str(events["baseline_date"].iloc[0])[:10] == day(50)
     assert events["days_from_time_zero"].iloc[0] == 240
 
 

@@ -141,8 +141,8 @@ def _check_columns(table: Table, frame: pd.DataFrame) -> None:
 
 def _prepare(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     _check_columns(table, frame)
-    out = frame.copy()
-    out["_row"] = np.arange(2, len(out) + 2)
+    out = frame.copy(deep=False)  # columns are replaced, never written into
+    out["_row"] = np.arange(2, len(out) + 2, dtype=np.int32 if len(out) < 2**31 - 2 else np.int64)
     return out
 
 
@@ -235,7 +235,7 @@ class Cohort:
 
 def _order(
     codes: np.ndarray[Any, Any], day: np.ndarray[Any, Any], row: np.ndarray[Any, Any]
-) -> np.ndarray[Any, Any]:
+) -> np.ndarray[Any, Any] | None:
     """The sort order by (patient, day, row); cheap when the table is already in that order.
 
     The three keys are packed into one 64-bit number when they fit (patients < 2^20, days
@@ -253,7 +253,7 @@ def _order(
     ):
         key = (codes.astype(np.int64) << 43) | (shifted << 26) | row.astype(np.int64)
         if np.all(key[1:] >= key[:-1]):
-            return np.arange(n)
+            return None  # already in order
         return np.argsort(key, kind="stable")
     return np.lexsort((row, day, codes))
 
@@ -267,9 +267,16 @@ def _grouped(
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[np.ndarray[Any, Any]]]:
     """Offsets per patient code, and (day, row, *others) sorted by patient, day, row."""
     order = _order(codes, day, row)
+    if order is None:
+        return off_for(codes, n), [day, row, *others]
+    return off_for(codes, n), [day[order], row[order], *(c[order] for c in others)]
+
+
+def off_for(codes: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Where each patient's rows start, for rows sorted by patient code."""
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=n), out=off[1:])
-    return off, [day[order], row[order], *(c[order] for c in others)]
+    return off
 
 
 def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
@@ -359,7 +366,8 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     if v_day_s.shape[0] > 1:
         same[:-1] = (v_codes_s[:-1] == v_codes_s[1:]) & (v_day_s[:-1] == v_day_s[1:])
     if same.any():
-        dropped = np.isin(v["_row"].to_numpy(), v_row_s[same])
+        dropped = np.zeros(len(v), dtype=bool)
+        dropped[v_row_s[same] - 2] = True
         report.add(
             "visits",
             v,
