@@ -98,26 +98,32 @@ def against_reference(n: int) -> None:
 def engine_run(data_dir: Path | None = None, n: int = 0) -> dict[str, float]:
     """Check the tables, CDW + CDI in one pass, NEDA-3; seconds per step."""
     if data_dir is not None:
-        arrays = np.load(data_dir / "cohort.npz", allow_pickle=False)
-        frames = {
-            name: pd.DataFrame(
-                {k.split("__", 1)[1]: arrays[k] for k in arrays.files if k.startswith(name + "__")}
-            )
-            for name in ("visits", "relapses", "mri", "patients")
-        }
+        # One .npy file per column, read straight into its array, and frames built column by
+        # column, so loading the input does not need two copies of it.
+        frames = {}
+        for name in ("visits", "relapses", "mri", "patients"):
+            frame = pd.DataFrame()
+            for path in sorted(data_dir.glob(f"{name}__*.npy")):
+                column = np.load(path, allow_pickle=False)
+                frame[path.stem.split("__", 1)[1]] = (
+                    column.astype(object) if column.dtype.kind == "U" else column
+                )
+            frames[name] = frame
     else:
         data = generate(n, seed=3)
         frames = {name: getattr(data, name) for name in ("visits", "relapses", "mri", "patients")}
-    warm = warm_up()
-    times: dict[str, float] = {"warm_up": warm}
+    times: dict[str, float] = {"rss_inputs_gb": _rss_gb()}
+    times["warm_up"] = warm_up()
     started = time.perf_counter()
     cohort = build_cohort(
         frames["visits"], frames["relapses"], frames["mri"], frames["patients"], strict=False
     )
     times["tables"] = time.perf_counter() - started
+    times["rss_after_tables_gb"] = _rss_gb()
     step = time.perf_counter()
     result = progression(cohort, parse_options({"event": "multiple"}))
     times["cdw_cdi"] = time.perf_counter() - step
+    times["rss_after_cdw_gb"] = _rss_gb()
     step = time.perf_counter()
     status = neda(cohort, NedaOptions(), result=result)
     times["neda3"] = time.perf_counter() - step
@@ -126,8 +132,22 @@ def engine_run(data_dir: Path | None = None, n: int = 0) -> dict[str, float]:
     times["visits"] = cohort.n_visits
     times["events"] = len(result.events)
     times["neda3_lost"] = int(status["neda3_lost"].sum())
-    times["max_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    times["max_rss_gb"] = _rss_gb()
     return times
+
+
+def _rss_gb() -> float:
+    """Peak resident memory of this process so far, in GB.
+
+    From VmHWM in /proc/self/status: ``getrusage``'s ru_maxrss survives exec on Linux, so a
+    child started from a big parent would report the parent's size at fork.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024**2
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def report(label: str, times: dict[str, float], target_s: float) -> None:
@@ -135,7 +155,9 @@ def report(label: str, times: dict[str, float], target_s: float) -> None:
         f"{label}: {times['patients']:.0f} patients, {times['visits']:.0f} visits, "
         f"{times['events']:.0f} events; tables {times['tables']:.2f} s, CDW+CDI "
         f"{times['cdw_cdi']:.2f} s, NEDA-3 {times['neda3']:.2f} s; total {times['total']:.2f} s "
-        f"(kernel load {times['warm_up']:.2f} s before); max RSS {times['max_rss_gb']:.2f} GB"
+        f"(kernel load {times['warm_up']:.2f} s before); max RSS {times['max_rss_gb']:.2f} GB "
+        f"(inputs {times['rss_inputs_gb']:.2f}, after tables {times['rss_after_tables_gb']:.2f}, "
+        f"after CDW+CDI {times['rss_after_cdw_gb']:.2f})"
     )
     print(f"  RATIO {label}: {target_s / times['total']:.1f}x under the {target_s:.0f} s budget")
 
@@ -145,15 +167,15 @@ def million() -> None:
         folder = Path(tmp)
         started = time.perf_counter()
         data = generate(1_000_000, seed=4)
-        columns = {
-            f"{name}__{col}": np.asarray(getattr(data, name)[col].to_numpy(), dtype=None)
-            if getattr(data, name)[col].dtype != object
-            else getattr(data, name)[col].to_numpy().astype(str)
-            for name in ("visits", "relapses", "mri", "patients")
-            for col in getattr(data, name).columns
-        }
-        np.savez(folder / "cohort.npz", **columns)
-        del data, columns
+        for name in ("visits", "relapses", "mri", "patients"):
+            table = getattr(data, name)
+            for col in table.columns:
+                values = table[col].to_numpy()
+                np.save(
+                    folder / f"{name}__{col}.npy",
+                    values.astype(str) if values.dtype == object else values,
+                )
+        del data
         print(f"1M cohort generated and saved in {time.perf_counter() - started:.0f} s")
         done = subprocess.run(  # noqa: S603 - this script, in a fresh process
             [sys.executable, __file__, "--child", str(folder)],

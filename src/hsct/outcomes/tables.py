@@ -148,15 +148,19 @@ def _prepare(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _days(values: pd.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Whole days since 1970-01-01 (NaN where the date cannot be read)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
+    if pd.api.types.is_datetime64_any_dtype(values) and not isinstance(
+        values.dtype, pd.DatetimeTZDtype
+    ):
+        stamp = values.to_numpy()  # any unit; no copy to nanoseconds
     else:
         text = values.astype("string").str.strip()
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    stamp = parsed.to_numpy(dtype="datetime64[ns]")
+        stamp = pd.to_datetime(text, format="ISO8601", errors="coerce").to_numpy(
+            dtype="datetime64[ns]"
+        )
     days = stamp.astype("datetime64[D]")
-    out: np.ndarray[Any, np.dtype[np.float64]] = (days - _EPOCH).astype(np.float64)
-    out[np.isnat(stamp)] = np.nan
+    missing = np.isnat(days)
+    out: np.ndarray[Any, np.dtype[np.float64]] = days.view(np.int64).astype(np.float64)
+    out[missing] = np.nan
     return out
 
 
@@ -170,9 +174,9 @@ def _id_column(frame: pd.DataFrame) -> pd.Series:
 
 def _ids_ok(table: Table, frame: pd.DataFrame, report: InputReport) -> np.ndarray[Any, Any]:
     ids = _id_column(frame)
-    frame["patient_id"] = ids
     if pd.api.types.is_integer_dtype(ids):
         return np.ones(len(ids), dtype=bool)
+    frame["patient_id"] = ids
     bad = (ids.isna() | (ids == "")).to_numpy(dtype=bool)
     report.add(table, frame, bad, "patient_id", "error", "is empty; every row needs a patient id")
     ok: np.ndarray[Any, Any] = ~bad
@@ -244,18 +248,27 @@ def _order(
     n = codes.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    shifted = day.astype(np.int64) + (1 << 16)
-    if (
-        codes.max() < (1 << 20)
-        and shifted.min() >= 0
-        and shifted.max() < (1 << 17)
-        and row.max() < (1 << 26)
-    ):
-        key = (codes.astype(np.int64) << 43) | (shifted << 26) | row.astype(np.int64)
+    lo, hi = day.min(), day.max()
+    fits = codes.max() < (1 << 20) and row.max() < (1 << 26)
+    if fits and lo + (1 << 16) >= 0 and hi + (1 << 16) < (1 << 17):
+        # Built in place: a 20M-row table needs two 64-bit columns at most, not five.
+        key = codes.astype(np.int64)
+        key <<= 43
+        part = day.astype(np.int64)
+        part += 1 << 16
+        part <<= 26
+        key |= part
+        del part
+        key |= row
         if np.all(key[1:] >= key[:-1]):
             return None  # already in order
         return np.argsort(key, kind="stable")
     return np.lexsort((row, day, codes))
+
+
+def _take(values: np.ndarray[Any, Any], keep: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``values[keep]``, without a copy when every row is kept."""
+    return values if keep.all() else values[keep]
 
 
 def _grouped(
@@ -303,6 +316,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         "visits", v, ~on_grid, "edss", "error", f"is not on the EDSS grid (allowed: {EDSS_ALLOWED})"
     )
     keep = ok_id & ok_date & on_grid
+    del twice, on_grid, ok_id, ok_date
 
     tables: dict[str, pd.DataFrame] = {}
     r = _prepare("relapses", relapses if relapses is not None else _empty("relapses"))
@@ -353,14 +367,19 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         raise InvalidInput(report.errors())
 
     # Patients: everyone with at least one usable visit.
-    v_codes, uniques = pd.factorize(v["patient_id"][keep], sort=True)
+    v_codes, uniques = pd.factorize(_take(v["patient_id"].to_numpy(), keep), sort=True)
     index = pd.Index(uniques)
     ids = index.to_numpy()
     n = ids.shape[0]
-    v_day_k, v_val_k, v_row_k = v_day[keep], values[keep], v["_row"].to_numpy()[keep]
     v_off, (v_day_s, v_row_s, v_codes_s, v_val_s) = _grouped(
-        v_codes, n, v_day_k, v_row_k, v_codes, v_val_k
+        v_codes,
+        n,
+        _take(v_day, keep),
+        _take(v["_row"].to_numpy(), keep),
+        v_codes,
+        _take(values, keep),
     )
+    del v_day, values, v_codes  # a 1M-patient cohort has 20M visits: keep one copy only
     # Two visits on one day: the later row is used (as the reference tool does).
     same = np.zeros(v_day_s.shape[0], dtype=bool)
     if v_day_s.shape[0] > 1:
@@ -408,9 +427,9 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     )
     use_m, m_codes = codes_for(m, ok_m & ok_md & ok_gd & ok_t2 & ok_bv, "mri")
     active = (gd > 0) | (t2 > 0)
-    m_off, (m_day_s, m_row_s, m_act_s, m_bv_s) = _grouped(
-        m_codes[use_m], n, m_day[use_m], m["_row"].to_numpy()[use_m], active[use_m], bv[use_m]
-    )
+    m_cols = [_take(a, use_m) for a in (m_codes, m_day, m["_row"].to_numpy(), active, bv)]
+    m_off, (m_day_s, m_row_s, m_act_s, m_bv_s) = _grouped(m_cols[0], n, *m_cols[1:])
+    del m_cols, gd, t2, active
     use_p, p_codes = codes_for(p, ok_p & ok_pd & ~dup_p, "patients")
     t0 = np.full(n, np.nan)
     t0[p_codes[use_p]] = p_day[use_p]
