@@ -51,6 +51,14 @@ _EPOCH: Final = np.datetime64("1970-01-01", "D")
 CHUNK: Final = 50_000
 
 
+def to_seconds(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Days since 1970-01-01 (NaN = none) as datetime64[s], the unit pandas keeps as is."""
+    out = np.full(days.shape, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    ok = ~np.isnan(days)
+    out[ok] = days[ok].astype(np.int64) * 86_400
+    return out.view("datetime64[s]")
+
+
 def to_dates(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Days since 1970-01-01 (NaN = none) as datetime64[D] (NaT = none)."""
     out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -163,69 +171,75 @@ def progression(
         )
         if progress is not None:
             progress(hi - lo)
-    return _tables(cohort, options, kind, bl_out, conf_out, pconf_out, sust_out, start)
-
-
-def _tables(  # noqa: PLR0917 - the kernel's output columns
-    cohort: Cohort,
-    options: ProgressionOptions,
-    kind: np.ndarray[Any, Any],
-    bl_out: np.ndarray[Any, Any],
-    conf_out: np.ndarray[Any, Any],
-    pconf_out: np.ndarray[Any, Any],
-    sust_out: np.ndarray[Any, Any],
-    start: np.ndarray[Any, Any],
-) -> ProgressionResult:
+    # Keep only the event rows, and let the visit-sized outputs go before building tables.
     rows = np.flatnonzero(kind)
-    k = kind[rows]
+    slots = _Slots(
+        rows,
+        kind[rows],
+        bl_out[rows].astype(np.int64),
+        conf_out[rows].astype(np.int64),
+        pconf_out[rows].astype(np.int64),
+        sust_out[rows].astype(np.int64),
+    )
+    del kind, bl_out, conf_out, pconf_out, sust_out
+    return _tables(cohort, options, slots, start)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slots:
+    """The kernel's outputs at the event rows (global visit indices, int64)."""
+
+    rows: np.ndarray[Any, Any]
+    kind: np.ndarray[Any, Any]
+    bl: np.ndarray[Any, Any]
+    conf: np.ndarray[Any, Any]
+    pconf: np.ndarray[Any, Any]
+    sust: np.ndarray[Any, Any]
+
+
+def _tables(
+    cohort: Cohort, options: ProgressionOptions, slots: _Slots, start: np.ndarray[Any, Any]
+) -> ProgressionResult:
+    rows, k, bl, sust = slots.rows, slots.kind, slots.bl, slots.sust
     patient = np.searchsorted(cohort.v_off, rows, side="right") - 1
     day, val = cohort.v_day, cohort.v_val
     first_day = np.where(np.isnan(cohort.t0), day[np.maximum(start, 0)], cohort.t0)
-    conf = conf_out[rows].astype(np.int64)  # int64 before comparing with int64 sentinels
+    conf = slots.conf
     imputed = conf[:, 0] == -2 if conf.shape[1] else np.zeros(rows.shape[0], dtype=bool)
-    conf = np.where(conf == -2, -1, conf)
-    conf_any = np.where(conf >= 0, conf, np.iinfo(np.int64).max).min(axis=1)
-    has_conf = conf_any != np.iinfo(np.int64).max
+    big = np.iinfo(np.int64).max
+    conf_any = np.where(conf >= 0, conf, big).min(axis=1)
+    has_conf = conf_any != big
     conf_first = np.where(has_conf, conf_any, 0)
-    pconf = pconf_out[rows].astype(np.int64)
-    pconf_any = np.where(pconf >= 0, pconf, np.iinfo(np.int64).max).min(axis=1)
-    has_pconf = pconf_any != np.iinfo(np.int64).max
-    bl = bl_out[rows].astype(np.int64)
-    sust = sust_out[rows].astype(np.int64)
+    pconf_any = np.where(slots.pconf >= 0, slots.pconf, big).min(axis=1)
+    has_pconf = pconf_any != big
 
     def dates(idx: np.ndarray[Any, Any], present: np.ndarray[Any, Any] | None = None) -> Any:
-        d = day[idx].copy()
+        d = day[idx]
         if present is not None:
-            d[~present] = np.nan
-        return to_dates(d)
+            d = np.where(present, d, np.nan)
+        return to_seconds(d)
 
     types = _KIND_TYPE[k] if options.labels_pira_raw else np.full(k.shape[0], "", dtype=object)
-    events = pd.DataFrame(
-        {
-            "patient_id": cohort.ids[patient],
-            "event": _KIND_EVENT[k],
-            "onset_date": dates(rows),
-            "edss": val[rows],
-            "baseline_date": dates(bl),
-            "baseline_edss": val[bl],
-            "confirmation_date": dates(conf_first, has_conf),
-            "type": np.where(k == kernel.CDI, "", types),
-            "confirmation_edss": np.where(has_conf, val[conf_first], np.nan),
-            "pira_confirmation_date": dates(np.where(has_pconf, pconf_any, 0), has_pconf),
-            "days_from_time_zero": day[rows] - first_day[patient],
-            "sustained_days": day[sust] - day[rows],
-            "sustained_to_last_visit": sust == cohort.v_off[patient + 1] - 1,
-            "imputed_at_last_visit": imputed,
-        }
-    )
+    # Column by column: a DataFrame built from one dict copies every column into blocks.
+    events = pd.DataFrame({"patient_id": cohort.ids[patient]})
+    events["event"] = _KIND_EVENT[k]
+    events["onset_date"] = dates(rows)
+    events["edss"] = val[rows]
+    events["baseline_date"] = dates(bl)
+    events["baseline_edss"] = val[bl]
+    events["confirmation_date"] = dates(conf_first, has_conf)
+    events["type"] = np.where(k == kernel.CDI, "", types)
+    events["confirmation_edss"] = np.where(has_conf, val[conf_first], np.nan)
+    events["pira_confirmation_date"] = dates(np.where(has_pconf, pconf_any, 0), has_pconf)
+    events["days_from_time_zero"] = day[rows] - first_day[patient]
+    events["sustained_days"] = day[sust] - day[rows]
+    events["sustained_to_last_visit"] = sust == cohort.v_off[patient + 1] - 1
+    events["imputed_at_last_visit"] = imputed
     if len(options.conf_days) > 1:
         for m, c in enumerate(options.conf_days):
             events[f"confirmation_{int(c)}d_date"] = dates(
                 np.maximum(conf[:, m], 0), conf[:, m] >= 0
             )
-    date_columns = [c for c in events.columns if c.endswith("_date")]
-    for column in date_columns:  # pandas keeps seconds; CSV shows the date alone
-        events[column] = events[column].astype("datetime64[s]")
     summary = _summary(cohort, rows, k, patient, start, first_day)
     return ProgressionResult(events, summary, options, cohort, rows, start)
 
