@@ -318,6 +318,22 @@ def _counts(result: ProgressionResult) -> dict[str, int]:
     return out
 
 
+def _neda_frame(
+    files: tuple[Path, Path | None, Path | None, Path | None],
+    preset: str,
+    options_file: Path | None,
+    rebaseline_months: float | None,
+    *,
+    skip_invalid: bool,
+    report: Path | None,
+) -> tuple[Cohort, pd.DataFrame]:
+    """Read, check, search and compute NEDA: what `neda` and `km` share."""
+    options = parse_options(_options({}, options_file), preset=preset)
+    cohort = _load(*files, skip_invalid=skip_invalid, report=report)
+    result = _run(cohort, options)
+    return cohort, neda(cohort, NedaOptions(options, rebaseline_months), result=result)
+
+
 def neda_command(  # noqa: PLR0917
     visits: Visits,
     mri: Annotated[
@@ -338,10 +354,14 @@ def neda_command(  # noqa: PLR0917
     as_json: AsJson = False,
 ) -> None:
     """NEDA-3 (and NEDA-4 with brain volume), durable remission and single endpoints."""
-    options = parse_options(_options({}, options_file), preset=preset)
-    cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
-    result = _run(cohort, options)
-    frame = neda(cohort, NedaOptions(options, rebaseline_months), result=result)
+    cohort, frame = _neda_frame(
+        (visits, relapses, mri, patients),
+        preset,
+        options_file,
+        rebaseline_months,
+        skip_invalid=skip_invalid,
+        report=report,
+    )
     if out is not None:
         frame.to_csv(out, index=False)
     lost = int(frame["neda3_lost"].sum())
@@ -398,10 +418,14 @@ def km_command(  # noqa: PLR0917
     as_json: AsJson = False,
 ) -> None:
     """Kaplan-Meier estimates at 1, 2, 3, 5 and 10 years (95% CI, numbers at risk), by group."""
-    options = parse_options(_options({}, options_file), preset=preset)
-    cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
-    result = _run(cohort, options)
-    frame = neda(cohort, NedaOptions(options, rebaseline_months), result=result)
+    cohort, frame = _neda_frame(
+        (visits, relapses, mri, patients),
+        preset,
+        options_file,
+        rebaseline_months,
+        skip_invalid=skip_invalid,
+        report=report,
+    )
     groups = groups_of(frame, cohort.attributes, by)
     table = km_table(frame, endpoint, groups)
     if out is not None:
