@@ -6,8 +6,8 @@
 ...     "edss": [2.0, 3.0, 3.0, 3.0]})
 >>> result = progression(build_cohort(visits))
 >>> result.events[["patient_id", "event", "onset_date", "edss", "confirmation_date"]]
-  patient_id event  onset_date  edss confirmation_date
-0          a   CDW  2020-07-01   3.0        2021-01-01
+  patient_id event onset_date  edss confirmation_date
+0          a   CDW 2020-07-01   3.0        2021-01-01
 """
 
 from __future__ import annotations
