@@ -165,7 +165,7 @@ def km_svg(
                 colLabels=["Group", "Years", "At risk", "Estimate", "95% CI"],
                 loc="upper center",
                 cellLoc="left",
-                colWidths=[0.36, 0.1, 0.12, 0.18, 0.28],
+                colWidths=[0.3, 0.09, 0.11, 0.24, 0.28],
             )
             tab.auto_set_font_size(False)
             tab.set_fontsize(9)
