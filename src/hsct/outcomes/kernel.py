@@ -28,22 +28,22 @@ FIXED, ROVING, ROVING_IMPR, ROVING_WORS = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _JIT(fn: F) -> F:  # noqa: N802 - reads as the decorator it wraps
+def _jit(fn: F) -> F:
     """numba's ``njit`` (compiled once, cached on disk), typed for mypy."""
     return cast("F", numba.njit(cache=True, nogil=True)(fn))
 
 
-@_JIT
+@_jit
 def _wors(x: float, b: float, wd: Any) -> bool:
     return bool(x - b >= wd[int(b * 2.0 + 0.5)])
 
 
-@_JIT
+@_jit
 def _impr(x: float, b: float, idl: Any) -> bool:
     return bool(x - b <= -idl[int(b * 2.0 + 0.5)])
 
 
-@_JIT
+@_jit
 def _held(y: Any, lo: int, hi: int, b: float, table: Any, worse: bool) -> bool:
     """Whether every visit lo..hi (inclusive) still shows the change from ``b``."""
     for k in range(lo, hi + 1):
@@ -55,7 +55,7 @@ def _held(y: Any, lo: int, hi: int, b: float, table: Any, worse: bool) -> bool:
     return True
 
 
-@_JIT
+@_jit
 def _first_lost(y: Any, lo: int, n: int, b: float, table: Any, worse: bool) -> int:
     """The first visit from ``lo`` on that no longer shows the change, or -1."""
     for k in range(lo, n):
@@ -67,7 +67,7 @@ def _first_lost(y: Any, lo: int, n: int, b: float, table: Any, worse: bool) -> i
     return -1
 
 
-@_JIT
+@_jit
 def _sustained(
     x: Any, y: Any, n: int, change: int, lost: int, b: float, table: Any, worse: bool, opt_f: Any
 ) -> bool:
@@ -88,7 +88,7 @@ def _sustained(
     return _impr(y[sust_vis], b, table)
 
 
-@_JIT
+@_jit
 def _last_delta(y: Any, change: int, conf0: int, wd: Any, check_int: bool) -> int:
     """The last visit before onset from which the onset value is still a full worsening."""
     iref = change
@@ -106,7 +106,7 @@ def _last_delta(y: Any, change: int, conf0: int, wd: Any, check_int: bool) -> in
     return 0
 
 
-@_JIT
+@_jit
 def _relapse_free(
     rels: Any, t_prec: float, t_event: float, t_conf: float, win: Any, t0: float
 ) -> Any:
@@ -130,7 +130,23 @@ def _relapse_free(
     return free, t0
 
 
-@_JIT
+@_jit
+def _relapse_distances(x: Any, rels: Any) -> Any:
+    """Days from each visit back to the nearest relapse on or before it, and on to the next."""
+    n = x.shape[0]
+    before = np.full(n, np.inf)
+    after = np.full(n, np.inf)
+    for i in range(n):
+        for r in range(rels.shape[0]):
+            d = x[i] - rels[r]
+            if d >= 0:
+                before[i] = min(before[i], d)
+            if d <= 0:
+                after[i] = min(after[i], -d)
+    return before, after
+
+
+@_jit
 def _search_patient(
     x: Any,
     y: Any,
@@ -163,16 +179,7 @@ def _search_patient(
     impute, impute_max_fu = opt_f[10], opt_f[11]
     n_win = conf_win.shape[0]
 
-    # Distance from each visit to the nearest relapse before (on or before) and after it.
-    before = np.full(n, np.inf)
-    after = np.full(n, np.inf)
-    for i in range(n):
-        for r in range(rels.shape[0]):
-            d = x[i] - rels[r]
-            if d >= 0:
-                before[i] = min(before[i], d)
-            if d <= 0:
-                after[i] = min(after[i], -d)
+    before, after = _relapse_distances(x, rels)
 
     cand = np.zeros(n, dtype=np.int32)  # bit m set: visit is a candidate for window m
     conf = np.empty(n, dtype=np.int64)
@@ -352,7 +359,7 @@ def _search_patient(
             proceed = False
 
 
-@_JIT
+@_jit
 def start_index(x: Any, rels: Any, t0: float, rbl_a: float, rbl_b: float) -> int:
     """The visit the search starts from when time zero (the transplant) is given.
 
@@ -360,16 +367,12 @@ def start_index(x: Any, rels: Any, t0: float, rbl_a: float, rbl_b: float) -> int
     failing that, the first visit after time zero; -1 when there is none.
     """
     n = x.shape[0]
+    before, after = _relapse_distances(x, rels)
     best = -1
     for i in range(n):
         if x[i] > t0:
             break
-        ok = True
-        for r in range(rels.shape[0]):
-            d = x[i] - rels[r]
-            if (d >= 0 and d < rbl_a) or (d <= 0 and -d < rbl_b):
-                ok = False
-        if ok:
+        if before[i] >= rbl_a and after[i] >= rbl_b:
             best = i
     if best >= 0:
         return best
@@ -379,7 +382,7 @@ def start_index(x: Any, rels: Any, t0: float, rbl_a: float, rbl_b: float) -> int
     return -1
 
 
-@_JIT
+@_jit
 def search_cohort(
     v_off: Any,
     v_day: Any,
