@@ -9,7 +9,7 @@ field, so the API can answer 422 with field-level details.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from hsct.common.i18n import N_
@@ -71,6 +71,19 @@ class InvalidInput(HsctError):  # noqa: N818 - reads better at call sites than I
         if not self.errors:
             raise ValueError("InvalidInput needs at least one FieldError")
         super().__init__("; ".join(str(error) for error in self.errors))
+
+    def within(self, prefix: str, *, keep: Iterable[str] = ()) -> InvalidInput:
+        """The same errors with fields named inside ``prefix`` (``profile.age``).
+
+        Fields listed in ``keep`` stay as they are (a sibling of the nested object).
+
+        >>> InvalidInput([FieldError("age", "too low")]).within("profile").fields
+        ('profile.age',)
+        """
+        return InvalidInput(
+            replace(e, field=e.field if e.field in keep else f"{prefix}.{e.field}")
+            for e in self.errors
+        )
 
     @property
     def fields(self) -> tuple[str, ...]:

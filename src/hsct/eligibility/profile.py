@@ -279,9 +279,7 @@ def compute_edss(inputs: EdssInputs) -> EdssResult:
     try:
         return score(**fields, walking=walking)
     except InvalidInput as exc:
-        raise InvalidInput(
-            [FieldError(f"edss_inputs.{e.field}", e.message, e.allowed) for e in exc.errors]
-        ) from None
+        raise exc.within("edss_inputs") from None
 
 
 def _field_errors(exc: ValidationError) -> list[FieldError]:

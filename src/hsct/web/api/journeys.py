@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import InvalidInput
 from hsct.eligibility import parse_profile
 from hsct.journey import plan, to_ics
 from hsct.journey.export import timeline_dict
@@ -68,9 +68,7 @@ def journeys_api_router() -> APIRouter:
             try:
                 profile = parse_profile(body.profile, catalog)
             except InvalidInput as exc:
-                raise InvalidInput(
-                    [FieldError(f"profile.{e.field}", e.message, e.allowed) for e in exc.errors]
-                ) from None
+                raise exc.within("profile") from None
         timeline = plan(
             body.facility,
             admission_date=body.admission_date,
