@@ -10,7 +10,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from hsct.outcomes import build_cohort, explain, parse_options, progression
+from hsct.common.i18n import translations
+from hsct.outcomes import build_cohort, explain, explain_messages, parse_options, progression
 
 DAY0 = dt.date(2020, 1, 1)
 
@@ -157,3 +158,30 @@ def test_explanation_names_baseline_confirmation_and_window() -> None:
     assert "Confirmed on 2020-07-09 (EDSS 3.0), 90 days after onset" in text
     assert "77-814.5 days" in text
     assert "RAW (relapse-associated worsening): relapse on 2020-04-05, 5 days before onset" in text
+
+
+def test_explanation_reads_in_russian_and_spanish() -> None:
+    v = pd.DataFrame(
+        {"patient_id": "p", "date": [day(0), day(100), day(190)], "edss": [2.0, 3.5, 3.0]}
+    )
+    result = progression(build_cohort(v), parse_options({}, preset="pymsprog-1.0.7"))
+    ru = [m.translate(translations("ru").gettext) for m in explain_messages(result, 0)]
+    es = [m.translate(translations("es").gettext) for m in explain_messages(result, 0)]
+    assert ru[0].startswith("Ухудшение с EDSS 2.0 (исходный визит 2020-01-01) до 3.5")
+    assert "фиксированный исходный уровень" in ru[1]
+    assert es[2].startswith("Confirmado el 2020-07-09 (EDSS 3.0), 90 días después del inicio")
+
+
+def test_raw_from_a_relapse_just_after_onset_is_explained() -> None:
+    # The RAW window reaches 30 days after onset; the only relapse is 10 days after it.
+    v = pd.DataFrame(
+        {"patient_id": "p", "date": [day(0), day(100), day(200)], "edss": [2.0, 3.5, 3.5]}
+    )
+    r = pd.DataFrame({"patient_id": ["p"], "date": [day(110)]})
+    options = parse_options({"raw_pira": True, "relapse_assoc": [90, 30]}, preset="pymsprog-1.0.7")
+    result = progression(build_cohort(v, r), options)
+    assert list(result.events["type"]) == ["RAW"]
+    assert explain(result, 0)[-1] == (
+        "RAW (relapse-associated worsening): relapse on 2020-04-20, 10 days after onset "
+        "(window: 30 days after onset)."
+    )

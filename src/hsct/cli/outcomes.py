@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,19 +17,22 @@ from rich.table import Table
 from hsct.common.errors import FieldError, HsctError, InvalidInput
 from hsct.outcomes import (
     ENDPOINTS,
+    LIFELINES,
     PRESETS,
     Cohort,
     NedaOptions,
     ProgressionResult,
     build_cohort,
+    curves_svg,
     explain,
     groups_of,
-    km_svg,
-    km_table,
+    km_fit,
     neda,
+    neda_sources,
     parse_options,
     progression,
     read_csv,
+    to_records,
 )
 
 outcomes_app = typer.Typer(
@@ -55,6 +57,14 @@ SkipInvalid = Annotated[
 ]
 Report = Annotated[Path | None, typer.Option(help="Write every row problem to this CSV file.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+NedaMri = Annotated[
+    Path, typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2[,brain_volume_change].")
+]
+CdwPreset = Annotated[str, typer.Option(help="Options for the CDW part.")]
+CdwOptions = Annotated[Path | None, typer.Option("--options", help="JSON options for CDW.")]
+Rebaseline = Annotated[
+    float | None, typer.Option(help="Re-baseline MRI this many months after time zero.")
+]
 
 
 class RowProblemsError(HsctError):
@@ -147,17 +157,6 @@ def _run(cohort: Cohort, options: Any) -> ProgressionResult:
     ) as bar:
         task = bar.add_task("search", total=cohort.n_patients)
         return progression(cohort, options, progress=lambda done: bar.advance(task, done))
-
-
-def _jsonable(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = json.loads(frame.to_json(orient="records", date_format="iso", default_handler=str))
-    return [
-        {
-            k: (v[:10] if isinstance(v, str) and k.endswith(("date", "time_zero")) else v)
-            for k, v in row.items()
-        }
-        for row in out
-    ]
 
 
 def progression_command(  # noqa: PLR0917 - one option per definition
@@ -266,12 +265,12 @@ def progression_command(  # noqa: PLR0917 - one option per definition
             "patients": cohort.n_patients,
             "visits": cohort.n_visits,
             "counts": counts,
-            "options": _finite(options.to_dict()),
+            "options": options.to_dict(),
             "sources": [c.to_dict() for c in result.sources()],
-            "input_problems": _jsonable(cohort.report.counts()),
+            "input_problems": to_records(cohort.report.counts()),
         }
         if out is None:
-            payload["events"] = _jsonable(events)
+            payload["events"] = to_records(events)
         stdout.print_json(data=payload)
         return
     if out is None:
@@ -292,16 +291,6 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     console.print(table)
     if out is not None:
         console.print(f"Wrote {len(events)} events to {out}.")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and math.isinf(value):
-        return "inf"
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _counts(result: ProgressionResult) -> dict[str, int]:
@@ -336,18 +325,12 @@ def _neda_frame(
 
 def neda_command(  # noqa: PLR0917
     visits: Visits,
-    mri: Annotated[
-        Path, typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2[,brain_volume_change].")
-    ],
+    mri: NedaMri,
     relapses: Relapses = None,
     patients: Patients = None,
-    preset: Annotated[str, typer.Option(help="Options for the CDW part.")] = "default",
-    options_file: Annotated[
-        Path | None, typer.Option("--options", help="JSON options for CDW.")
-    ] = None,
-    rebaseline_months: Annotated[
-        float | None, typer.Option(help="Re-baseline MRI this many months after time zero.")
-    ] = None,
+    preset: CdwPreset = "default",
+    options_file: CdwOptions = None,
+    rebaseline_months: Rebaseline = None,
     out: Annotated[Path | None, typer.Option(help="Write one row per patient here (CSV).")] = None,
     skip_invalid: SkipInvalid = False,
     report: Report = None,
@@ -377,9 +360,12 @@ def neda_command(  # noqa: PLR0917
     if "neda4_lost" in frame:
         stats["NEDA-4 lost"] = int(frame["neda4_lost"].sum())
     if as_json:
-        payload: dict[str, Any] = {"counts": stats}
+        payload: dict[str, Any] = {
+            "counts": stats,
+            "sources": [c.to_dict() for c in neda_sources(brain_volume="neda4_lost" in frame)],
+        }
         if out is None:
-            payload["patients"] = _jsonable(frame)
+            payload["patients"] = to_records(frame)
         stdout.print_json(data=payload)
         return
     if out is None:
@@ -394,7 +380,7 @@ def neda_command(  # noqa: PLR0917
 
 def km_command(  # noqa: PLR0917
     visits: Visits,
-    mri: Annotated[Path, typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2.")],
+    mri: NedaMri,
     relapses: Relapses = None,
     patients: Patients = None,
     by: Annotated[
@@ -402,13 +388,9 @@ def km_command(  # noqa: PLR0917
         typer.Option(help="Patients-table column to group by (facility, regimen, ms_type)."),
     ] = None,
     endpoint: Annotated[str, typer.Option(help=f"{', '.join(ENDPOINTS)}.")] = "neda3",
-    preset: Annotated[str, typer.Option(help="Options for the CDW part.")] = "default",
-    options_file: Annotated[
-        Path | None, typer.Option("--options", help="JSON options for CDW.")
-    ] = None,
-    rebaseline_months: Annotated[
-        float | None, typer.Option(help="Re-baseline MRI (months).")
-    ] = None,
+    preset: CdwPreset = "default",
+    options_file: CdwOptions = None,
+    rebaseline_months: Rebaseline = None,
     out: Annotated[Path | None, typer.Option(help="Write the SVG plot here.")] = None,
     table_out: Annotated[
         Path | None, typer.Option("--table", help="Write the estimates (CSV).")
@@ -427,14 +409,21 @@ def km_command(  # noqa: PLR0917
         report=report,
     )
     groups = groups_of(frame, cohort.attributes, by)
-    table = km_table(frame, endpoint, groups)
+    km = km_fit(frame, endpoint, groups)
+    table = km.table()
     if out is not None:
-        out.write_text(km_svg(frame, endpoint, groups, table), encoding="utf-8")
+        out.write_text(curves_svg(km, table), encoding="utf-8")
     if table_out is not None:
         table.to_csv(table_out, index=False)
     if as_json:
-        records = json.loads(table.replace({np.nan: None}).to_json(orient="records"))
-        stdout.print_json(data={"endpoint": endpoint, "by": by, "estimates": records})
+        stdout.print_json(
+            data={
+                "endpoint": endpoint,
+                "by": by,
+                "estimates": to_records(table),
+                "sources": [LIFELINES.to_dict()],
+            }
+        )
         return
     shown = Table(title=f"Kaplan-Meier: {ENDPOINTS[endpoint][2]}", title_justify="left")
     for column in ("group", "years", "at risk", "estimate", "95% CI"):

@@ -6,7 +6,7 @@ NEDA-3/4 and durable remission (:func:`neda`); Kaplan-Meier curves (:func:`km_ta
 :func:`km_svg`). Every definition and option: docs/user-guide/outcomes.md.
 """
 
-from hsct.outcomes.neda import NedaOptions, neda
+from hsct.outcomes.neda import NedaOptions, neda, neda_sources
 from hsct.outcomes.options import (
     PIRA_WINDOWS,
     PRESETS,
@@ -15,31 +15,61 @@ from hsct.outcomes.options import (
     RelapseIndependence,
     parse_options,
 )
-from hsct.outcomes.progression import EVENT_COLUMNS, ProgressionResult, explain, progression
-from hsct.outcomes.survival import ENDPOINTS, LANDMARKS, groups_of, km_svg, km_table
-from hsct.outcomes.tables import Cohort, InputReport, build_cohort, frames_from_records, read_csv
+from hsct.outcomes.progression import (
+    EVENT_COLUMNS,
+    ProgressionResult,
+    explain,
+    explain_messages,
+    progression,
+)
+from hsct.outcomes.survival import (
+    ENDPOINTS,
+    LANDMARKS,
+    LIFELINES,
+    KaplanMeier,
+    curves_svg,
+    groups_of,
+    km_fit,
+    km_svg,
+    km_table,
+)
+from hsct.outcomes.tables import (
+    Cohort,
+    InputReport,
+    build_cohort,
+    history_frames,
+    read_csv,
+    to_records,
+)
 
 __all__ = [
     "ENDPOINTS",
     "EVENT_COLUMNS",
     "LANDMARKS",
+    "LIFELINES",
     "PIRA_WINDOWS",
     "PRESETS",
     "THRESHOLDS",
     "Cohort",
     "InputReport",
+    "KaplanMeier",
     "NedaOptions",
     "ProgressionOptions",
     "ProgressionResult",
     "RelapseIndependence",
     "build_cohort",
+    "curves_svg",
     "explain",
-    "frames_from_records",
+    "explain_messages",
     "groups_of",
+    "history_frames",
+    "km_fit",
     "km_svg",
     "km_table",
     "neda",
+    "neda_sources",
     "parse_options",
     "progression",
     "read_csv",
+    "to_records",
 ]

@@ -25,11 +25,14 @@ import pandas as pd
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Citation
 from hsct.outcomes.options import ProgressionOptions
-from hsct.outcomes.progression import ProgressionResult, progression, to_dates
+from hsct.outcomes.progression import ProgressionResult, progression, to_seconds
 from hsct.outcomes.tables import Cohort
 
 YEAR_DAYS: Final = 365.25
 MONTH_DAYS: Final = YEAR_DAYS / 12
+#: "Durable remission" is NEDA-3 kept at least this long. aHSCT studies report NEDA at
+#: 2 and 5 years (Sormani et al., Neurology 2017;88(22):2115-2122,
+#: doi:10.1212/WNL.0000000000003987: 83% and 67%); five years is the later landmark.
 DURABLE_YEARS: Final = 5.0
 #: Annualised brain-volume change below this (a loss of more than 0.4% a year) ends NEDA-4.
 BRAIN_VOLUME_LIMIT: Final = -0.4
@@ -55,6 +58,11 @@ class NedaOptions:
     progression: ProgressionOptions = field(default_factory=ProgressionOptions)
     #: Months after time zero of the re-baseline MRI; activity counts only on later scans.
     rebaseline_months: float | None = None
+
+
+def neda_sources(*, brain_volume: bool) -> list[Citation]:
+    """Where the NEDA definitions come from (NEDA-4 only when brain volume was given)."""
+    return [GIOVANNONI_2015, GUEVARA_2019] if brain_volume else [GIOVANNONI_2015]
 
 
 def _pick(
@@ -127,14 +135,11 @@ def neda(
     mri = _first_after(cohort.m_off, cohort.m_day, after & cohort.m_active, n)
     last_mri = _last_where(cohort.m_off, cohort.m_day, after, n)
 
-    cdw = result.summary["first_cdw_date"].to_numpy().astype("datetime64[D]")
-    cdw_day = np.where(
-        np.isnat(cdw), np.inf, (cdw - np.datetime64("1970-01-01", "D")).astype(float)
-    )
-    cdw_day = np.where(cdw_day > t0, cdw_day, np.inf)
+    cdw = result.first_cdw_day
+    cdw_day = np.where(~np.isnan(cdw) & (cdw > t0), cdw, np.inf)
     last_visit = cohort.v_day[cohort.v_off[1:] - 1]
 
-    out = pd.DataFrame({"patient_id": cohort.ids, "time_zero": to_dates(t0)})
+    out = pd.DataFrame({"patient_id": cohort.ids, "time_zero": to_seconds(t0)})
     censor3 = np.maximum(np.minimum(last_visit, last_mri), t0)
     _composite(out, "neda3", t0, censor3, {"relapse": relapse, "mri": mri, "cdw": cdw_day})
     lost_years = out["neda3_years"].to_numpy()
@@ -191,7 +196,7 @@ def _composite(
     )
     which = names[bits]
     out[f"{name}_lost"] = lost
-    out[f"{name}_event_date"] = to_dates(np.where(lost, first, np.nan))
+    out[f"{name}_event_date"] = to_seconds(np.where(lost, first, np.nan))
     out[f"{name}_component"] = which
-    out[f"{name}_censor_date"] = to_dates(np.where(lost, np.nan, censor))
+    out[f"{name}_censor_date"] = to_seconds(np.where(lost, np.nan, censor))
     out[f"{name}_years"] = (np.where(lost, first, censor) - t0) / YEAR_DAYS

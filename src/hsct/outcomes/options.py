@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 import numpy as np
 
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
 from hsct.common.text import Citation
 
 BaselineScheme = Literal["fixed", "roving", "roving_impr", "roving_wors"]
@@ -82,16 +83,16 @@ class Threshold:
 THRESHOLDS: Final[Mapping[str, Threshold]] = {
     "msbase": Threshold(
         "msbase",
-        "+1.5 from a baseline of 0; +1.0 from 1.0-5.5; +0.5 from 6.0 or more",
-        "-1.5 from a baseline of 1.5 or less; -1.0 from 2.0-6.0; -0.5 above 6.0",
+        N_("+1.5 from a baseline of 0; +1.0 from 1.0-5.5; +0.5 from 6.0 or more"),
+        N_("-1.5 from a baseline of 1.5 or less; -1.0 from 2.0-6.0; -0.5 above 6.0"),
         KALINCIK_2015,
         _table(lambda b: 1.5 if b == 0 else (1.0 if b < 6.0 else 0.5)),
         _table(lambda b: 1.5 if b <= 1.5 else (1.0 if b <= 6.0 else 0.5)),
     ),
     "pymsprog": Threshold(
         "pymsprog",
-        "+1.5 from a baseline of 0; +1.0 from 1.0-5.0; +0.5 from 5.5 or more",
-        "the same sizes downwards: -1.0 from 1.0-5.0; -0.5 from 5.5 or more",
+        N_("+1.5 from a baseline of 0; +1.0 from 1.0-5.0; +0.5 from 5.5 or more"),
+        N_("the same sizes downwards: -1.0 from 1.0-5.0; -0.5 from 5.5 or more"),
         LORSCHEIDER_2016,
         _table(lambda b: 1.5 if b == 0 else (1.0 if b <= 5.0 else 0.5)),
         _table(lambda b: 1.5 if b == 0 else (1.0 if b <= 5.0 else 0.5)),
@@ -100,6 +101,10 @@ THRESHOLDS: Final[Mapping[str, Threshold]] = {
 #: ``improvement_threshold`` may also name "mirror": the worsening sizes, downwards
 #: (what pymsprog does with one ``delta_fun`` for both directions).
 IMPROVEMENT_THRESHOLDS: Final = (*THRESHOLDS, "mirror")
+
+
+def _json_days(value: Any) -> Any:
+    return "inf" if isinstance(value, float) and math.isinf(value) else value
 
 
 def _nan(value: float | None) -> float:
@@ -182,11 +187,11 @@ class ProgressionOptions:
     def improvement_words(self) -> str:
         name = self.improvement_threshold or self.threshold
         if name == "mirror":
-            return "the worsening sizes, downwards"
+            return N_("the worsening sizes, downwards")
         return THRESHOLDS[name].improvement
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, every option by name."""
+        """JSON-ready form, every option by name (an open-ended number of days is "inf")."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -198,8 +203,8 @@ class ProgressionOptions:
                     "prec_type": value.prec_type,
                 }
             elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
+                value = [_json_days(v) for v in value]
+            out[f.name] = _json_days(value)
         return out
 
 

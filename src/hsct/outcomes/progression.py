@@ -19,7 +19,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from hsct.common.text import Citation
+from hsct.common.edss_value import format_step
+from hsct.common.i18n import N_
+from hsct.common.text import Citation, Message
 from hsct.outcomes import kernel
 from hsct.outcomes.options import (
     BASELINE_SCHEMES,
@@ -30,9 +32,16 @@ from hsct.outcomes.options import (
     PREC_TYPES,
     ProgressionOptions,
 )
-from hsct.outcomes.tables import Cohort, build_cohort, edss_text
+from hsct.outcomes.tables import Cohort, build_cohort
 
-__all__ = ["EVENT_COLUMNS", "ProgressionResult", "build_cohort", "explain", "progression"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "ProgressionResult",
+    "build_cohort",
+    "explain",
+    "explain_messages",
+    "progression",
+]
 
 EVENT_COLUMNS: Final = (
     "patient_id",
@@ -46,7 +55,6 @@ EVENT_COLUMNS: Final = (
 )
 _KIND_EVENT: Final = np.array(["", "CDW", "CDW", "CDW", "CDI"], dtype=object)
 _KIND_TYPE: Final = np.array(["", "undefined", "RAW", "PIRA", ""], dtype=object)
-_EPOCH: Final = np.datetime64("1970-01-01", "D")
 #: Patients per call of the compiled search (the progress bar moves once per chunk).
 CHUNK: Final = 50_000
 
@@ -57,14 +65,6 @@ def to_seconds(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     ok = ~np.isnan(days)
     out[ok] = days[ok].astype(np.int64) * 86_400
     return out.view("datetime64[s]")
-
-
-def to_dates(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Days since 1970-01-01 (NaN = none) as datetime64[D] (NaT = none)."""
-    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-    ok = ~np.isnan(days)
-    out[ok] = _EPOCH + days[ok].astype(np.int64)
-    return out
 
 
 def _option_arrays(options: ProgressionOptions) -> tuple[Any, ...]:
@@ -116,6 +116,8 @@ class ProgressionResult:
     #: Global visit row of each event's onset and baseline, and the first visit used per patient.
     onset_rows: np.ndarray[Any, np.dtype[np.int64]]
     start_rows: np.ndarray[Any, np.dtype[np.int64]]
+    #: Day (since 1970) of each patient's first CDW onset; NaN without one.
+    first_cdw_day: np.ndarray[Any, np.dtype[np.float64]]
 
     def sources(self) -> list[Citation]:
         """Where the definitions come from."""
@@ -240,17 +242,33 @@ def _tables(
             events[f"confirmation_{int(c)}d_date"] = dates(
                 np.maximum(conf[:, m], 0), conf[:, m] >= 0
             )
-    summary = _summary(cohort, rows, k, patient, start, first_day)
-    return ProgressionResult(events, summary, options, cohort, rows, start)
+    first_cdw = _first_cdw(cohort, rows, k, patient)
+    summary = _summary(cohort, k, patient, start, first_day, first_cdw)
+    return ProgressionResult(events, summary, options, cohort, rows, start, first_cdw)
 
 
-def _summary(  # noqa: PLR0917
+def _first_cdw(
     cohort: Cohort,
     onset_rows: np.ndarray[Any, Any],
     k: np.ndarray[Any, Any],
     patient: np.ndarray[Any, Any],
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    cdw_mask = (k != kernel.CDI) & (k != kernel.NONE)
+    first_cdw = np.full(cohort.n_patients, np.nan)
+    onset_days = cohort.v_day[onset_rows[cdw_mask]]
+    # Events come in patient, onset order: the first row of a patient is the earliest.
+    pts, first_pos = np.unique(patient[cdw_mask], return_index=True)
+    first_cdw[pts] = onset_days[first_pos]
+    return first_cdw
+
+
+def _summary(  # noqa: PLR0917
+    cohort: Cohort,
+    k: np.ndarray[Any, Any],
+    patient: np.ndarray[Any, Any],
     start: np.ndarray[Any, Any],
     first_day: np.ndarray[Any, Any],
+    first_cdw: np.ndarray[Any, Any],
 ) -> pd.DataFrame:
     n = cohort.n_patients
     last = cohort.v_off[1:] - 1
@@ -260,113 +278,168 @@ def _summary(  # noqa: PLR0917
         return np.bincount(patient[mask], minlength=n)
 
     cdw_mask = (k != kernel.CDI) & (k != kernel.NONE)
-    first_cdw = np.full(n, np.nan)
-    onset_days = cohort.v_day[onset_rows[cdw_mask]]
-    # Events come in patient, onset order: the first row of a patient is the earliest.
-    pts, first_pos = np.unique(patient[cdw_mask], return_index=True)
-    first_cdw[pts] = onset_days[first_pos]
     return pd.DataFrame(
         {
             "patient_id": cohort.ids,
-            "time_zero": to_dates(first_day).astype("datetime64[s]"),
-            "baseline_date": to_dates(np.where(used, cohort.v_day[np.maximum(start, 0)], np.nan)),
+            "time_zero": to_seconds(first_day),
+            "baseline_date": to_seconds(np.where(used, cohort.v_day[np.maximum(start, 0)], np.nan)),
             "baseline_edss": np.where(used, cohort.v_val[np.maximum(start, 0)], np.nan),
-            "last_visit_date": to_dates(cohort.v_day[last]),
+            "last_visit_date": to_seconds(cohort.v_day[last]),
             "follow_up_days": cohort.v_day[last] - first_day,
             "visits": np.diff(cohort.v_off),
             "cdw": count(cdw_mask),
             "cdi": count(k == kernel.CDI),
             "pira": count(k == kernel.PIRA),
             "raw": count(k == kernel.RAW),
-            "first_cdw_date": to_dates(first_cdw),
+            "first_cdw_date": to_seconds(first_cdw),
         }
     )
 
 
 def explain(result: ProgressionResult, index: int) -> list[str]:
-    """Why event number ``index`` (a row of ``result.events``) counts, in plain sentences."""
+    """Why event number ``index`` (a row of ``result.events``) counts, in plain English."""
+    return [str(message) for message in explain_messages(result, index)]
+
+
+def explain_messages(result: ProgressionResult, index: int) -> list[Message]:
+    """The same explanation as translatable messages (``message.translate(gettext)``)."""
     ev = result.events.iloc[index]
     opts = result.options
     cohort = result.cohort
     p = int(np.searchsorted(cohort.v_off, result.onset_rows[index], side="right") - 1)
-    rels = to_dates(cohort.r_day[cohort.r_off[p] : cohort.r_off[p + 1]]).astype("datetime64[s]")
-    onset = ev["onset_date"].to_datetime64().astype("datetime64[s]")
-    change = ev["edss"] - ev["baseline_edss"]
+    rels = cohort.r_day[cohort.r_off[p] : cohort.r_off[p + 1]]
+    onset = cohort.v_day[result.onset_rows[index]]
     worse = ev["event"] == "CDW"
-    rule = opts.worsening_rule.worsening if worse else opts.improvement_words()
+    change = {
+        "baseline": _edss(ev["baseline_edss"]),
+        "baseline_date": _day(ev["baseline_date"]),
+        "edss": _edss(ev["edss"]),
+        "onset": _day(ev["onset_date"]),
+        "change": f"{ev['edss'] - ev['baseline_edss']:+.1f}",
+        "convention": opts.threshold,
+    }
     lines = [
-        (
-            f"{'Worsening' if worse else 'Improvement'} from EDSS {edss_text(ev['baseline_edss'])} "
-            f"(baseline visit {_day(ev['baseline_date'])}) to {edss_text(ev['edss'])} on "
-            f"{_day(ev['onset_date'])}: a change of {change:+.1f}. Minimum change under the "
-            f"{opts.threshold} convention: {rule}."
-        ),
-        _baseline_line(opts),
+        Message(_WORSENING, {**change, "rule": opts.worsening_rule.worsening})
+        if worse
+        else Message(_IMPROVEMENT, {**change, "rule": opts.improvement_words()}),
+        Message(_BASELINE, {"scheme": _SCHEMES[opts.baseline], "days": _n(opts.relapse_to_bl[0])}),
     ]
     if ev["imputed_at_last_visit"]:
-        lines.append(
-            "Seen at the last visit only: counted because impute_last_visit is set "
-            f"({opts.impute_last_visit:g})."
-        )
+        lines.append(Message(_IMPUTED, {"value": _n(opts.impute_last_visit)}))
     elif pd.notna(ev["confirmation_date"]):
-        gap = int((ev["confirmation_date"] - ev["onset_date"]).days)
         left, right = opts.conf_tol_days
-        windows = ", ".join(f"{int(c) - left:g}-{int(c) + right:g}" for c in opts.conf_days)
-        held = (
-            "every visit in between kept the change"
-            if opts.check_intermediate
-            else "visits in between were not checked (check_intermediate off)"
-        )
         lines.append(
-            f"Confirmed on {_day(ev['confirmation_date'])} "
-            f"(EDSS {edss_text(ev['confirmation_edss'])}), "
-            f"{gap} days after onset; the confirmation window is {windows} days "
-            f"after onset and {held}. A confirmation visit must be at least "
-            f"{opts.relapse_to_conf[0]:g} days after a relapse."
+            Message(
+                _CONFIRMED,
+                {
+                    "date": _day(ev["confirmation_date"]),
+                    "edss": _edss(ev["confirmation_edss"]),
+                    "gap": int((ev["confirmation_date"] - ev["onset_date"]).days),
+                    "windows": ", ".join(
+                        f"{_n(int(c) - left)}-{_n(int(c) + right)}" for c in opts.conf_days
+                    ),
+                    "held": _HELD if opts.check_intermediate else _NOT_CHECKED,
+                    "days": _n(opts.relapse_to_conf[0]),
+                },
+            )
         )
     if ev["sustained_to_last_visit"]:
-        lines.append("The change held to the last visit.")
+        lines.append(Message(_HELD_TO_LAST))
     else:
-        lines.append(f"The change held for {ev['sustained_days']:g} days after onset.")
+        lines.append(Message(_HELD_FOR, {"days": _n(ev["sustained_days"])}))
     if worse and opts.labels_pira_raw:
-        lines.append(_pira_line(ev, rels, onset, opts))
+        lines.append(_pira_message(ev, rels, onset, opts))
     return lines
 
 
-def _baseline_line(opts: ProgressionOptions) -> str:
-    scheme = {
-        "fixed": "a fixed baseline (the first visit used)",
-        "roving": "a roving baseline (moved to the confirmation visit after every event)",
-        "roving_impr": "a baseline moved after confirmed improvement only",
-        "roving_wors": "a baseline moved after confirmed worsening only",
-    }[opts.baseline]
-    return (
-        f"Measured from {scheme}; a baseline visit must be at least "
-        f"{opts.relapse_to_bl[0]:g} days after a relapse."
-    )
+_WORSENING: Final = N_(
+    "Worsening from EDSS {baseline} (baseline visit {baseline_date}) to {edss} on {onset}: a "
+    "change of {change}. Minimum change under the {convention} convention: {rule}."
+)
+_IMPROVEMENT: Final = N_(
+    "Improvement from EDSS {baseline} (baseline visit {baseline_date}) to {edss} on {onset}: a "
+    "change of {change}. Minimum change under the {convention} convention: {rule}."
+)
+_BASELINE: Final = N_(
+    "Measured from {scheme}; a baseline visit must be at least {days} days after a relapse."
+)
+_SCHEMES: Final = {
+    "fixed": Message(N_("a fixed baseline (the first visit used)")),
+    "roving": Message(N_("a roving baseline (moved to the confirmation visit after every event)")),
+    "roving_impr": Message(N_("a baseline moved after confirmed improvement only")),
+    "roving_wors": Message(N_("a baseline moved after confirmed worsening only")),
+}
+_IMPUTED: Final = N_(
+    "Seen at the last visit only: counted because impute_last_visit is set ({value})."
+)
+_CONFIRMED: Final = N_(
+    "Confirmed on {date} (EDSS {edss}), {gap} days after onset; the confirmation window is "
+    "{windows} days after onset and {held}. A confirmation visit must be at least {days} days "
+    "after a relapse."
+)
+_HELD: Final = Message(N_("every visit in between kept the change"))
+_NOT_CHECKED: Final = Message(N_("visits in between were not checked (check_intermediate off)"))
+_HELD_TO_LAST: Final = N_("The change held to the last visit.")
+_HELD_FOR: Final = N_("The change held for {days} days after onset.")
+_RAW_BEFORE: Final = N_(
+    "RAW (relapse-associated worsening): relapse on {date}, {days} days before onset "
+    "(window: {window} days before onset)."
+)
+_RAW_AFTER: Final = N_(
+    "RAW (relapse-associated worsening): relapse on {date}, {days} days after onset "
+    "(window: {window} days after onset)."
+)
+_PIRA: Final = N_(
+    "PIRA (progression independent of relapse activity): no relapse from {event_before} days "
+    "before to {event_after} days after onset, nor from {conf_before} days before to "
+    "{conf_after} days after the confirmation visit {date} (Müller 2023)."
+)
+_PIRA_CUSTOM: Final = N_(
+    "PIRA (progression independent of relapse activity): no relapse inside the chosen "
+    "relapse-free windows (relapse_indep) around onset and the confirmation visit {date}."
+)
+_UNDEFINED: Final = N_(
+    "Neither RAW nor PIRA (undefined): no relapse close enough before onset for RAW, but a "
+    "relapse fell inside the relapse-free windows PIRA needs around every confirmation."
+)
 
 
-def _pira_line(ev: Any, rels: np.ndarray[Any, Any], onset: Any, opts: ProgressionOptions) -> str:
-    before = rels[rels <= onset]
+def _pira_message(
+    ev: Any, rels: np.ndarray[Any, Any], onset: float, opts: ProgressionOptions
+) -> Message:
     if ev["type"] == "RAW":
-        last = before.max()
-        days = int((onset - last) / np.timedelta64(1, "D"))
-        return (
-            f"RAW (relapse-associated worsening): relapse on {str(last)[:10]}, {days} days before "
-            f"onset (window: {opts.relapse_assoc[0]:g} days before onset)."
-        )
+        before_window, after_window = opts.relapse_assoc
+        gaps = onset - rels  # > 0: the relapse came before onset
+        before = gaps[(gaps >= 0) & (gaps <= before_window)]
+        if before.size:
+            gap = float(before.min())
+            template, window = _RAW_BEFORE, before_window
+        else:  # only a relapse soon after onset made it relapse-associated
+            gap = float(-gaps[(gaps <= 0) & (-gaps <= after_window)].max())
+            template, window = _RAW_AFTER, after_window
+        day = to_seconds(np.array([onset - gap if template is _RAW_BEFORE else onset + gap]))
+        return Message(template, {"date": _day(day[0]), "days": _n(gap), "window": _n(window)})
     ind = opts.relapse_indep
     if ev["type"] == "PIRA":
-        return (
-            f"PIRA (progression independent of relapse activity): no relapse from "
-            f"{ind.event[0]} days before to {ind.event[1]} days after onset, nor from "
-            f"{ind.conf[0]} days before to {ind.conf[1]} days after the confirmation visit "
-            f"{_day(ev['pira_confirmation_date'])} (Müller 2023)."
-        )
-    return (
-        "Neither RAW nor PIRA (undefined): no relapse close enough before onset for RAW, but a "
-        "relapse fell inside the relapse-free windows PIRA needs around every confirmation."
-    )
+        date = _day(ev["pira_confirmation_date"])
+        windows = (*ind.event, *ind.conf)
+        at_onset_only = ind.prec[0] == 0 and ind.prec[1] == 0  # no window before the baseline
+        if at_onset_only and all(w is not None for w in windows):
+            keys = ("event_before", "event_after", "conf_before", "conf_after")
+            return Message(
+                _PIRA, {"date": date} | {k: _n(w) for k, w in zip(keys, windows, strict=True)}
+            )
+        return Message(_PIRA_CUSTOM, {"date": date})
+    return Message(_UNDEFINED)
+
+
+def _n(value: Any) -> str:
+    """A number of days as people write it: 30, 730.5."""
+    return f"{float(value):g}"
+
+
+def _edss(value: float) -> str:
+    return format_step(float(value))
 
 
 def _day(value: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -17,6 +18,8 @@ import pandas as pd
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Citation
 
+#: Years at which estimates are read: aHSCT studies report 2, 3, 4, 5 and 10 years (outcomes
+#: dossier §4: Sormani 2017, Atkins 2016, Muraro 2017, Boffa 2021); 1 year for early events.
 LANDMARKS: Final = (1.0, 2.0, 3.0, 5.0, 10.0)
 #: Endpoint name -> (event column, time column, what the curve shows).
 ENDPOINTS: Final = {
@@ -58,6 +61,66 @@ def groups_of(frame: pd.DataFrame, attributes: pd.DataFrame, by: str | None) -> 
     return pd.Series(values.fillna("(not given)").astype(str).to_numpy(), index=frame.index)
 
 
+@dataclass(frozen=True, slots=True)
+class GroupFit:
+    """One group's Kaplan-Meier fit and the data it was fitted on."""
+
+    group: str
+    fitter: Any  # lifelines.KaplanMeierFitter
+    durations: np.ndarray[Any, np.dtype[np.float64]]
+    events: np.ndarray[Any, np.dtype[np.bool_]]
+
+
+@dataclass(frozen=True, slots=True)
+class KaplanMeier:
+    """Fits for every group of one endpoint: the table and the plot are drawn from them."""
+
+    endpoint: str
+    title: str
+    fits: tuple[GroupFit, ...]
+
+    def table(self, landmarks: Sequence[float] = LANDMARKS) -> pd.DataFrame:
+        """Survival, 95% interval and numbers at risk at each landmark, per group."""
+        rows: list[dict[str, Any]] = []
+        for fit in self.fits:
+            ci = fit.fitter.confidence_interval_
+            for t in landmarks:
+                at_risk = int((fit.durations >= t).sum())
+                before = ci[ci.index <= t]
+                estimable = at_risk > 0 and not before.empty
+                survival = fit.fitter.survival_function_at_times(t).iloc[0]
+                rows.append(
+                    {
+                        "group": fit.group,
+                        "years": t,
+                        "at_risk": at_risk,
+                        "events": int((fit.events & (fit.durations <= t)).sum()),
+                        "survival": float(survival) if estimable else np.nan,
+                        "lower_95": float(before.iloc[-1, 0]) if estimable else np.nan,
+                        "upper_95": float(before.iloc[-1, 1]) if estimable else np.nan,
+                    }
+                )
+        return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def km_fit(frame: pd.DataFrame, endpoint: str, groups: pd.Series) -> KaplanMeier:
+    """Fit the Kaplan-Meier estimator once per group (patients without a time are left out)."""
+    from lifelines import KaplanMeierFitter  # imported here: it takes a second to load
+
+    event_col, time_col, title = _endpoint(endpoint, frame)
+    fits = []
+    for group in sorted(groups.unique()):
+        mask = (groups == group).to_numpy()
+        durations = frame[time_col].to_numpy()[mask]
+        events = frame[event_col].to_numpy()[mask].astype(bool)
+        ok = ~np.isnan(durations)
+        if not ok.any():
+            continue
+        fitter = KaplanMeierFitter().fit(durations[ok], events[ok], label=str(group))
+        fits.append(GroupFit(str(group), fitter, durations[ok], events[ok]))
+    return KaplanMeier(endpoint, title, tuple(fits))
+
+
 def km_table(
     frame: pd.DataFrame,
     endpoint: str,
@@ -65,38 +128,7 @@ def km_table(
     landmarks: Sequence[float] = LANDMARKS,
 ) -> pd.DataFrame:
     """Survival, 95% interval and numbers at risk at each landmark, per group."""
-    from lifelines import KaplanMeierFitter  # imported here: it takes a second to load
-
-    event_col, time_col, _ = _endpoint(endpoint, frame)
-    rows: list[dict[str, Any]] = []
-    for group in sorted(groups.unique()):
-        mask = (groups == group).to_numpy()
-        durations = frame[time_col].to_numpy()[mask]
-        events = frame[event_col].to_numpy()[mask].astype(bool)
-        ok = ~np.isnan(durations)
-        durations, events = durations[ok], events[ok]
-        if durations.size == 0:
-            continue
-        kmf = KaplanMeierFitter().fit(durations, events, label="s")
-        ci = kmf.confidence_interval_
-        for t in landmarks:
-            at_risk = int((durations >= t).sum())
-            before = ci[ci.index <= t]
-            estimable = at_risk > 0 and not before.empty
-            rows.append(
-                {
-                    "group": group,
-                    "years": t,
-                    "at_risk": at_risk,
-                    "events": int((events & (durations <= t)).sum()),
-                    "survival": float(kmf.survival_function_at_times(t).iloc[0])
-                    if estimable
-                    else np.nan,
-                    "lower_95": float(before.iloc[-1, 0]) if estimable else np.nan,
-                    "upper_95": float(before.iloc[-1, 1]) if estimable else np.nan,
-                }
-            )
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    return km_fit(frame, endpoint, groups).table(landmarks)
 
 
 def km_svg(
@@ -108,30 +140,26 @@ def km_svg(
     title: str | None = None,
 ) -> str:
     """The curves (with shaded 95% intervals) and the landmark table beside them, as SVG."""
+    return curves_svg(km_fit(frame, endpoint, groups), table, title=title)
+
+
+def curves_svg(km: KaplanMeier, table: pd.DataFrame, *, title: str | None = None) -> str:
+    """The curves of ``km`` (with shaded 95% intervals) and ``table`` beside them, as SVG."""
     import matplotlib as mpl
-    from lifelines import KaplanMeierFitter
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    event_col, time_col, label = _endpoint(endpoint, frame)
-    names = sorted(groups.unique())
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hsct", "font.size": 11}):
-        fig = Figure(figsize=(12, 5.2 + 0.25 * len(names)))
+        fig = Figure(figsize=(12, 5.2 + 0.25 * len(km.fits)))
         FigureCanvasSVG(fig)
         grid = fig.add_gridspec(1, 2, width_ratios=(1.25, 1))
         ax = fig.add_subplot(grid[0])
-        for name in names:
-            mask = (groups == name).to_numpy()
-            durations = frame[time_col].to_numpy()[mask]
-            ok = ~np.isnan(durations)
-            if not ok.any():
-                continue
-            kmf = KaplanMeierFitter().fit(
-                durations[ok], frame[event_col].to_numpy()[mask][ok].astype(bool), label=str(name)
+        for fit in km.fits:
+            sf = fit.fitter.survival_function_
+            ci = fit.fitter.confidence_interval_
+            (line,) = ax.step(
+                sf.index, sf.iloc[:, 0], where="post", label=f"{fit.group} (n={fit.durations.size})"
             )
-            sf = kmf.survival_function_
-            ci = kmf.confidence_interval_
-            (line,) = ax.step(sf.index, sf.iloc[:, 0], where="post", label=f"{name} (n={ok.sum()})")
             ax.fill_between(
                 ci.index,
                 ci.iloc[:, 0],
@@ -146,7 +174,7 @@ def km_svg(
         ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
         ax.legend(loc="lower left", fontsize=9)
-        ax.set_title(title or label, fontsize=12)
+        ax.set_title(title or km.title, fontsize=12)
         side = fig.add_subplot(grid[1])
         side.axis("off")
         cells = [
@@ -173,5 +201,5 @@ def km_svg(
         side.set_title("Kaplan-Meier estimates (95% CI, log-log)", fontsize=11)
         fig.tight_layout()
         out = io.StringIO()
-        fig.savefig(out, format="svg", metadata={"Date": None, "Title": title or label})
+        fig.savefig(out, format="svg", metadata={"Date": None, "Title": title or km.title})
     return out.getvalue()

@@ -10,6 +10,8 @@ Row numbers are the line numbers a spreadsheet shows for a CSV file with a heade
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,6 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from hsct.common.edss_value import format_step
 from hsct.common.errors import FieldError, InvalidInput
 
 Table = Literal["visits", "relapses", "mri", "patients"]
@@ -50,8 +51,9 @@ class InputReport:
         field_name: str,
         severity: Severity,
         problem: str,
+        allowed: str | None = None,
     ) -> None:
-        """Report every row of ``frame`` where ``mask`` is true."""
+        """Report every row of ``frame`` where ``mask`` is true (``allowed``: what would do)."""
         if not mask.any():
             return
         picked = frame.loc[mask]
@@ -67,15 +69,21 @@ class InputReport:
                     "field": field_name,
                     "value": values.astype(str).to_numpy(),
                     "severity": severity,
-                    "problem": problem,
+                    "problem": problem if allowed is None else f"{problem} (allowed: {allowed})",
+                    "reason": problem,
+                    "allowed": allowed,
                 }
             )
         )
 
     def frame(self) -> pd.DataFrame:
         """All problems, sorted by table order and row."""
+        return self._sorted()[list(REPORT_COLUMNS)]
+
+    def _sorted(self) -> pd.DataFrame:
         if not self.rows:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in REPORT_COLUMNS})
+            columns = (*REPORT_COLUMNS, "reason", "allowed")
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         out = pd.concat(self.rows, ignore_index=True)
         order = {"visits": 0, "relapses": 1, "mri": 2, "patients": 3}
         out["_t"] = out["table"].map(order)
@@ -100,13 +108,33 @@ class InputReport:
     def n_warnings(self) -> int:
         return int(sum((r["severity"] == "warning").sum() for r in self.rows))
 
-    def errors(self, limit: int = 20) -> list[FieldError]:
-        """The first error rows as field errors (``visits row 14: edss``)."""
-        f = self.frame()
-        f = f[f["severity"] == "error"].head(limit)
+    def errors(self, limit: int | None = 20, *, positions: bool = False) -> list[FieldError]:
+        """The first error rows as field errors.
+
+        Fields read ``visits row 14: edss`` (a file's row), or with ``positions``
+        ``visits[12].edss`` (the position in a list, as the API receives it).
+        """
+        f = self._sorted()
+        f = f[f["severity"] == "error"]
+        if limit is not None:
+            f = f.head(limit)
         return [
-            FieldError(f"{r.table} row {r.row}: {r.field}", f"{r.value!r} {r.problem}")
+            FieldError(
+                f"{r.table}[{int(r.row) - 2}].{r.field}"
+                if positions
+                else f"{r.table} row {r.row}: {r.field}",
+                f"{r.value!r} {r.reason}",
+                None if pd.isna(r.allowed) else r.allowed,
+            )
             for r in f.itertuples()
+        ]
+
+    def warnings(self) -> list[FieldError]:
+        """Every warning, fields as list positions (``relapses[0].date``)."""
+        f = self._sorted()
+        return [
+            FieldError(f"{r.table}[{int(r.row) - 2}].{r.field}", r.problem)
+            for r in f[f["severity"] == "warning"].itertuples()
         ]
 
 
@@ -188,7 +216,7 @@ def _date_ok(
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.float64]]]:
     days = _days(frame[column])
     bad = np.isnan(days)
-    report.add(table, frame, bad, column, "error", "is not a date (allowed: YYYY-MM-DD)")
+    report.add(table, frame, bad, column, "error", "is not a date", "YYYY-MM-DD")
     return ~bad, days
 
 
@@ -197,7 +225,7 @@ def _count(
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.float64]]]:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(values) | (values < 0) | (values != np.floor(values))
-    report.add(table, frame, bad, column, "error", "is not a count (allowed: 0, 1, 2, ...)")
+    report.add(table, frame, bad, column, "error", "is not a count", "0, 1, 2, ...")
     return ~bad, values
 
 
@@ -312,17 +340,13 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     values = pd.to_numeric(v["edss"], errors="coerce").to_numpy(dtype=np.float64)
     twice = values * 2
     on_grid = (twice == np.round(twice)) & (values >= 0) & (values <= 10) & (values != 0.5)
-    report.add(
-        "visits", v, ~on_grid, "edss", "error", f"is not on the EDSS grid (allowed: {EDSS_ALLOWED})"
-    )
+    report.add("visits", v, ~on_grid, "edss", "error", "is not on the EDSS grid", EDSS_ALLOWED)
     keep = ok_id & ok_date & on_grid
     del twice, on_grid, ok_id, ok_date
 
-    tables: dict[str, pd.DataFrame] = {}
     r = _prepare("relapses", relapses if relapses is not None else _empty("relapses"))
     ok_r = _ids_ok("relapses", r, report)
     ok_rd, r_day = _date_ok("relapses", r, "date", report)
-    tables["relapses"] = r
 
     has_mri = mri is not None
     m = _prepare("mri", mri if mri is not None else _empty("mri"))
@@ -351,7 +375,8 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
             bad_bv,
             "brain_volume_change",
             "error",
-            "is not a number (allowed: annualised % change, e.g. -0.6; empty when not measured)",
+            "is not a number",
+            "annualised % change, e.g. -0.6; empty when not measured",
         )
         ok_bv = ~bad_bv
     else:
@@ -501,27 +526,49 @@ def _empty(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in REQUIRED[table]})
 
 
-def frames_from_records(
+def history_frames(
     visits: Sequence[Mapping[str, Any]],
     relapses: Sequence[Mapping[str, Any]] = (),
     mri: Sequence[Mapping[str, Any]] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """Tables from plain records (one person's history in the API)."""
+    transplant_date: Any = None,
+    *,
+    patient_id: str = "me",
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """One person's history (lists of records, as the API receives it) as the four tables."""
 
     def frame(records: Sequence[Mapping[str, Any]], table: Table) -> pd.DataFrame:
         out = pd.DataFrame.from_records(list(records)) if records else _empty(table)
         for column in REQUIRED[table]:
             if column not in out:
                 out[column] = pd.Series([None] * len(out), dtype=object)
+        out["patient_id"] = patient_id
         return out
 
+    patients = (
+        None
+        if transplant_date is None
+        else pd.DataFrame({"patient_id": [patient_id], "transplant_date": [str(transplant_date)]})
+    )
     return (
         frame(visits, "visits"),
         frame(relapses, "relapses"),
         None if mri is None else frame(mri, "mri"),
+        patients,
     )
 
 
-def edss_text(value: float) -> str:
-    """An EDSS value as people write it."""
-    return format_step(float(value))
+def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: dates as YYYY-MM-DD, NaN and NaT as null, numpy as Python."""
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, dt.date):  # pandas Timestamps are dates too
+        return None if pd.isna(value) else value.isoformat()[:10]
+    if value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    return value

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from hsct.common.errors import FieldError, InvalidInput
-from hsct.outcomes import NedaOptions, build_cohort, explain, neda, parse_options, progression
+from hsct.common.errors import InvalidInput
+from hsct.outcomes import (
+    NedaOptions,
+    build_cohort,
+    explain,
+    history_frames,
+    neda,
+    neda_sources,
+    parse_options,
+    progression,
+    to_records,
+)
 
 _TABLE_INDEX = {"visits": "visits", "relapses": "relapses", "mri": "mri"}
 MAX_ROWS = 2000
@@ -72,30 +79,6 @@ class HistoryIn(BaseModel):
     rebaseline_months: float | None = Field(None, ge=0, description="Re-baseline MRI (months).")
 
 
-def _clean(value: Any) -> Any:  # noqa: PLR0911 - one case per type JSON cannot take
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None if math.isnan(value) else "inf"
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return _clean(float(value))
-    if isinstance(value, (dt.date, pd.Timestamp)):
-        return None if pd.isna(value) else str(value)[:10]
-    if value is pd.NaT:
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
 def outcomes_api_router() -> APIRouter:
     """The outcomes endpoints."""
     router = APIRouter(tags=["outcomes"])
@@ -110,83 +93,36 @@ def outcomes_api_router() -> APIRouter:
         try:
             options = parse_options(body.options, preset=body.preset)
         except InvalidInput as exc:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        e.field if e.field == "preset" else f"options.{e.field}",
-                        e.message,
-                        e.allowed,
-                    )
-                    for e in exc.errors
-                ]
-            ) from None
-        visits = pd.DataFrame(
-            {
-                "patient_id": "me",
-                "date": [v.date.isoformat() for v in body.visits],
-                "edss": [v.edss for v in body.visits],
-            }
+            raise exc.within("options", keep=("preset",)) from None
+        tables = history_frames(
+            [v.model_dump() for v in body.visits],
+            [r.model_dump() for r in body.relapses],
+            None if body.mri is None else [m.model_dump() for m in body.mri],
+            body.transplant_date,
         )
-        relapses = pd.DataFrame(
-            {"patient_id": "me", "date": [r.date.isoformat() for r in body.relapses]}
-        )
-        mri = (
-            None
-            if body.mri is None
-            else pd.DataFrame(
-                {
-                    "patient_id": "me",
-                    "date": [m.date.isoformat() for m in body.mri],
-                    "gd_enhancing": [m.gd_enhancing for m in body.mri],
-                    "new_t2": [m.new_t2 for m in body.mri],
-                    "brain_volume_change": [m.brain_volume_change for m in body.mri],
-                }
-            )
-        )
-        patients = (
-            None
-            if body.transplant_date is None
-            else pd.DataFrame(
-                {"patient_id": ["me"], "transplant_date": [body.transplant_date.isoformat()]}
-            )
-        )
-        cohort = build_cohort(visits, relapses, mri, patients, strict=False)
-        report = cohort.report.frame()
-        errors = report[report["severity"] == "error"]
-        if not errors.empty:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        f"{r.table}[{int(r.row) - 2}].{r.field}",
-                        f"{r.value!r} {r.problem.split(' (allowed')[0]}",
-                        r.problem.split("(allowed: ", 1)[1][:-1]
-                        if "(allowed: " in r.problem
-                        else None,
-                    )
-                    for r in errors.itertuples()
-                ]
-            )
+        cohort = build_cohort(*tables, strict=False)
+        errors = cohort.report.errors(limit=None, positions=True)
+        if errors:
+            raise InvalidInput(errors)
         result = progression(cohort, options)
-        events = _records(result.events.drop(columns=["patient_id"]))
+        events = to_records(result.events.drop(columns=["patient_id"]))
         for i, event in enumerate(events):
             event["explanation"] = explain(result, i)
-        summary = _records(result.summary.drop(columns=["patient_id"]))[0]
+        sources = result.sources()
         payload: dict[str, Any] = {
-            "summary": summary,
+            "summary": to_records(result.summary.drop(columns=["patient_id"]))[0],
             "events": events,
-            "options": _clean(options.to_dict()),
-            "sources": [c.to_dict() for c in result.sources()],
+            "options": options.to_dict(),
+            "sources": [],
             "warnings": [
-                {
-                    "field": f"{r.table}[{int(r.row) - 2}].{r.field}",
-                    "message": r.problem,
-                }
-                for r in report[report["severity"] == "warning"].itertuples()
+                {"field": w.field, "message": w.message} for w in cohort.report.warnings()
             ],
         }
-        if mri is not None:
+        if body.mri is not None:
             status = neda(cohort, NedaOptions(options, body.rebaseline_months), result=result)
-            payload["neda"] = _records(status.drop(columns=["patient_id"]))[0]
+            payload["neda"] = to_records(status.drop(columns=["patient_id"]))[0]
+            sources += neda_sources(brain_volume=cohort.has_brain_volume)
+        payload["sources"] = [c.to_dict() for c in sources]
         return JSONResponse(payload)
 
     return router
