@@ -60,3 +60,14 @@ def test_unparseable_date_is_a_field_error(client: TestClient) -> None:
     response = client.post("/api/v1/outcomes/progression", json=bad)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][:4] == ["body", "visits", 0, "date"]
+
+
+def test_neda4_only_when_brain_volume_is_measured(client: TestClient) -> None:
+    body = client.post("/api/v1/outcomes/progression", json=BODY).json()
+    assert "neda4_lost" not in body["neda"]
+    assert [s["label"][:11] for s in body["sources"]][-1] == "Giovannoni "
+
+    measured = {**BODY, "mri": [{**BODY["mri"][0], "brain_volume_change": -0.6}]}
+    body = client.post("/api/v1/outcomes/progression", json=measured).json()
+    assert body["neda"]["neda4_lost"] is True
+    assert body["neda"]["neda4_component"] == "cdw"

@@ -502,7 +502,8 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         attributes=attributes,
         report=report,
         has_mri=has_mri,
-        has_brain_volume=has_bv,
+        # NEDA-4 only when some scan has a value: an empty column is "not measured".
+        has_brain_volume=has_bv and bool((~np.isnan(m_bv_s)).any()),
     )
 
 
