@@ -108,6 +108,14 @@ NEEDS: Final = MappingProxyType(
         "edss_history": Need(
             "edss_history", Message(N_("Earlier EDSS scores, with dates, from the last 2 years."))
         ),
+        "ms_activity": Need(
+            "ms_activity",
+            Message(N_("Whether your MS is active: relapses or new MRI lesions in the last year.")),
+        ),
+        "ms_worsening": Need(
+            "ms_worsening",
+            Message(N_("Whether your disability has been increasing (progressive MS).")),
+        ),
     }
 )
 
@@ -202,6 +210,7 @@ def derive(profile: PatientProfile, catalog: Catalog) -> Facts:
     for parameter in ("csf_oligoclonal_bands", "prior_hsct"):
         value = getattr(profile, parameter)
         put(parameter, value, *(() if value is not None else (NEEDS[parameter],)))
+    _lublin_facts(profile, values, put)
 
     courses = _courses(profile, day, catalog, failed, undetermined)
     return Facts(day, MappingProxyType(values), edss_result, failed, undetermined, courses)
@@ -235,6 +244,45 @@ def _courses(
             )
         )
     return tuple(found)
+
+
+#: MS types that are a confirmed diagnosis (McDonald 2017: Thompson et al. 2018).
+CONFIRMED_TYPES: Final = ("RRMS", "SPMS", "PPMS")
+PROGRESSIVE_TYPES: Final = ("SPMS", "PPMS")
+
+
+def _lublin_facts(profile: PatientProfile, values: Mapping[str, Derived], put: _Put) -> None:
+    """Confirmed diagnosis, and Lublin 2014's "active" and "worsening" qualifiers.
+
+    "Active" is the person's answer when given; otherwise a relapse or an MRI with new or
+    enhancing lesions in the last 12 months makes it yes, and none of either (both known)
+    makes it no (Lublin et al. 2014: activity assessed at least once a year). "Worsening"
+    is the person's answer, or, for progressive MS, the 12-month disability worsening.
+    """
+    ms_type = profile.ms_type
+    if ms_type is None:
+        put("confirmed_ms_diagnosis", None, NEEDS["ms_type"])
+    else:
+        put("confirmed_ms_diagnosis", ms_type in CONFIRMED_TYPES)
+    if profile.ms_activity is not None:
+        put("disease_active", profile.ms_activity == "active")
+    else:
+        relapses = values["relapses_last_12m"].value
+        scans = values["mri_activity_last_12m"].value
+        if (isinstance(relapses, Interval) and relapses.low >= 1) or scans is True:
+            put("disease_active", True)
+        elif isinstance(relapses, Interval) and relapses.high == 0 and scans is False:
+            put("disease_active", False)
+        else:
+            put("disease_active", None, NEEDS["ms_activity"])
+    if profile.ms_worsening is not None:
+        put("disease_worsening", profile.ms_worsening == "worsening")
+    else:
+        worse = values["disability_worsening_last_12m"].value
+        if isinstance(worse, bool):
+            put("disease_worsening", worse)
+        else:
+            put("disease_worsening", None, NEEDS["ms_worsening"])
 
 
 def _window_start(day: dt.date, months: int) -> dt.date:

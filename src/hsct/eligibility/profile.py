@@ -20,7 +20,10 @@ from hsct.common.errors import FieldError, InvalidInput
 from hsct.edss import BedStatus, EdssResult, WalkingFacts, Wheelchair, score
 from hsct.knowledge import Catalog, load_catalog
 
-MsType = Literal["RRMS", "SPMS", "PPMS", "CIS"]
+MsType = Literal["RRMS", "SPMS", "PPMS", "CIS", "RIS", "suspected"]
+#: Lublin et al. 2014 qualifiers: activity (any MS type) and worsening (progressive MS).
+Activity = Literal["active", "not_active"]
+Worsening = Literal["worsening", "not_worsening"]
 StopReason = Literal["ineffective", "side_effects", "planned", "pregnancy", "other"]
 
 Count = Annotated[int, Field(ge=0, le=1000)]
@@ -45,11 +48,17 @@ class MriScan(_Model):
 
 
 class Treatment(_Model):
-    """A course of a disease-modifying drug. No ``stop`` means it is taken now."""
+    """A course of a disease-modifying drug. No ``stop`` means it is taken now.
+
+    ``last_dose`` is the last infusion, injection or course, for drugs given in pulses
+    (anti-CD20 antibodies, alemtuzumab, cladribine, natalizumab): their washout counts
+    from it.
+    """
 
     drug: str
     start: dt.date | None = None
     stop: dt.date | None = None
+    last_dose: dt.date | None = None
     reason_stopped: StopReason | None = None
 
 
@@ -93,6 +102,8 @@ class PatientProfile(_Model):
     birth_date: dt.date | None = None
     age: int | None = Field(default=None, ge=0, le=120)
     ms_type: MsType | None = None
+    ms_activity: Activity | None = None
+    ms_worsening: Worsening | None = None
     diagnosis_date: dt.date | None = None
     onset_date: dt.date | None = None
     edss: float | None = None
@@ -137,7 +148,10 @@ ALLOWED: Final = {
     "start": "a date, YYYY-MM-DD",
     "stop": "a date, YYYY-MM-DD",
     "age": "a whole number of years, 0 to 120",
-    "ms_type": "RRMS, SPMS, PPMS or CIS",
+    "ms_type": "RRMS, SPMS, PPMS, CIS, RIS or suspected",
+    "ms_activity": "active or not_active",
+    "ms_worsening": "worsening or not_worsening",
+    "last_dose": "a date, YYYY-MM-DD",
     "edss": "0, 1.0, 1.5, ... 9.5 or 10",
     "reason_stopped": "ineffective, side_effects, planned, pregnancy or other",
     "gd_enhancing": "a whole number, 0 or more",
@@ -159,7 +173,11 @@ def _dates(profile: PatientProfile) -> list[tuple[str, dt.date | None]]:
     found += [(f"mri.{i}.date", s.date) for i, s in enumerate(profile.mri or ())]
     found += [(f"edss_history.{i}.date", v.date) for i, v in enumerate(profile.edss_history or ())]
     for i, course in enumerate(profile.treatments or ()):
-        found += [(f"treatments.{i}.start", course.start), (f"treatments.{i}.stop", course.stop)]
+        found += [
+            (f"treatments.{i}.start", course.start),
+            (f"treatments.{i}.stop", course.stop),
+            (f"treatments.{i}.last_dose", course.last_dose),
+        ]
     return found
 
 
@@ -170,6 +188,20 @@ def _course_problems(profile: PatientProfile) -> list[FieldError]:
             problems.append(
                 FieldError(
                     f"treatments.{index}.stop", "is before the start", "a date after the start"
+                )
+            )
+        if course.last_dose and course.start and course.last_dose < course.start:
+            problems.append(
+                FieldError(
+                    f"treatments.{index}.last_dose", "is before the start", "a date after the start"
+                )
+            )
+        if course.last_dose and course.stop and course.last_dose > course.stop:
+            problems.append(
+                FieldError(
+                    f"treatments.{index}.last_dose",
+                    "is after the stop date",
+                    "a date on or before the stop date",
                 )
             )
         if course.reason_stopped is not None and course.stop is None:

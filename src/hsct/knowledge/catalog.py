@@ -203,10 +203,17 @@ def load_catalog_from(root: Path) -> Catalog:
         raise CatalogError([f"{root}: no such folder"])
     problems: list[str] = []
     reader = _Reader(root, problems)
-    sources = {
-        key: reader.model(Source, {"id": key, **value}, f"sources.yaml:{key}")
-        for key, value in reader.mapping("sources.yaml").items()
-    }
+    sources: dict[str, Source | None] = {}
+    # sources.yaml, then one file per topic under sources/ (risk, drugs, ...).
+    source_files = ["sources.yaml"] + [
+        f"sources/{path.name}" for path in sorted((root / "sources").glob("*.yaml"))
+    ]
+    for name in source_files:
+        for key, value in reader.mapping(name).items():
+            if key in sources:
+                problems.append(f"{name}:{key}: duplicate source id")
+                continue
+            sources[key] = reader.model(Source, {"id": key, **(value or {})}, f"{name}:{key}")
     regimens = reader.listed("regimens.yaml", Regimen)
     drugs = reader.listed("drugs.yaml", Drug)
     studies = reader.listed("studies.yaml", Study)

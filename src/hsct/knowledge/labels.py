@@ -56,6 +56,8 @@ MS_TYPE_LABELS: Final = {
     "SPMS": N_("secondary-progressive MS"),
     "PPMS": N_("primary-progressive MS"),
     "CIS": N_("clinically isolated syndrome"),
+    "RIS": N_("radiologically isolated syndrome"),
+    "suspected": N_("suspected MS, not yet confirmed"),
 }
 STRENGTH_LABELS: Final = {
     "hard": N_("Required"),
@@ -139,6 +141,9 @@ PARAMETER_LABELS: Final = {
     "treatment_naive": N_("Never treated with an MS drug"),
     "csf_oligoclonal_bands": N_("Oligoclonal bands in the spinal fluid"),
     "prior_hsct": N_("Had aHSCT before"),
+    "confirmed_ms_diagnosis": N_("MS diagnosis confirmed (McDonald criteria)"),
+    "disease_active": N_("MS active (relapses or new MRI lesions in the last 12 months)"),
+    "disease_worsening": N_("Progressive MS worsening (disability increasing)"),
 }
 OPERATOR_TEMPLATES: Final = {
     "<": N_("{parameter}: under {value}"),

@@ -32,7 +32,9 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Tag = Literal["V", "P", "U", "GAP"]
-MsType = Literal["RRMS", "SPMS", "PPMS", "CIS"]
+#: RRMS, SPMS and PPMS are confirmed MS; a clinically isolated syndrome (CIS), a
+#: radiologically isolated syndrome (RIS) and suspected MS are not (McDonald 2017).
+MsType = Literal["RRMS", "SPMS", "PPMS", "CIS", "RIS", "suspected"]
 Intensity = Literal["high", "intermediate", "low"]
 Strength = Literal["hard", "soft", "case_by_case"]
 FacilityStatus = Literal[
@@ -83,6 +85,9 @@ Parameter = Literal[
     "treatment_naive",
     "csf_oligoclonal_bands",
     "prior_hsct",
+    "confirmed_ms_diagnosis",
+    "disease_active",
+    "disease_worsening",
 ]
 Operator = Literal["<", "<=", ">", ">=", "==", "between", "in", "is_true", "is_false"]
 NUMERIC_OPERATORS = ("<", "<=", ">", ">=", "==")
@@ -93,6 +98,9 @@ BOOLEAN_PARAMETERS = (
     "treatment_naive",
     "csf_oligoclonal_bands",
     "prior_hsct",
+    "confirmed_ms_diagnosis",
+    "disease_active",
+    "disease_worsening",
 )
 
 
@@ -399,8 +407,21 @@ class LabCondition(Strict):
     note: str | None = None
 
 
+Dosing = Literal["continuous", "course"]
+StoppingRisk = Literal["rebound", "pml_check"]
+
+
 class Drug(Strict):
-    """A disease-modifying drug: class, efficacy group, whether it depletes cells."""
+    """A disease-modifying drug: class, efficacy group, whether it depletes cells.
+
+    ``dosing`` is ``course`` for drugs given in pulses (infusions, courses, injections weeks
+    or months apart: anti-CD20 antibodies, alemtuzumab, cladribine, natalizumab): their
+    washout counts from the last dose. ``general_wait`` is a guideline- or label-based time
+    from the last dose before mobilisation, in months, where a source gives one.
+    ``stopping_risks``: ``rebound`` (disease activity can return, sometimes worse than
+    before, after stopping) and ``pml_check`` (screening for progressive multifocal
+    leukoencephalopathy before the next treatment).
+    """
 
     id: Identifier
     name: str
@@ -409,7 +430,15 @@ class Drug(Strict):
     high_efficacy: Fact[bool]
     cell_depleting: Fact[bool]
     lab_conditions: tuple[LabCondition, ...] = ()
+    dosing: Fact[Dosing] = Fact()
+    general_wait: Fact[Range] = Fact()
+    stopping_risks: Fact[tuple[StoppingRisk, ...]] = Fact()
     note: str | None = None
+
+    @property
+    def course_based(self) -> bool:
+        """True for drugs given in pulses: washout counts from the last dose."""
+        return self.dosing.value == "course"
 
 
 class Regimen(Strict):
