@@ -50,7 +50,7 @@ def test_each_bad_field_is_named_with_what_is_allowed() -> None:
     )
 
     assert set(found) == {"ms_type", "edss", "birth_date", "treatments.0.drug"}
-    assert found["ms_type"].endswith("(allowed: RRMS, SPMS, PPMS or CIS)")
+    assert found["ms_type"].endswith("(allowed: RRMS, SPMS, PPMS, CIS, RIS or suspected)")
     assert "(allowed: 0, 1.0, 1.5," in found["edss"]
     assert found["treatments.0.drug"] == (
         "treatments.0.drug: 'aspirin' is not a drug we know "

@@ -18,13 +18,56 @@ def facility(facility_id: str, **data: Any) -> RuleSetResult:
 
 
 def test_a_current_drug_washout_counts_from_today() -> None:
-    """Ocrelizumab taken now, Moscow asks 6 months: earliest 23 May 2027, if stopped today."""
-    result = facility("moscow-pirogov", treatments=[{"drug": "ocrelizumab", "start": "2022-01-01"}])
+    """Teriflunomide taken now, Moscow asks 6 months: earliest 23 May 2027, if stopped today."""
+    result = facility(
+        "moscow-pirogov", treatments=[{"drug": "teriflunomide", "start": "2022-01-01"}]
+    )
 
     assert result.window is not None
     assert result.window.earliest == dt.date(2027, 5, 23)
     assert str(result.window.reasons[0]) == (
-        "Washout of ocrelizumab would end on 2027-05-23 if you stopped it today."
+        "Washout of teriflunomide would end on 2027-05-23 if you stopped it today."
+    )
+
+
+def test_a_course_drug_washout_counts_from_the_last_infusion() -> None:
+    """Ocrelizumab every 6 months, last infusion 1 Aug 2026: Moscow's 6 months end 1 Feb 2027."""
+    result = facility(
+        "moscow-pirogov",
+        treatments=[{"drug": "ocrelizumab", "start": "2022-01-01", "last_dose": "2026-08-01"}],
+    )
+
+    assert result.window is not None
+    assert result.window.earliest == dt.date(2027, 2, 1)
+    assert str(result.window.reasons[0]) == (
+        "Washout of ocrelizumab ends on 2027-02-01 (counted from the last dose)."
+    )
+
+
+def test_a_course_drug_without_its_last_dose_has_no_earliest_date() -> None:
+    """Never "earliest: today": without the last infusion the washout cannot be dated."""
+    result = facility("moscow-pirogov", treatments=[{"drug": "ocrelizumab", "start": "2022-01-01"}])
+
+    assert result.window is not None
+    assert result.window.earliest is None
+    assert [w.drug for w in result.window.unknown] == ["ocrelizumab"]
+    assert str(result.window.reasons[0]) == (
+        "ocrelizumab: give the date of the last dose to date the washout."
+    )
+
+
+def test_an_unpublished_washout_is_ask_the_clinic_never_today() -> None:
+    """Sheffield publishes no washout: natalizumab taken now leaves the date to the clinic."""
+    result = facility(
+        "sheffield-royal-hallamshire",
+        ms_type="RRMS",
+        treatments=[{"drug": "natalizumab", "start": "2022-01-01", "last_dose": "2026-11-01"}],
+    )
+
+    assert result.window is not None
+    assert result.window.earliest is None
+    assert str(result.window.reasons[0]) == (
+        "natalizumab: this clinic publishes no washout; ask it how long to wait."
     )
 
 

@@ -192,7 +192,7 @@ def test_every_dated_step_is_ordered_and_sourced() -> None:
         "moscow-pirogov",
         "puebla-clinica-ruiz",
         "gurugram-artemis",
-        "chicago-northwestern",
+        "pretoria-netcare",
     ):
         timeline = at(facility)
         starts = [m.start for m in timeline.milestones]

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from hsct.common.errors import FieldError, InvalidInput
-from hsct.eligibility import RuleSetResult, evaluate, parse_profile
+from hsct.eligibility import Assessment, RuleSetResult, evaluate, parse_profile
 from hsct.eligibility.derive import shown
 from hsct.eligibility.export import assessment_dict
 from hsct.knowledge import describe, load_catalog
@@ -23,6 +23,8 @@ VERDICT_WORDS: Final = {
     "needs_review": "needs review (preferred criteria not met)",
     "insufficient_information": "more information needed",
     "does_not_meet": "does not meet the published criteria",
+    "no_checkable_criteria": "publishes no criteria we can check: ask them",
+    "unavailable": "not an option now",
 }
 
 
@@ -53,6 +55,10 @@ def _print_ruleset(console: Console, result: RuleSetResult, show_all: bool) -> N
     if result.facility is not None:
         status = f" [{STATUS_LABELS[result.facility.status.value or 'programme_not_confirmed']}]"
     console.print(f"  {ruleset.short_title}{status}: {VERDICT_WORDS[result.verdict]}", markup=False)
+    if result.verdict in ("unavailable", "no_checkable_criteria") or (
+        result.verdict != result.criteria_verdict
+    ):
+        console.print(f"    {result.summary}", markup=False)
     for criterion in result.criteria:
         if not show_all and criterion.status in ("met", "not_applicable", "clinic"):
             continue
@@ -75,7 +81,9 @@ def _print_window(console: Console, result: RuleSetResult) -> None:
     if window is None or not window.reasons:
         return
     dates = []
-    if window.earliest and window.later:
+    if window.unknown:
+        dates.append("earliest date not known: ask the clinic")
+    elif window.earliest and window.later:
         dates.append(f"earliest {window.earliest.isoformat()}")
     if window.until:
         dates.append(f"criteria met until {window.until.isoformat()}")
@@ -113,20 +121,61 @@ def assess_command(
         return
     console = Console(highlight=False, soft_wrap=True)
     console.print(f"Assessment for {assessment.day.isoformat()}. {assessment.disclaimer}")
+    _print_top(console, assessment)
     facts = [
         f"{PARAMETER_LABELS[d.parameter]} {shown(d)}"
         for d in assessment.facts.values.values()
         if shown(d) is not None
     ]
     console.print("What your answers show: " + "; ".join(facts) + ".", markup=False)
+    fits = assessment.fits
+    console.print(
+        f"\nClinics whose published criteria your answers meet: {len(fits)}"
+        + (f" ({', '.join(r.ruleset.short_title for r in fits)})" if fits else ""),
+        markup=False,
+    )
     for title, results in (
         ("Guidelines", assessment.guidelines),
         ("Clinical trials", assessment.trials),
-        ("Clinics, best match first", assessment.facilities),
+        ("Clinics, best match first", assessment.checked_facilities),
     ):
         console.print(f"\n{title}:")
         for result in results:
             _print_ruleset(console, result, show_all)
-    if assessment.unassessed:
-        names = ", ".join(f.name for f in assessment.unassessed)
-        console.print(f"\nClinics without published criteria (ask them): {names}", markup=False)
+    unchecked = [r.ruleset.short_title for r in assessment.unchecked_facilities]
+    unchecked += [f.name for f in assessment.unassessed_open]
+    if unchecked:
+        console.print(
+            "\nPublishes no criteria we can check, ask them: " + "; ".join(unchecked),
+            markup=False,
+        )
+    if assessment.unavailable_facilities or assessment.unassessed_closed:
+        console.print("\nNot an option now (closed, or MS programme not confirmed):")
+        for result in assessment.unavailable_facilities:
+            console.print(f"  {result.ruleset.short_title}: {result.summary}", markup=False)
+        for facility in assessment.unassessed_closed:
+            label = STATUS_LABELS[facility.status.value or "programme_not_confirmed"]
+            console.print(f"  {facility.name}: {label}", markup=False)
+
+
+def _print_top(console: Console, assessment: Assessment) -> None:
+    """Risks, advice and drug timing: once, before any clinic."""
+    for statement in assessment.advice:
+        cite = statement.citation
+        console.print(f"! {statement.message} ({cite.label}, {cite.date})", markup=False)
+    for timing in assessment.drug_timing:
+        console.print(f"\nYour drug {timing.drug_name}:", markup=False)
+        for line in timing.answer:
+            console.print(f"  {line}", markup=False)
+        if timing.general_citation is not None:
+            cite = timing.general_citation
+            console.print(f"    source: {cite.label} ({cite.date})", markup=False)
+        for lab in timing.lab_conditions:
+            console.print(
+                f"  Before treatment, {lab.test} should have recovered to at least "
+                f"{lab.minimum_per_mm3} per mm3.",
+                markup=False,
+            )
+        for warning in timing.warnings:
+            cite = warning.citation
+            console.print(f"  ! {warning.message} ({cite.label}, {cite.date})", markup=False)

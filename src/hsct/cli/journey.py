@@ -74,13 +74,15 @@ def journey_command(  # noqa: PLR0917 - one option per input
             json.dumps(timeline_dict(timeline), indent=2, ensure_ascii=False), markup=False
         )
         return
+    for warning in timeline.warnings:
+        console.print(f"Warning: {warning}", markup=False)
+    for warning in timeline.stopping:
+        console.print(f"Warning: {warning}", markup=False)
     console.print(
         f"{timeline.facility.name}: admission {timeline.admission}, day 0 {timeline.day0}, "
         f"discharge {timeline.discharge}, home {timeline.home}.",
         markup=False,
     )
-    for warning in timeline.warnings:
-        console.print(f"Note: {warning}", markup=False)
     month = ""
     for item in timeline.milestones:
         if item.start.strftime("%Y-%m") != month:

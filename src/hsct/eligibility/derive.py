@@ -148,6 +148,10 @@ class Course:
     months_taken: float | None  # None when the start is not known
     months_since_stop: float | None  # None when taken now
     failed: bool | None
+    #: Given in courses (infusions, pulses): the washout counts from the last dose, and
+    #: "months taken" says little.
+    course_based: bool = False
+    months_since_last_dose: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +245,10 @@ def _courses(
                 if course.stop is None
                 else round(months_between(course.stop, day), 1),
                 failed=True if index in failed else None if index in undetermined else False,
+                course_based=drug is not None and drug.course_based,
+                months_since_last_dose=None
+                if course.last_dose is None
+                else round(months_between(course.last_dose, day), 1),
             )
         )
     return tuple(found)

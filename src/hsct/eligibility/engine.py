@@ -2,11 +2,20 @@
 
 Verdict per rule set, from its criteria that apply to the person (top level):
 
-1. a required (hard) criterion not met: ``does_not_meet``;
-2. else a required criterion unknown: ``insufficient_information``;
-3. else a preferred or case-by-case criterion not met: ``needs_review``;
-4. else a preferred or case-by-case criterion unknown: ``insufficient_information``;
-5. else ``meets``.
+0. a clinic that is closed, historical or whose MS programme is not confirmed, or a trial
+   that is completed, terminated, closed or not recruiting: ``unavailable`` (whatever its
+   criteria say; the status, its date and source are named);
+1. no criterion could be checked against the answers (none published, only "the clinic
+   checks this", or none applies to the person): ``no_checkable_criteria``, never "meets";
+2. a required (hard) criterion not met: ``does_not_meet``;
+3. else a required criterion unknown: ``insufficient_information``;
+4. else a preferred or case-by-case criterion not met: ``needs_review``;
+5. else a preferred or case-by-case criterion unknown: ``insufficient_information``;
+6. else ``meets``.
+
+A clinic's verdict is capped when time undoes it: a required criterion that stops being
+met before the washout ends gives ``does_not_meet``, a preferred one ``needs_review``.
+Every clinic also asks for a confirmed MS diagnosis (McDonald 2017), checked first.
 
 Criteria only the clinic can check (organ function, infections) never decide a verdict;
 they are listed. The verdict says whose published criteria are met; the treating team decides.
@@ -17,24 +26,36 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
+from hsct.eligibility.advice import DrugTiming, advice, benefit_applies, drug_timing
 from hsct.eligibility.criteria import CriterionResult, judge, merge_needs
 from hsct.eligibility.derive import Facts, Need, derive
-from hsct.eligibility.guidance import Guidance, StudyMatch, guidance, similar_studies
+from hsct.eligibility.guidance import Guidance, Statement, StudyMatch, guidance, similar_studies
 from hsct.eligibility.profile import PatientProfile
 from hsct.eligibility.timing import Window, window
 from hsct.knowledge import Catalog, Facility
-from hsct.knowledge.schema import RuleSet
+from hsct.knowledge.labels import RULESET_STATUS_LABELS, STATUS_LABELS
+from hsct.knowledge.schema import Criterion, Fact, RuleSet
 
-Verdict = Literal["meets", "needs_review", "insufficient_information", "does_not_meet"]
+Verdict = Literal[
+    "meets",
+    "needs_review",
+    "insufficient_information",
+    "does_not_meet",
+    "no_checkable_criteria",
+    "unavailable",
+]
+#: Best first; the rank order of results.
 VERDICTS: Final[tuple[Verdict, ...]] = (
     "meets",
     "needs_review",
     "insufficient_information",
     "does_not_meet",
+    "no_checkable_criteria",
+    "unavailable",
 )
 VERDICT_TEXT: Final = {
     "meets": N_(
@@ -46,12 +67,32 @@ VERDICT_TEXT: Final = {
     ),
     "insufficient_information": N_("More information is needed before this can be judged."),
     "does_not_meet": N_("Your answers do not meet at least one required criterion."),
+    "no_checkable_criteria": N_(
+        "Publishes no criteria we can check against your answers: ask them directly."
+    ),
+    "unavailable": N_("Not an option now: {status} (as of {date}, source: {source})."),
 }
+TIME_CAPPED: Final = N_(
+    "By the time the washout ends ({earliest}), a criterion you meet now will no longer be "
+    "met (last day {until})."
+)
 DISCLAIMER: Final = N_(
     "This compares your answers with published criteria. It is not medical advice and not a "
     "decision: the treating team decides whom it treats."
 )
 OPEN_STATUSES: Final = ("accepting_patients", "national_patients_only", "trial_only")
+#: Facility and trial statuses under which a rule set never "meets".
+UNAVAILABLE_FACILITY: Final = ("closed", "historical", "programme_not_confirmed")
+UNAVAILABLE_TRIAL: Final = ("completed", "terminated", "closed", "active_not_recruiting")
+#: Every clinic treats MS: a confirmed diagnosis comes first. Source: the 2017 McDonald
+#: criteria (Thompson et al., Lancet Neurol 2018); CIS, RIS and suspected MS are not MS.
+DIAGNOSIS_CRITERION: Final = Criterion(
+    id="confirmed-ms-diagnosis",
+    parameter="confirmed_ms_diagnosis",
+    operator="is_true",
+    src="thompson-2018",
+    note="Every clinic treats confirmed MS; the McDonald criteria (2017) confirm it.",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +107,13 @@ class RuleSetResult:
     citation: Citation
     facility: Facility | None = None
     window: Window | None = None
+    #: What the criteria alone say (differs from ``verdict`` when unavailable or time-capped).
+    criteria_verdict: Verdict | None = None
+
+    @property
+    def checked(self) -> bool:
+        """True when at least one criterion was checked against the answers."""
+        return any(c.status in ("met", "not_met", "unknown") for c in self.criteria)
 
     @cached_property
     def _counts(self) -> dict[tuple[str, bool], int]:
@@ -101,16 +149,53 @@ class Assessment:
     guidance: Guidance
     studies: tuple[StudyMatch, ...]
     disclaimer: Message
+    drug_timing: tuple[DrugTiming, ...] = ()
+    advice: tuple[Statement, ...] = ()
+    #: False when relapsing-MS benefit figures are not the person's (progressive without
+    #: activity, advanced, or not confirmed MS).
+    benefit_applies: bool = True
 
     @property
     def results(self) -> tuple[RuleSetResult, ...]:
         """All rule sets: guidelines, trials, then facilities as ranked."""
         return self.guidelines + self.trials + self.facilities
 
+    @property
+    def fits(self) -> tuple[RuleSetResult, ...]:
+        """Clinics whose checked criteria the answers meet: the only ones counted as fits."""
+        return tuple(r for r in self.facilities if r.verdict == "meets")
+
+    @property
+    def checked_facilities(self) -> tuple[RuleSetResult, ...]:
+        """Open clinics whose criteria were checked, best match first."""
+        return tuple(r for r in self.facilities if r.verdict in VERDICTS[:4])
+
+    @property
+    def unchecked_facilities(self) -> tuple[RuleSetResult, ...]:
+        """Open clinics that publish no criteria we can check: ask them."""
+        return tuple(r for r in self.facilities if r.verdict == "no_checkable_criteria")
+
+    @property
+    def unavailable_facilities(self) -> tuple[RuleSetResult, ...]:
+        """Closed clinics, and clinics whose MS programme is not confirmed."""
+        return tuple(r for r in self.facilities if r.verdict == "unavailable")
+
+    @property
+    def unassessed_open(self) -> tuple[Facility, ...]:
+        """Clinics without any published criteria that take patients in some way."""
+        return tuple(f for f in self.unassessed if f.status.value in OPEN_STATUSES)
+
+    @property
+    def unassessed_closed(self) -> tuple[Facility, ...]:
+        """Clinics without criteria that are closed, historical or not confirmed."""
+        return tuple(f for f in self.unassessed if f.status.value not in OPEN_STATUSES)
+
 
 def verdict_of(results: tuple[CriterionResult, ...]) -> tuple[Verdict, tuple[Need, ...]]:
     """The verdict from top-level results, and the facts that could change it."""
     judged = [r for r in results if r.status in ("met", "not_met", "unknown")]
+    if not judged:
+        return "no_checkable_criteria", ()
     hard = [r for r in judged if r.strength == "hard"]
     soft = [r for r in judged if r.strength != "hard"]
     unknown = [r for r in judged if r.status == "unknown"]
@@ -125,6 +210,45 @@ def verdict_of(results: tuple[CriterionResult, ...]) -> tuple[Verdict, tuple[Nee
     return "meets", ()
 
 
+def availability(ruleset: RuleSet, facility: Facility | None, catalog: Catalog) -> Message | None:
+    """Why this clinic or trial is not an option now (status, date, source), or None."""
+    fact: Fact[Any]
+    if facility is not None:
+        fact, label = facility.status, STATUS_LABELS.get(facility.status.value or "")
+        closed = facility.status.value in UNAVAILABLE_FACILITY
+    elif ruleset.kind == "trial":
+        fact, label = ruleset.status, RULESET_STATUS_LABELS.get(ruleset.status.value or "")
+        closed = ruleset.status.value in UNAVAILABLE_TRIAL
+    else:
+        return None
+    if not closed or label is None:
+        return None
+    citation = catalog.citation(fact.src, catalog.fact_date(fact)) if fact.src else None
+    return Message(
+        VERDICT_TEXT["unavailable"],
+        {
+            "status": Message(label),
+            "date": (fact.as_of or (citation.date if citation else None)) or "?",
+            "source": citation.label if citation else "?",
+        },
+    )
+
+
+def _time_cap(verdict: Verdict, when: Window | None) -> tuple[Verdict, Message | None]:
+    """A verdict no better than what holds once the washout is over."""
+    if when is None or when.earliest is None or verdict not in VERDICTS[:3]:
+        return verdict, None
+    closing = [(day, hard) for day, hard in when.limits if day < when.earliest]
+    if not closing:
+        return verdict, None
+    capped: Verdict = "does_not_meet" if any(hard for _, hard in closing) else "needs_review"
+    if VERDICTS.index(capped) <= VERDICTS.index(verdict):
+        return verdict, None
+    until = min(day for day, _ in closing)
+    text = Message(TIME_CAPPED, {"earliest": when.earliest.isoformat(), "until": until.isoformat()})
+    return capped, text
+
+
 def evaluate_ruleset(
     ruleset: RuleSet,
     facts: Facts,
@@ -132,21 +256,37 @@ def evaluate_ruleset(
     profile: PatientProfile,
 ) -> RuleSetResult:
     """One rule set judged against the facts."""
-    results = tuple(
-        judge(criterion, facts, catalog, ruleset.kind) for criterion in catalog.criteria(ruleset.id)
-    )
-    verdict, needs = verdict_of(results)
+    criteria = catalog.criteria(ruleset.id)
+    if ruleset.kind == "facility":
+        criteria = (DIAGNOSIS_CRITERION, *criteria)
+    results = tuple(judge(criterion, facts, catalog, ruleset.kind) for criterion in criteria)
+    # The diagnosis alone is not a clinic's criterion: without any other, nothing is
+    # checked, unless the diagnosis is not confirmed (then the clinic cannot fit).
+    if (
+        ruleset.kind == "facility"
+        and results[0].status != "not_met"
+        and not any(r.status in ("met", "not_met", "unknown") for r in results[1:])
+    ):
+        results = results[1:]
+    criteria_verdict, needs = verdict_of(results)
+    verdict = criteria_verdict
     facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
     when = window(profile, facts, results, facility, catalog) if facility else None
+    verdict, capped = _time_cap(verdict, when)
+    summary = capped or Message(VERDICT_TEXT[verdict])
+    closed = availability(ruleset, facility, catalog)
+    if closed is not None:
+        verdict, summary = "unavailable", closed
     return RuleSetResult(
         ruleset=ruleset,
         verdict=verdict,
-        summary=Message(VERDICT_TEXT[verdict]),
+        summary=summary,
         criteria=results,
-        needs=needs,
+        needs=needs if verdict == criteria_verdict else (),
         citation=catalog.citation(ruleset.src),
         facility=facility,
         window=when,
+        criteria_verdict=criteria_verdict,
     )
 
 
@@ -198,4 +338,7 @@ def evaluate(profile: PatientProfile, catalog: Catalog) -> Assessment:
         guidance=guidance(profile, catalog),
         studies=similar_studies(profile, facts, catalog),
         disclaimer=Message(DISCLAIMER),
+        drug_timing=drug_timing(profile, catalog),
+        advice=advice(profile, facts, catalog),
+        benefit_applies=benefit_applies(profile, facts),
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hsct.eligibility.advice import DrugTiming
 from hsct.eligibility.criteria import CriterionResult
 from hsct.eligibility.derive import Derived, Interval, Need, shown
-from hsct.eligibility.engine import Assessment, RuleSetResult
+from hsct.eligibility.engine import OPEN_STATUSES, Assessment, RuleSetResult
 from hsct.eligibility.timing import Window
 from hsct.knowledge import Catalog
 from hsct.knowledge.labels import PARAMETER_LABELS, RECORD_LABELS, describe
@@ -87,6 +88,7 @@ def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str,
         return None
     return {
         "earliest": window.earliest.isoformat() if window.earliest else None,
+        "earliest_known": not window.unknown,
         "until": window.until.isoformat() if window.until else None,
         "reasons": [str(m) for m in window.reasons],
         "washouts": [
@@ -94,8 +96,11 @@ def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str,
                 "drug": w.drug,
                 "drug_name": w.drug_name,
                 "stopped": w.stopped.isoformat() if w.stopped else None,
+                "course_based": w.course_based,
+                "counted_from": w.counted_from.isoformat() if w.counted_from else None,
                 "months": w.months,
                 "ends": w.ends.isoformat() if w.ends else None,
+                "ask_the_clinic": w.blocks,
                 "source": cite(src) if w.citation else None,
                 "as_of": w.citation.date if w.citation else None,
                 "lab_conditions": [
@@ -105,6 +110,28 @@ def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str,
             }
             for w in window.washouts
         ],
+    }
+
+
+def _timing(timing: DrugTiming, cite: _Sources) -> dict[str, Any]:
+    general = timing.general_wait
+    return {
+        "drug": timing.drug,
+        "drug_name": timing.drug_name,
+        "taken_now": timing.taken_now,
+        "course_based": timing.course_based,
+        "counted_from": timing.counted_from.isoformat() if timing.counted_from else None,
+        "answer": [str(m) for m in timing.answer],
+        "general_wait_months": None
+        if general is None
+        else {"min": general.min, "max": general.max},
+        "general_wait_source": cite(timing.general_src),
+        "clinic_wait_months": list(timing.clinic_months),
+        "lab_conditions": [
+            {"test": lab.test, "minimum_per_mm3": lab.minimum_per_mm3, "source": cite(lab.src)}
+            for lab in timing.lab_conditions
+        ],
+        "warnings": [{"text": str(w.message), "source": cite(w.src)} for w in timing.warnings],
     }
 
 
@@ -119,6 +146,8 @@ def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
         "status": ruleset.status.value,
         "open": result.is_open,
         "verdict": result.verdict,
+        "criteria_verdict": result.criteria_verdict,
+        "checked": result.checked,
         "summary": str(result.summary),
         "source": cite(ruleset.src),
         "missing": _needs(result.needs),
@@ -176,12 +205,25 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
                 "drug": c.drug,
                 "drug_name": c.drug_name,
                 "high_efficacy": c.high_efficacy,
-                "months_taken": c.months_taken,
+                "course_based": c.course_based,
+                "months_taken": None if c.course_based else c.months_taken,
                 "months_since_stop": c.months_since_stop,
+                "months_since_last_dose": c.months_since_last_dose,
                 "failed": c.failed,
             }
             for c in facts.courses
         ],
+        "drug_timing": [_timing(t, cite) for t in assessment.drug_timing],
+        "advice": [{"text": str(s.message), "source": cite(s.src)} for s in assessment.advice],
+        "benefit_figures_apply": assessment.benefit_applies,
+        "counts": {
+            "clinics_fit": len(assessment.fits),
+            "clinics_checked": len(assessment.checked_facilities),
+            "clinics_without_checkable_criteria": len(assessment.unchecked_facilities)
+            + len(assessment.unassessed_open),
+            "clinics_unavailable": len(assessment.unavailable_facilities)
+            + len(assessment.unassessed_closed),
+        },
         "edss": None
         if edss is None
         else {"value": edss.value, "low": edss.low, "high": edss.high, "rule": str(edss.rule)},
@@ -189,7 +231,13 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
         "trials": [ruleset_dict(r, cite) for r in assessment.trials],
         "facilities": [ruleset_dict(r, cite) for r in assessment.facilities],
         "facilities_without_criteria": [
-            {"id": f.id, "name": f.name, "status": f.status.value} for f in assessment.unassessed
+            {
+                "id": f.id,
+                "name": f.name,
+                "status": f.status.value,
+                "open": f.status.value in OPEN_STATUSES,
+            }
+            for f in assessment.unassessed
         ],
         "guidance": {
             "definitions": [

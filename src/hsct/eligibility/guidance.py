@@ -93,6 +93,15 @@ PROGRESSIVE: Final = (
         "muraro-2025",
     ),
 )
+NOT_CONFIRMED_MS: Final = (
+    (
+        N_(
+            "The guidelines cover confirmed MS; a clinically isolated syndrome, a "
+            "radiologically isolated syndrome or suspected MS is not among their indications."
+        ),
+        "muraro-2025",
+    ),
+)
 BY_MS_TYPE: Final = {
     "RRMS": (
         (
@@ -122,15 +131,9 @@ BY_MS_TYPE: Final = {
             "london-2016",
         ),
     ),
-    "CIS": (
-        (
-            N_(
-                "The guidelines cover MS; a clinically isolated syndrome is not among their "
-                "indications."
-            ),
-            "muraro-2025",
-        ),
-    ),
+    "CIS": NOT_CONFIRMED_MS,
+    "RIS": NOT_CONFIRMED_MS,
+    "suspected": NOT_CONFIRMED_MS,
 }
 
 

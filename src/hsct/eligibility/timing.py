@@ -21,7 +21,7 @@ from hsct.eligibility.derive import Facts, Interval, active
 from hsct.eligibility.profile import PatientProfile
 from hsct.knowledge import Catalog, Facility
 from hsct.knowledge.labels import criterion_message
-from hsct.knowledge.schema import LabCondition
+from hsct.knowledge.schema import Drug, LabCondition
 
 GROWING: Final = ("age", "disease_duration_years", "years_since_onset", "years_since_first_dmt")
 #: How far ahead "criteria met until" dates are reported.
@@ -36,28 +36,52 @@ WINDOWED: Final = {
 }
 
 
+#: Without a clinic's own rule, a drug last taken longer ago than its general waiting time
+#: (or this many months when no general time is known) no longer holds up the start.
+UNKNOWN_WASHOUT_RELEVANT_MONTHS: Final = 12
+
+
 @dataclass(frozen=True, slots=True)
 class WashoutItem:
-    """One drug's washout at one facility: when it ends, and the source."""
+    """One drug's washout at one facility: when it ends, and the source.
+
+    For drugs given in courses (infusions, pulses) the washout counts from the last dose;
+    ``counted_from`` says which date was used (None when it is not known).
+    """
 
     drug: str
     drug_name: str
     stopped: dt.date | None  # None: taken now
     months: float | None  # None: the facility publishes no washout for it
-    ends: dt.date | None  # if taken now: the end if stopped on the assessment day
+    ends: dt.date | None  # if taken now (continuous drug): the end if stopped today
     citation: Citation | None
     lab_conditions: tuple[LabCondition, ...] = ()
+    course_based: bool = False
+    counted_from: dt.date | None = None
+    #: True when the start cannot be dated without asking the clinic or giving a last dose.
+    blocks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """The dates between which the time-dependent criteria and washouts allow treatment."""
+    """The dates between which the time-dependent criteria and washouts allow treatment.
+
+    ``earliest`` is None when a washout cannot be dated (the clinic publishes none for a
+    drug taken recently, or a course drug's last dose is not given): ask the clinic.
+    ``limits`` holds each met criterion's last day and whether it is required.
+    """
 
     day: dt.date  # the assessment day
     earliest: dt.date | None
     until: dt.date | None
     reasons: tuple[Message, ...]
     washouts: tuple[WashoutItem, ...]
+    limits: tuple[tuple[dt.date, bool], ...] = ()
+
+    @property
+    def unknown(self) -> tuple[WashoutItem, ...]:
+        """Washouts that keep the earliest date unknown."""
+        return tuple(w for w in self.washouts if w.blocks)
 
     @property
     def later(self) -> bool:
@@ -68,20 +92,28 @@ class Window:
 def washouts(
     profile: PatientProfile, facility: Facility, catalog: Catalog
 ) -> tuple[WashoutItem, ...]:
-    """Each drug course's washout at this facility (courses with a known or no stop)."""
+    """Each drug course's washout at this facility.
+
+    Continuous drugs count from the stop date (taken now: from today, "if you stopped it
+    today"); drugs given in courses count from the last dose (or the stop date when the
+    last dose is not given).
+    """
     rule = facility.washout.value
     citation = (
         catalog.citation(facility.washout.src, catalog.fact_date(facility.washout))
         if facility.washout.src
         else None
     )
+    day = profile.day
     items = []
     for course in profile.treatments or ():
         drug = catalog.drugs.get(course.drug)
+        course_based = drug is not None and drug.course_based
         months = None if rule is None else rule.months_for(course.drug)
         stopped = course.stop
-        base = stopped or profile.day
-        ends = None if months is None else add_fractional_months(base, months)
+        base = (course.last_dose or stopped) if course_based else (stopped or day)
+        ends = None if months is None or base is None else add_fractional_months(base, months)
+        blocks = _recent(drug, base, day) if months is None else base is None
         items.append(
             WashoutItem(
                 drug=course.drug,
@@ -91,9 +123,22 @@ def washouts(
                 ends=ends,
                 citation=citation if months is not None else None,
                 lab_conditions=drug.lab_conditions if drug else (),
+                course_based=course_based,
+                counted_from=base,
+                blocks=blocks,
             )
         )
     return tuple(items)
+
+
+def _recent(drug: Drug | None, last: dt.date | None, day: dt.date) -> bool:
+    """Whether a drug without a published washout may still hold up the start."""
+    if last is None:
+        return True
+    wait = drug.general_wait.value if drug is not None else None
+    months = wait.max if wait is not None and wait.max is not None else None
+    limit = max(months or 0, UNKNOWN_WASHOUT_RELEVANT_MONTHS)
+    return add_fractional_months(last, limit) > day
 
 
 def window(
@@ -107,16 +152,24 @@ def window(
     items = washouts(profile, facility, catalog)
     day = facts.day
     starts: list[dt.date] = [day]
-    ends: list[dt.date] = []
+    ends: list[tuple[dt.date, bool]] = []
     reasons: list[Message] = []
     for item in items:
-        if item.ends is not None and item.ends > day:
-            starts.append(item.ends)
+        if item.blocks:
             template = (
-                N_("Washout of {drug} ends on {date}.")
-                if item.stopped
-                else N_("Washout of {drug} would end on {date} if you stopped it today.")
+                N_("{drug}: this clinic publishes no washout; ask it how long to wait.")
+                if item.months is None
+                else N_("{drug}: give the date of the last dose to date the washout.")
             )
+            reasons.append(Message(template, {"drug": item.drug_name}))
+        elif item.ends is not None and item.ends > day:
+            starts.append(item.ends)
+            if item.course_based:
+                template = N_("Washout of {drug} ends on {date} (counted from the last dose).")
+            elif item.stopped:
+                template = N_("Washout of {drug} ends on {date}.")
+            else:
+                template = N_("Washout of {drug} would end on {date} if you stopped it today.")
             reasons.append(
                 Message(template, {"drug": item.drug_name, "date": item.ends.isoformat()})
             )
@@ -130,11 +183,11 @@ def window(
         last = _until(result, profile, facts)
         # Only limits within the planning horizon matter (an age limit 25 years away does not).
         if last is not None and result.status == "met" and last <= add_months(day, HORIZON_MONTHS):
-            ends.append(last)
+            ends.append((last, result.strength == "hard"))
             reasons.append(_dated(N_("{criterion}: met until {date}."), result, last))
-    earliest = max(starts)
-    until = min(ends) if ends else None
-    return Window(day, earliest, until, tuple(reasons), items)
+    earliest = None if any(item.blocks for item in items) else max(starts)
+    until = min(d for d, _ in ends) if ends else None
+    return Window(day, earliest, until, tuple(reasons), items, tuple(ends))
 
 
 def _dated(template: str, result: CriterionResult, date: dt.date) -> Message:

@@ -17,6 +17,7 @@ def timeline_dict(timeline: Timeline) -> dict[str, Any]:
         "discharge": timeline.discharge.isoformat(),
         "home": timeline.home.isoformat(),
         "warnings": [str(w) for w in timeline.warnings],
+        "stopping_risks": [str(w) for w in timeline.stopping],
         "milestones": [
             {
                 "id": m.id,

@@ -18,6 +18,7 @@ from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.journey.steps import (
     AFTER,
+    AFTER_PROGRESSIVE,
     BEFORE,
     GENERIC_DAYS,
     GENERIC_ENGRAFTMENT,
@@ -25,7 +26,7 @@ from hsct.journey.steps import (
     Step,
 )
 from hsct.knowledge import Catalog, Facility, load_catalog
-from hsct.knowledge.labels import RECORD_LABELS
+from hsct.knowledge.labels import RECORD_LABELS, STATUS_LABELS
 from hsct.knowledge.schema import Schedule
 
 Basis = Literal["facility", "generic", "profile"]
@@ -33,6 +34,14 @@ Group = Literal["before", "stay", "after"]
 ORDER: Final = ("evaluation", "mobilisation", "apheresis", "conditioning", "day0", "aplasia")
 #: Live vaccines must be given at least 4 weeks before the transplant (BEAT-MS).
 DEFAULT_LEAD_DAYS: Final = 28
+
+
+#: Facility statuses for which no plan is made: nobody new is treated there.
+REFUSED_STATUSES: Final = ("closed", "historical")
+#: Statuses that put a warning at the top of the plan.
+WARNED_STATUSES: Final = ("programme_not_confirmed",)
+#: MS types whose benefit figures are relapsing MS's; others get their own texts.
+PROGRESSIVE_TYPES: Final = ("SPMS", "PPMS")
 
 
 class Course(Protocol):
@@ -44,12 +53,18 @@ class Course(Protocol):
     @property
     def stop(self) -> dt.date | None: ...
 
+    @property
+    def last_dose(self) -> dt.date | None: ...
+
 
 class HasTreatments(Protocol):
-    """Anything with the profile's ``treatments`` (None: not known)."""
+    """Anything with the profile's ``treatments`` (None: not known) and ``ms_type``."""
 
     @property
     def treatments(self) -> Sequence[Course] | None: ...
+
+    @property
+    def ms_type(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,8 @@ class Timeline:
     home: dt.date
     milestones: tuple[Milestone, ...]
     warnings: tuple[Message, ...]
+    #: Risks of stopping the person's current drugs: shown at the top of the plan.
+    stopping: tuple[Message, ...] = ()
 
     def by_month(self) -> list[tuple[str, list[Milestone]]]:
         """Milestones grouped by the month they start in (``YYYY-MM``), in order."""
@@ -206,11 +223,17 @@ def plan(
                 )
             ]
         )
+    _refuse_closed(facility, catalog)
     stay = _stay(facility)
-    washouts = _washouts(facility, profile)
+    washouts = _washouts(facility, profile, catalog)
     earliest = max(
         [today + dt.timedelta(days=DEFAULT_LEAD_DAYS)]
         + [end for _, _, end, _ in washouts if end is not None]
+        + [
+            add_fractional_months(today, months) + dt.timedelta(days=1)
+            for _, months, end, stop in washouts
+            if stop is None and end is None and months is not None
+        ]
     )
     if transplant_date is not None:
         admission = transplant_date - dt.timedelta(days=stay.day0 - 1)
@@ -226,7 +249,8 @@ def plan(
     items += _stay_items(catalog, facility, stay, admission, day0)
     discharge = admission + dt.timedelta(days=stay.discharge[1] - 1)
     home = admission + dt.timedelta(days=stay.home[0] - 1)
-    items += _after_items(catalog, day0, discharge)
+    ms_type = profile.ms_type if profile is not None else None
+    items += _after_items(catalog, day0, discharge, ms_type)
     items.sort(key=lambda m: (m.start, m.end))
     return Timeline(
         facility=facility,
@@ -236,8 +260,88 @@ def plan(
         discharge=discharge,
         home=home,
         milestones=tuple(items),
-        warnings=stay.warnings,
+        warnings=(*_status_warnings(facility, catalog), *stay.warnings),
+        stopping=_stopping_warnings(washouts, catalog),
     )
+
+
+def _status_note(facility: Facility, catalog: Catalog) -> dict[str, str | Message]:
+    fact = facility.status
+    citation = catalog.citation(fact.src, catalog.fact_date(fact)) if fact.src else None
+    return {
+        "status": Message(STATUS_LABELS[fact.value or "programme_not_confirmed"]),
+        "date": fact.as_of or (citation.date if citation else "?"),
+        "source": citation.label if citation else "?",
+    }
+
+
+def _refuse_closed(facility: Facility, catalog: Catalog) -> None:
+    """No plan at a clinic that treats nobody new."""
+    if facility.status.value not in REFUSED_STATUSES:
+        return
+    raise InvalidInput(
+        [
+            FieldError.translatable(
+                "facility",
+                Message(
+                    N_(
+                        "{name} does not take new patients: {status} (as of {date}, "
+                        "source: {source}); no plan can be made there"
+                    ),
+                    {"name": facility.name, **_status_note(facility, catalog)},
+                ),
+                Message(N_("a clinic that takes patients")),
+            )
+        ]
+    )
+
+
+def _status_warnings(facility: Facility, catalog: Catalog) -> tuple[Message, ...]:
+    if facility.status.value not in WARNED_STATUSES:
+        return ()
+    return (
+        Message(
+            N_(
+                "{status} (as of {date}, source: {source}). Confirm with the clinic that it "
+                "treats MS before you plan, pay or travel."
+            ),
+            _status_note(facility, catalog),
+        ),
+    )
+
+
+def _stopping_warnings(washouts: list[_Washout], catalog: Catalog) -> tuple[Message, ...]:
+    """Rebound and PML warnings for drugs the plan involves stopping (taken now)."""
+    found: list[Message] = []
+    for drug_id, _months, _end, stop in washouts:
+        drug = catalog.drugs.get(drug_id)
+        if drug is None or stop is not None:
+            continue
+        risks = drug.stopping_risks.value or ()
+        cite = catalog.citation(drug.stopping_risks.src) if drug.stopping_risks.src else None
+        source = f"{cite.label}, {cite.date}" if cite else "?"
+        if "rebound" in risks:
+            found.append(
+                Message(
+                    N_(
+                        "Stopping {drug} can bring MS activity back, sometimes worse than "
+                        "before (rebound). When to stop it and whether to bridge with another "
+                        "treatment are your treating team's decision. ({source})"
+                    ),
+                    {"drug": drug.name, "source": source},
+                )
+            )
+        if "pml_check" in risks:
+            found.append(
+                Message(
+                    N_(
+                        "After {drug}, the team checks for PML (a brain infection) before "
+                        "the next treatment, usually with an MRI and a JC virus test. ({source})"
+                    ),
+                    {"drug": drug.name, "source": source},
+                )
+            )
+    return tuple(found)
 
 
 def _iso(day: dt.date) -> str:
@@ -247,15 +351,25 @@ def _iso(day: dt.date) -> str:
 _Washout = tuple[str, float | None, dt.date | None, dt.date | None]  # drug, months, end, stop
 
 
-def _washouts(facility: Facility, profile: HasTreatments | None) -> list[_Washout]:
-    """(drug, months, washout end if already stopped, stop date) per drug course."""
+def _washouts(
+    facility: Facility, profile: HasTreatments | None, catalog: Catalog
+) -> list[_Washout]:
+    """(drug, months, washout end if already dated, stop date) per drug course.
+
+    Drugs given in courses count from the last dose (taken now or stopped); others from
+    the stop date.
+    """
     rule = facility.washout.value
     found = []
     for course in (profile.treatments if profile is not None else None) or ():
         months = None if rule is None else rule.months_for(course.drug)
+        drug = catalog.drugs.get(course.drug)
+        base = course.stop
+        if drug is not None and drug.course_based:
+            base = getattr(course, "last_dose", None) or course.stop
         end = None
-        if months is not None and course.stop is not None:
-            end = add_fractional_months(course.stop, months)
+        if months is not None and base is not None:
+            end = add_fractional_months(base, months)
         found.append((course.drug, months, end, course.stop))
     return found
 
@@ -292,7 +406,7 @@ def _check(
                     )
                 ]
             )
-        if stop is None and months is not None:
+        if stop is None and end is None and months is not None:
             stop_by = add_fractional_months(admission, -months)
             if stop_by < today:
                 earliest = add_fractional_months(today, months)
@@ -324,12 +438,17 @@ def _washout_items(
         name = drug.name if drug else drug_id
         if months is None:
             continue
-        if stop is None:
+        if stop is None and end is None:
             stop_by = add_fractional_months(admission, -months)
-            title = Message(N_("Stop {drug} by this date"), {"drug": name})
+            title = Message(N_("Ask your neurologist when to stop {drug}"), {"drug": name})
             text = Message(
-                N_("This clinic asks for {months} months without {drug} before admission."),
-                {"months": f"{months:g}", "drug": name},
+                N_(
+                    "This clinic asks for {months} months without {drug} before admission, "
+                    "so for this admission date the last dose would come before {date}. "
+                    "When and how to stop, and any bridging treatment, are your "
+                    "neurologist's decision; never stop an MS drug on your own."
+                ),
+                {"months": f"{months:g}", "drug": name, "date": _iso(stop_by)},
             )
             items.append(
                 Milestone(
@@ -348,7 +467,7 @@ def _washout_items(
         elif end is not None:
             title = Message(N_("Washout of {drug} ends"), {"drug": name})
             text = Message(
-                N_("{months} months after you stopped it, as this clinic asks."),
+                N_("{months} months after the last dose or stop, as this clinic asks."),
                 {"months": f"{months:g}"},
             )
             items.append(
@@ -440,8 +559,12 @@ def _stay_items(
     return items
 
 
-def _after_items(catalog: Catalog, day0: dt.date, discharge: dt.date) -> list[Milestone]:
-    return _step_items(AFTER, {"day0": day0, "discharge": discharge}, "after", catalog, day0)
+def _after_items(
+    catalog: Catalog, day0: dt.date, discharge: dt.date, ms_type: str | None
+) -> list[Milestone]:
+    """The years after; texts about improvement are chosen for the person's MS type."""
+    steps = AFTER_PROGRESSIVE if ms_type in PROGRESSIVE_TYPES else AFTER
+    return _step_items(steps, {"day0": day0, "discharge": discharge}, "after", catalog, day0)
 
 
 def _step_items(

@@ -341,8 +341,9 @@ AFTER: Final = (
         "improvement",
         N_("When improvement is reported"),
         N_(
-            "In studies, many people's disability was stable or better 2 years after "
-            "treatment; in Sweden 54 of 100 with disability improved over the follow-up."
+            "In studies of mostly relapsing MS, many people's disability was stable or better "
+            "2 years after treatment; in Sweden 54 of 100 people with relapsing MS and some "
+            "disability improved over the follow-up."
         ),
         "day0",
         24,
@@ -366,4 +367,45 @@ AFTER: Final = (
         "P",
         "months",
     ),
+)
+
+
+#: For progressive MS the benefit figures of relapsing MS are not the person's: the aim is
+#: to stop worsening, and improvement is less common (Boffa 2021; Muraro 2017).
+_PROGRESSIVE_AFTER: Final = (
+    Step(
+        "improvement",
+        N_("What studies report for progressive MS"),
+        N_(
+            "In progressive MS the aim is to stop disability from getting worse; improvement "
+            "is less common than in relapsing MS. In an Italian cohort, about 71 of 100 "
+            "people with progressive MS had no worsening of disability 5 years after "
+            "treatment. Rehabilitation helps whatever the result."
+        ),
+        "day0",
+        24,
+        24,
+        ("boffa-2021", "amatya-2019"),
+        "V",
+        "months",
+    ),
+    Step(
+        "five-years",
+        N_("Five years"),
+        N_(
+            "The point at which studies report long-term results. For progressive MS: about "
+            "71 of 100 free of disability worsening in an Italian cohort, and about 46 of "
+            "100 free of progression in an older European registry that was mostly "
+            "progressive."
+        ),
+        "day0",
+        60,
+        60,
+        ("boffa-2021", "muraro-2017"),
+        "P",
+        "months",
+    ),
+)
+AFTER_PROGRESSIVE: Final = tuple(
+    next((p for p in _PROGRESSIVE_AFTER if p.id == step.id), step) for step in AFTER
 )

@@ -93,6 +93,8 @@ VERDICT_LABELS: Final = {
     "needs_review": N_("Needs review"),
     "insufficient_information": N_("More information needed"),
     "does_not_meet": N_("Criteria not met"),
+    "no_checkable_criteria": N_("No criteria we can check: ask them"),
+    "unavailable": N_("Not an option now"),
 }
 STATUS_MARKS: Final = {
     "met": ("✓", N_("Met")),
@@ -508,7 +510,7 @@ def results_context(
         "catalog": catalog,
         "profile_json": json.dumps(profile, ensure_ascii=False, sort_keys=True),
         "needs": list(needs.values()),
-        "met_facilities": [r for r in assessment.facilities if r.verdict == "meets"],
+        "met_facilities": list(assessment.fits),
         "verdict_labels": VERDICT_LABELS,
         "status_marks": STATUS_MARKS,
         "strength_labels": STRENGTH_LABELS,
