@@ -75,3 +75,35 @@ def test_missing_file(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert result.stderr.startswith("Error: PROFILE: cannot read 'nope.json'")
+
+
+def test_closed_and_unchecked_clinics_are_listed_apart(tmp_path: Path) -> None:
+    """Text output: fits counted, then clinics to ask, then clinics that are not an option."""
+    profile = tmp_path / "p.json"
+    profile.write_text(
+        json.dumps(
+            {
+                "as_of": "2026-11-23",
+                "age": 35,
+                "ms_type": "RRMS",
+                "edss": 3.0,
+                "relapses": [{"date": "2026-03-01"}, {"date": "2026-09-01"}],
+                "mri": [{"date": "2026-09-15", "gd_enhancing": 2, "new_t2": 3}],
+                "treatments": [{"drug": "natalizumab", "start": "2024-01-01"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run_hsct("assess", str(profile), cwd=tmp_path)
+
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "  ! Stopping natalizumab can bring MS activity back" in out
+    assert "\nPublishes no criteria we can check, ask them: " in out
+    assert "Jerusalem" not in out.split("Clinics, best match first:")[1].split("Publishes")[0]
+    closed = out.split("Not an option now (closed, or MS programme not confirmed):")[1]
+    assert (
+        "Northwestern University, Division of Immunotherapy (Dr Richard Burt): Not an option"
+        in closed
+    )
+    assert out.index("Stopping natalizumab") < out.index("Guidelines:")

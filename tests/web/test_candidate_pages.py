@@ -167,3 +167,28 @@ def test_a_washout_already_over_is_said_so(client: TestClient) -> None:
     page = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
 
     assert "Washout of ocrelizumab already over (ended 2026-09-01)." in page
+
+
+def test_results_show_drug_warnings_first_and_clinics_in_three_groups(
+    client: TestClient,
+) -> None:
+    """Rebound warning before the clinics; unchecked and closed clinics apart, not counted."""
+    profile = {
+        "as_of": "2026-11-23",
+        "age": 35,
+        "ms_type": "RRMS",
+        "edss": 3.0,
+        "relapses": [{"date": "2026-03-01"}, {"date": "2026-09-01"}],
+        "mri": [{"date": "2026-09-15", "gd_enhancing": 2, "new_t2": 3}],
+        "treatments": [{"drug": "natalizumab", "start": "2024-01-01"}],
+    }
+    page = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
+
+    warning = page.index("Stopping natalizumab can bring MS activity back")
+    assert warning < page.index("Clinics, best match first")
+    ask = page.index("Publish no criteria we can check: ask them")
+    closed = page.index("Not an option now: closed, or MS programme not confirmed")
+    assert page.index("Clinics, best match first") < ask < closed
+    assert page.index("Jerusalem", ask) < closed
+    assert "Northwestern" in page[closed:]
+    assert "open clinics whose criteria could be checked" in page

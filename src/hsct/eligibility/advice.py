@@ -51,15 +51,22 @@ CLINIC_RANGE: Final = N_(
     "{count} clinics publish a waiting time for {drug}: {low} to {high} months before admission."
 )
 CLINIC_ONE: Final = N_(
-    "1 clinic publishes a waiting time for {drug}: {low} months before admission."
+    "Clinics that publish a waiting time for {drug}: {count}; each asks {low} months before "
+    "admission."
 )
 CLINIC_NONE: Final = N_(
     "No clinic listed here publishes a waiting time for {drug}: ask the clinic you choose."
 )
-GENERAL_WAIT: Final = N_(
-    "General waiting time from the last dose: {low} to {high} months ({basis})."
-)
-GENERAL_FROM: Final = N_("Counted from {date}, that is between {first} and {last}.")
+GENERAL_WAIT: Final = {
+    "range": N_("General waiting time from the last dose: {low} to {high} months."),
+    "up_to": N_("General waiting time from the last dose: up to {high} months."),
+    "at_least": N_("General waiting time from the last dose: at least {low} months."),
+}
+GENERAL_FROM: Final = {
+    "range": N_("Counted from {date}: between {first} and {last}."),
+    "up_to": N_("Counted from {date}: by {last}."),
+    "at_least": N_("Counted from {date}: not before {first}."),
+}
 LAST_DOSE_NEEDED: Final = N_(
     "{drug} is given in courses or infusions: the waiting time counts from the last dose. "
     "Give its date to see when the wait ends."
@@ -94,6 +101,29 @@ def _general(drug: Drug, catalog: Catalog) -> tuple[Range | None, Citation | Non
     if wait.value is None or wait.src is None:
         return None, None
     return wait.value, catalog.citation(wait.src, catalog.fact_date(wait))
+
+
+def _general_lines(general: Range, counted_from: dt.date | None) -> list[Message]:
+    """The general waiting time in words, and its dates from the last dose when known."""
+    low, high = general.min, general.max
+    shape = "range" if low is not None and high is not None else "up_to" if high else "at_least"
+    params: dict[str, str | int | float | Message] = {
+        "low": _number(low or 0),
+        "high": _number(high or 0),
+    }
+    lines = [Message(GENERAL_WAIT[shape], params)]
+    if counted_from is not None:
+        lines.append(
+            Message(
+                GENERAL_FROM[shape],
+                {
+                    "date": counted_from.isoformat(),
+                    "first": add_fractional_months(counted_from, low or 0).isoformat(),
+                    "last": add_fractional_months(counted_from, high or 0).isoformat(),
+                },
+            )
+        )
+    return lines
 
 
 def _clinic_months(drug_id: str, catalog: Catalog) -> tuple[float, ...]:
@@ -161,26 +191,8 @@ def drug_timing(profile: PatientProfile, catalog: Catalog) -> tuple[DrugTiming, 
             )
         else:
             answer.append(Message(CLINIC_NONE, {"drug": name}))
-        if general is not None and general.min is not None:
-            high = general.max if general.max is not None else general.min
-            basis = drug.general_wait.note or ""
-            answer.append(
-                Message(
-                    GENERAL_WAIT,
-                    {"low": _number(general.min), "high": _number(high), "basis": basis},
-                )
-            )
-            if counted_from is not None:
-                answer.append(
-                    Message(
-                        GENERAL_FROM,
-                        {
-                            "date": counted_from.isoformat(),
-                            "first": add_fractional_months(counted_from, general.min).isoformat(),
-                            "last": add_fractional_months(counted_from, high).isoformat(),
-                        },
-                    )
-                )
+        if general is not None:
+            answer += _general_lines(general, counted_from)
         if drug.course_based and course.last_dose is None and course.stop is None:
             answer.append(Message(LAST_DOSE_NEEDED, {"drug": name}))
         warnings = _warnings(name, drug, catalog)

@@ -193,14 +193,16 @@ def _course_problems(profile: PatientProfile) -> list[FieldError]:
         if course.last_dose and course.start and course.last_dose < course.start:
             problems.append(
                 FieldError(
-                    f"treatments.{index}.last_dose", "is before the start", "a date after the start"
+                    f"treatments.{index}.last_dose",
+                    "the last dose is before the start",
+                    "a date after the start",
                 )
             )
         if course.last_dose and course.stop and course.last_dose > course.stop:
             problems.append(
                 FieldError(
                     f"treatments.{index}.last_dose",
-                    "is after the stop date",
+                    "the last dose is after the stop date",
                     "a date on or before the stop date",
                 )
             )

@@ -53,7 +53,14 @@ STEPS: Final = (
     Step(
         "disease",
         N_("Your MS"),
-        ("ms_type", "diagnosis_date", "onset_date", "csf_oligoclonal_bands"),
+        (
+            "ms_type",
+            "ms_activity",
+            "ms_worsening",
+            "diagnosis_date",
+            "onset_date",
+            "csf_oligoclonal_bands",
+        ),
     ),
     Step("edss", N_("Disability"), ("edss", "edss_inputs", "disability_worsening_12m")),
     Step("relapses", N_("Relapses"), ("relapses",)),
@@ -67,6 +74,8 @@ FIELD_LABELS: Final = {
     "age": N_("Age"),
     "as_of": N_("Date to assess for"),
     "ms_type": N_("MS type"),
+    "ms_activity": N_("MS active"),
+    "ms_worsening": N_("Progressive MS worsening"),
     "diagnosis_date": N_("Date of diagnosis"),
     "onset_date": N_("First symptoms"),
     "csf_oligoclonal_bands": N_("Oligoclonal bands"),
@@ -154,7 +163,7 @@ def _other(form: Mapping[str, str]) -> dict[str, Any]:
 STEP_READERS: Final[dict[str, Callable[[Mapping[str, str]], dict[str, Any]]]] = {
     "about": lambda form: _copy(form, "birth_date", "age", "as_of"),
     "disease": lambda form: (
-        _copy(form, "ms_type", "diagnosis_date", "onset_date")
+        _copy(form, "ms_type", "ms_activity", "ms_worsening", "diagnosis_date", "onset_date")
         | _yes_no(form, "csf_oligoclonal_bands")
     ),
     "edss": lambda form: _copy(form, "edss") | _yes_no(form, "disability_worsening_12m"),
@@ -188,13 +197,18 @@ def _list_rows(step: str, form: Mapping[str, str]) -> list[dict[str, Any]]:
         for i in _rows(form, "drug_"):
             drug = _text(form, f"drug_{i}")
             start, stop = _text(form, f"start_{i}"), _text(form, f"stop_{i}")
-            reason = _text(form, f"reason_{i}")
+            reason, last = _text(form, f"reason_{i}"), _text(form, f"last_dose_{i}")
             if drug or start or stop:
                 course: dict[str, Any] = {"drug": drug or ""}
                 course.update(
                     {
                         k: v
-                        for k, v in (("start", start), ("stop", stop), ("reason_stopped", reason))
+                        for k, v in (
+                            ("start", start),
+                            ("stop", stop),
+                            ("last_dose", last),
+                            ("reason_stopped", reason),
+                        )
                         if v
                     }
                 )
@@ -205,7 +219,17 @@ def _list_rows(step: str, form: Mapping[str, str]) -> list[dict[str, Any]]:
 def form_values(profile: Mapping[str, Any]) -> dict[str, str]:
     """A profile as flat form values, to fill the wizard's fields."""
     values: dict[str, str] = {}
-    for name in ("birth_date", "age", "as_of", "ms_type", "diagnosis_date", "onset_date", "edss"):
+    for name in (
+        "birth_date",
+        "age",
+        "as_of",
+        "ms_type",
+        "ms_activity",
+        "ms_worsening",
+        "diagnosis_date",
+        "onset_date",
+        "edss",
+    ):
         if profile.get(name) is not None:
             values[name] = str(profile[name])
     for name in ("csf_oligoclonal_bands", "disability_worsening_12m", "prior_hsct"):
@@ -236,6 +260,7 @@ def _row_values(profile: Mapping[str, Any]) -> dict[str, str]:
             ("drug", "drug"),
             ("start", "start"),
             ("stop", "stop"),
+            ("last_dose", "last_dose"),
             ("reason_stopped", "reason"),
         ):
             if course.get(key):
@@ -253,6 +278,8 @@ PROBLEMS: Final = (
         "after the assessment date",
         N_("{field}: this date is after the date the assessment is for."),
     ),
+    ("last dose is before", N_("{field}: the last dose is before the start date.")),
+    ("last dose is after", N_("{field}: the last dose is after the stop date.")),
     ("before the start", N_("{field}: the stop date is before the start date.")),
     ("not a drug we know", N_("{field}: please choose a drug from the list.")),
     ("does not match the birth date", N_("{field}: the age does not match the date of birth.")),

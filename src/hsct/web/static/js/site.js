@@ -22,3 +22,18 @@ window.addEventListener("afterprint", function () {
   });
   openedForPrint = [];
 });
+
+// "Last dose" is asked only for drugs given in courses or infusions (data-course on the
+// option); without JavaScript the field stays visible with a hint saying so.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!select || !select.matches || !select.matches("select[data-course-drug]")) {
+    return;
+  }
+  var field = document.querySelector('[data-course-field="' + select.dataset.courseDrug + '"]');
+  if (!field) {
+    return;
+  }
+  var option = select.options[select.selectedIndex];
+  field.hidden = Boolean(select.value) && !(option && option.dataset.course === "1");
+});
