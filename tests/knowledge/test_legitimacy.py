@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+from types import MappingProxyType
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hsct.common.errors import InvalidInput
-from hsct.knowledge import QUESTIONS, load_catalog, rate, rate_facility
+from hsct.knowledge import QUESTIONS, Catalog, load_catalog, rate, rate_facility
+from hsct.knowledge.legitimacy import (
+    CAUTION_IDS,
+    facility_cautions,
+    guideline_limit,
+)
+from hsct.knowledge.schema import Fact, RuleSet
 
 ORDER = [
     "consistent_with_ahsct",
@@ -40,6 +49,7 @@ def test_stem_cell_infusions_without_chemotherapy_are_not_ahsct() -> None:
     assert rating.verdict == "not_ahsct"
     assert [r.flag.id for r in rating.red] == ["no_chemotherapy", "too_short"]
     assert rating.red[0].flag.hard
+    assert rating.red[1].flag.hard
     assert str(rating.red[0].message).startswith("No chemotherapy before the cells are given.")
     labels = [s.label for s in rating.red[0].sources]
     assert any(label.startswith("U.S. FDA") for label in labels)
@@ -53,6 +63,49 @@ def test_non_haematopoietic_products_are_decisive(product: str) -> None:
 
     assert rating.verdict == "not_ahsct"
     assert "non_haematopoietic_product" in [r.flag.id for r in rating.red]
+
+
+def test_a_treatment_of_hours_or_days_is_decisive() -> None:
+    """Everything else reassuring, but over in hours or days: not aHSCT (no weeks of aplasia)."""
+    rating = rate({**LEGITIMATE, "duration": "hours_or_days"}, load_catalog())
+
+    assert rating.verdict == "not_ahsct"
+    assert [(r.flag.id, r.flag.hard) for r in rating.red] == [("too_short", True)]
+    assert str(rating.red[0].message) == (
+        "A treatment that lasts hours or a few days. aHSCT takes weeks: stem cells are "
+        "collected, chemotherapy is given, and blood counts then stay very low, in isolation, "
+        'until they recover. A "stem cell" treatment this short is not aHSCT.'
+    )
+    assert [s.label.split(":")[0].split(",")[0] for s in rating.red[0].sources] == [
+        "Sharrack B",
+        "Jessop H",
+        "MS Society (UK)",
+        "MS Society (UK) community blog",
+    ]
+
+
+def test_marketing_a_cure_for_ms_is_a_warning_sign() -> None:
+    """ "Cures all types of MS": a red flag (not decisive on its own), with its sources."""
+    rating = rate({**LEGITIMATE, "cure_claim": "yes"}, load_catalog())
+
+    assert rating.verdict == "some_concerns"
+    assert [(r.flag.id, r.flag.hard) for r in rating.red] == [("cure_claim", False)]
+    assert str(rating.red[0].message) == (
+        "The clinic markets a cure for MS, or one treatment for all types of MS. No treatment "
+        "is proven to cure MS; aHSCT helps mainly active relapsing MS, and progressive MS only "
+        "when there are signs of inflammation."
+    )
+    assert [s.date for s in rating.red[0].sources] == [
+        "2026-11",
+        "2021-06-03",
+        "2026-11",
+        "2025-01-15",
+    ]
+    assert rating.red[0].sources[0].label.startswith("National MS Society (US)")
+    assert rating.red[0].sources[1].label.startswith("U.S. FDA")
+    assert rate({**LEGITIMATE, "cure_claim": "no"}, load_catalog()).verdict == (
+        "consistent_with_ahsct"
+    )
 
 
 def test_hard_sell_without_criteria_is_decisive() -> None:
@@ -128,7 +181,14 @@ def test_no_listed_facility_is_called_not_ahsct() -> None:
     ] == []
 
 
-RED_YES = ("pressure", "many_diseases", "claims", "pay_for_trial", "registration_badge")
+RED_YES = (
+    "pressure",
+    "many_diseases",
+    "cure_claim",
+    "claims",
+    "pay_for_trial",
+    "registration_badge",
+)
 
 
 @given(
@@ -144,3 +204,254 @@ def test_a_new_warning_sign_never_improves_the_verdict(answers: dict[str, str], 
     after = rate({**answers, red: "yes"}, catalog).verdict
 
     assert ORDER.index(after) >= ORDER.index(before) or after == "unclear"
+
+
+# ---------------------------------------------------------------- cautions on clinic pages
+
+
+@pytest.mark.parametrize(
+    ("facility", "expected"),
+    [
+        ("puebla-clinica-ruiz", ["no_transplant_accreditation", "edss_beyond_guidelines"]),
+        ("moscow-pirogov", ["no_transplant_accreditation", "age_beyond_guidelines"]),
+        ("sheffield-royal-hallamshire", []),
+        ("london-bridge-hca", []),
+        ("gurugram-artemis", ["no_transplant_accreditation", "edss_beyond_guidelines"]),
+        ("gurugram-fortis", ["no_transplant_accreditation", "edss_beyond_guidelines"]),
+        ("chicago-northwestern", ["status_closed", "no_transplant_accreditation"]),
+        ("hamburg-uke", ["status_closed", "no_transplant_accreditation"]),
+        ("thessaloniki-papanicolaou", ["status_historical", "no_transplant_accreditation"]),
+        ("jerusalem-hadassah", ["status_not_confirmed", "no_transplant_accreditation"]),
+        ("london-hammersmith", ["no_transplant_accreditation"]),
+    ],
+)
+def test_listed_facilities_get_their_cautions(facility: str, expected: list[str]) -> None:
+    """Status, accreditation and limits beyond every guideline, most important first."""
+    catalog = load_catalog()
+
+    cautions = facility_cautions(catalog.facilities[facility], catalog)
+
+    assert [c.id for c in cautions] == expected
+
+
+def test_every_caution_is_known_and_cites_a_source() -> None:
+    """No caution without a source; ids come from the documented list."""
+    catalog = load_catalog()
+    cautions = [c for f in catalog.facilities.values() for c in facility_cautions(f, catalog)]
+
+    assert {c.id for c in cautions} == set(CAUTION_IDS)
+    assert all(c.citations for c in cautions)
+
+
+def test_the_most_permissive_guideline_limits() -> None:
+    """NHS London 2016 is the most permissive guideline: EDSS up to 6.5, age up to 65."""
+    catalog = load_catalog()
+    edss = guideline_limit(catalog, "edss")
+    age = guideline_limit(catalog, "age")
+
+    assert edss is not None
+    assert age is not None
+    assert (edss.value, edss.ruleset.id, edss.src) == (6.5, "nhs-london-2016", "london-2016")
+    assert (age.value, age.ruleset.id, age.src) == (65.0, "nhs-london-2016", "london-2016")
+
+
+def test_clinica_ruiz_edss_caution_names_both_limits() -> None:
+    """Up to 8.0 (7.0 usually) against the 6.5 of NHS London 2016, with both sources."""
+    catalog = load_catalog()
+    caution = facility_cautions(catalog.facilities["puebla-clinica-ruiz"], catalog)[1]
+
+    assert str(caution.message) == (
+        "Accepts people with an EDSS up to 8.0 (usually up to 7.0; higher case by case), "
+        "higher than any guideline allows (the most permissive, NHS London 2016, stops at "
+        "6.5). The best evidence for aHSCT is at an EDSS of 5.5 or less: ask the clinic what "
+        "benefit it expects at your EDSS."
+    )
+    assert caution.sources[0].label.startswith("London MS-AHSCT Collaborative Group")
+    assert [e.label for e in caution.evidence] == ["HSCT-México (Clínica Ruiz): inclusion criteria"]
+
+
+def test_fortis_edss_caution_without_a_usual_limit() -> None:
+    """A single published ceiling (7.0): no "usually" part."""
+    catalog = load_catalog()
+    caution = facility_cautions(catalog.facilities["gurugram-fortis"], catalog)[1]
+
+    assert str(caution.message).startswith(
+        "Accepts people with an EDSS up to 7.0, higher than any guideline allows (the most "
+        "permissive, NHS London 2016, stops at 6.5)."
+    )
+    assert caution.evidence[0].label.startswith("Dayama A, Bhargava R")
+
+
+def test_moscow_age_caution() -> None:
+    """Ages 16 to 70 in the 2017 guide: above the 65 of NHS London 2016."""
+    catalog = load_catalog()
+    caution = facility_cautions(catalog.facilities["moscow-pirogov"], catalog)[1]
+
+    assert str(caution.message) == (
+        "Accepts people up to age 70, older than any guideline allows (the most permissive, "
+        "NHS London 2016, stops at 65). The best evidence for aHSCT is in people under 45: ask "
+        "the clinic how it weighs the risks at your age."
+    )
+    assert [(e.label[:13], e.date) for e in caution.evidence] == [("Fedorenko D. ", "2017-01-30")]
+
+
+@pytest.mark.parametrize(
+    ("facility", "text"),
+    [
+        (
+            "moscow-pirogov",
+            (
+                "No JACIE or FACT accreditation of the transplant unit was found. JACIE and FACT "
+                "inspect transplant units against international standards, and the EBMT advises "
+                "having aHSCT in an accredited centre: ask the clinic, and check their lists of "
+                "accredited centres."
+            ),
+        ),
+        (
+            "gurugram-artemis",
+            (
+                "Accredited as JCI, which is general hospital accreditation; no JACIE or FACT "
+                "accreditation of the transplant unit was found. JACIE and FACT inspect transplant "
+                "units against international standards, and the EBMT advises having aHSCT in an "
+                "accredited centre: ask the clinic, and check their lists of accredited centres."
+            ),
+        ),
+        (
+            "london-hammersmith",
+            (
+                "We have no record of JACIE or FACT accreditation for this transplant unit. JACIE "
+                "and FACT inspect transplant units against international standards, and the EBMT "
+                "advises having aHSCT in an accredited centre: ask the clinic, and check their "
+                "lists of accredited centres."
+            ),
+        ),
+    ],
+)
+def test_accreditation_caution_says_what_was_found(facility: str, text: str) -> None:
+    """Looked for and not found, another label only (JCI), or simply not recorded."""
+    catalog = load_catalog()
+    caution = facility_cautions(catalog.facilities[facility], catalog)[0]
+
+    assert caution.id == "no_transplant_accreditation"
+    assert str(caution.message) == text
+    assert [s.label.split(":")[0].split(" (")[0] for s in caution.sources] == [
+        (
+            "Jessop H, Farge D, Saccardi R, et al. General information for patients and carers "
+            "considering haematopoietic stem cell transplantation"
+        ),
+        "National MS Society",
+        "MS Society",
+        "JACIE",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("facility", "text", "evidence"),
+    [
+        (
+            "chicago-northwestern",
+            "Closed to new patients (as of 2019-09): this is not a programme to apply to.",
+            ("The Scientist", "2019-09"),
+        ),
+        (
+            "thessaloniki-papanicolaou",
+            (
+                "This programme treated people with MS in the past (source dated 2000); no current "
+                "programme was found."
+            ),
+            ("Encephalos", "2000"),
+        ),
+        (
+            "pretoria-netcare",
+            (
+                "No current aHSCT programme for MS could be confirmed at this hospital; the latest "
+                "source found is dated 2010-08-05. Ask the hospital whether it treats MS before "
+                "planning anything."
+            ),
+            ("News24", "2010-08-05"),
+        ),
+    ],
+)
+def test_status_caution_gives_the_date_and_source(
+    facility: str, text: str, evidence: tuple[str, str]
+) -> None:
+    """Closed, historical or unconfirmed: the status date in the text, its source as evidence."""
+    catalog = load_catalog()
+    caution = facility_cautions(catalog.facilities[facility], catalog)[0]
+
+    assert str(caution.message) == text
+    assert caution.sources == ()
+    assert [(e.label.split(":")[0], e.date) for e in caution.evidence] == [evidence]
+
+
+def test_fact_accreditation_counts_and_an_undated_status_says_so() -> None:
+    """FACT is transplant accreditation too; a status without source or date is named so."""
+    catalog = load_catalog()
+    closed = catalog.facilities["chicago-northwestern"].model_copy(
+        update={
+            "status": Fact[str](value="closed"),
+            "accreditation": Fact[tuple[str, ...]](value=("FACT",), src="scientist-2019"),
+        }
+    )
+
+    cautions = facility_cautions(closed, catalog)
+
+    assert [(c.id, str(c.message)) for c in cautions] == [
+        (
+            "status_closed",
+            "Closed to new patients (as of date not stated): this is not a programme to apply to.",
+        )
+    ]
+    assert cautions[0].evidence == ()
+
+
+def _with_guideline(catalog: Catalog, edss_max: float) -> Catalog:
+    """The catalogue plus one guideline accepting an EDSS up to ``edss_max``."""
+    extra = RuleSet.model_validate(
+        {
+            "id": "permissive-guideline",
+            "kind": "guideline",
+            "title": "A guideline accepting a high EDSS",
+            "short_title": "Permissive",
+            "published": "2026",
+            "src": "london-2016",
+            "status": {"value": "current", "src": "london-2016"},
+            "criteria": [
+                {"id": "edss", "parameter": "edss", "operator": "<=", "threshold": edss_max}
+            ],
+        }
+    )
+    rulesets = MappingProxyType({**catalog.rulesets, extra.id: extra})
+    return dataclasses.replace(catalog, rulesets=rulesets)
+
+
+@pytest.mark.parametrize(("edss_max", "cautioned"), [(7.5, True), (8.0, False), (9.0, False)])
+def test_edss_caution_only_above_every_guideline(edss_max: float, cautioned: bool) -> None:
+    """Clínica Ruiz's 8.0 is cautioned only while every guideline stops below 8.0."""
+    catalog = _with_guideline(load_catalog(), edss_max)
+
+    ids = [c.id for c in facility_cautions(catalog.facilities["puebla-clinica-ruiz"], catalog)]
+
+    assert ("edss_beyond_guidelines" in ids) is cautioned
+
+
+def test_caution_as_plain_data() -> None:
+    """The JSON form: id, the English message, the rule's sources and the fact's source."""
+    catalog = load_catalog()
+    caution = facility_cautions(catalog.facilities["chicago-northwestern"], catalog)[0]
+
+    assert caution.to_dict() == {
+        "id": "status_closed",
+        "message": "Closed to new patients (as of 2019-09): this is not a programme to apply to.",
+        "sources": [],
+        "evidence": [
+            {
+                "label": "The Scientist: Northwestern University stem cell therapy clinic closes "
+                "abruptly (6 September 2019)",
+                "date": "2019-09",
+                "url": "https://www.the-scientist.com/northwestern-university-stem-cell-therapy-"
+                "clinic-closes-abruptly--66401",
+                "doi": None,
+            }
+        ],
+    }

@@ -59,6 +59,10 @@ def _print_ruleset(console: Console, result: RuleSetResult, show_all: bool) -> N
         result.verdict != result.criteria_verdict
     ):
         console.print(f"    {result.summary}", markup=False)
+    for caution in result.cautions:
+        if caution.id.startswith("status_"):
+            continue  # the verdict already says it
+        console.print(f"    caution: {caution.message}", markup=False)
     for criterion in result.criteria:
         if not show_all and criterion.status in ("met", "not_applicable", "clinic"):
             continue

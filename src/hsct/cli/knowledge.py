@@ -411,7 +411,7 @@ def legitimacy_command(
     """Is it real aHSCT? Rate a clinic by the warning signs and safeguards it shows.
 
     Questions: chemotherapy, cells, duration, criteria, pressure, many_diseases, claims,
-    pay_for_trial, registration_badge, accreditation, registry, published_results,
+    cure_claim, pay_for_trial, registration_badge, accreditation, registry, published_results,
     named_team, follow_up, risks_explained. Answers: yes, no, unsure (cells: own_blood_stem_cells,
     mesenchymal, fat, cord, exosomes, unsure; duration: hours_or_days, weeks, unsure).
     """

@@ -38,6 +38,7 @@ from hsct.eligibility.profile import PatientProfile
 from hsct.eligibility.timing import Window, window
 from hsct.knowledge import Catalog, Facility
 from hsct.knowledge.labels import RULESET_STATUS_LABELS, STATUS_LABELS
+from hsct.knowledge.legitimacy import Caution, facility_cautions
 from hsct.knowledge.schema import Criterion, Fact, RuleSet
 
 Verdict = Literal[
@@ -109,6 +110,9 @@ class RuleSetResult:
     window: Window | None = None
     #: What the criteria alone say (differs from ``verdict`` when unavailable or time-capped).
     criteria_verdict: Verdict | None = None
+    #: For a clinic: closed or unconfirmed, no JACIE/FACT accreditation, limits beyond
+    #: every guideline (shown as prominently as the verdict).
+    cautions: tuple[Caution, ...] = ()
 
     @property
     def checked(self) -> bool:
@@ -249,6 +253,20 @@ def _time_cap(verdict: Verdict, when: Window | None) -> tuple[Verdict, Message |
     return capped, text
 
 
+_CAUTIONS: dict[int, tuple[Catalog, dict[str, tuple[Caution, ...]]]] = {}
+
+
+def cautions_for(facility: Facility, catalog: Catalog) -> tuple[Caution, ...]:
+    """A facility's cautions, computed once per catalogue (they depend on nothing else)."""
+    found = _CAUTIONS.get(id(catalog))
+    if found is None or found[0] is not catalog:
+        found = _CAUTIONS[id(catalog)] = (catalog, {})
+    cache = found[1]
+    if facility.id not in cache:
+        cache[facility.id] = facility_cautions(facility, catalog)
+    return cache[facility.id]
+
+
 def evaluate_ruleset(
     ruleset: RuleSet,
     facts: Facts,
@@ -287,6 +305,7 @@ def evaluate_ruleset(
         facility=facility,
         window=when,
         criteria_verdict=criteria_verdict,
+        cautions=cautions_for(facility, catalog) if facility is not None else (),
     )
 
 

@@ -168,6 +168,14 @@ def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
             "city": facility.city,
             "country": facility.country,
             "status": facility.status.value,
+            "cautions": [
+                {
+                    "id": c.id,
+                    "text": str(c.message),
+                    "sources": [cite.label for cite in c.citations],
+                }
+                for c in result.cautions
+            ],
             "records": [
                 {
                     "item": r.item,

@@ -8,7 +8,7 @@ from typing import Any
 from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.directory import Entry
 from hsct.knowledge.labels import describe
-from hsct.knowledge.legitimacy import Rating, rate_facility
+from hsct.knowledge.legitimacy import Rating, facility_cautions, rate_facility
 from hsct.knowledge.schema import Facility, Fact
 
 
@@ -43,6 +43,7 @@ def facility_dict(facility: Facility, catalog: Catalog) -> dict[str, Any]:
             for c in criteria
         ],
         "legitimacy": rating_dict(rating),
+        "cautions": [c.to_dict() for c in facility_cautions(facility, catalog)],
     }
 
 

@@ -7,7 +7,11 @@ products, usually without chemotherapy, in hours or days ("no chemo, no cure").
 
 Sources: FDA consumer information on regenerative medicine (2021); the ISSCR's questions to
 ask; the US National MS Society's and UK MS Society's questions; EBMT guidelines (Sharrack
-2020) and patient position statement (Jessop 2019); the StemGenex case (2019).
+2020) and patient position statement (Jessop 2019); the StemGenex case (2019); JACIE.
+
+:func:`facility_cautions` lists, for a listed facility, what a person should check before
+going further: a programme that is closed or not confirmed, no JACIE or FACT accreditation
+found, and EDSS or age limits beyond every guideline in the knowledge base.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.knowledge.catalog import Catalog
-from hsct.knowledge.schema import Facility
+from hsct.knowledge.labels import format_value
+from hsct.knowledge.schema import Criterion, Facility, RuleSet
 
 Verdict = Literal[
     "not_ahsct",
@@ -92,11 +97,24 @@ QUESTIONS: Final = (
     ),
     Question(
         "duration",
-        N_("How long is the treatment at the clinic?"),
+        N_(
+            "How long does the whole treatment at the clinic take, from the first injection "
+            "until you may go home?"
+        ),
         (
-            Choice("hours_or_days", N_("A few hours or days")),
-            Choice("weeks", N_("Several weeks, including time in isolation")),
+            Choice(
+                "hours_or_days",
+                N_("A few hours or a few days, with no stay of several weeks"),
+            ),
+            Choice(
+                "weeks",
+                N_("Several weeks, with a time of very low blood counts spent in isolation"),
+            ),
             Choice(UNSURE, N_("I don't know")),
+        ),
+        N_(
+            "aHSCT takes weeks, even where people stay in a flat near the clinic rather than "
+            "in hospital."
         ),
     ),
     Question(
@@ -118,6 +136,11 @@ QUESTIONS: Final = (
             "Does the clinic treat many unrelated conditions (for example "
             "autism, ALS, joint pain) with the same treatment?"
         ),
+        _YES_NO,
+    ),
+    Question(
+        "cure_claim",
+        N_("Does the clinic say its treatment cures MS, or that it works for all types of MS?"),
         _YES_NO,
     ),
     Question(
@@ -185,6 +208,7 @@ QUESTION_IDS: Final = tuple(question.id for question in QUESTIONS)
 
 _FDA, _ISSCR, _NMSS, _MSS = "fda-2021", "isscr-handbook", "nmss-questions", "mssociety-outside-nhs"
 _EBMT, _EBMT_PATIENTS = "sharrack-2020", "jessop-2019"
+_MSS_WHAT_TO_EXPECT, _MSS_ISOLATION = "mssociety-what-to-expect", "mssociety-hsct-isolation"
 
 FLAGS: Final = {
     flag.id: flag
@@ -219,15 +243,20 @@ FLAGS: Final = {
             ),
             (_FDA, _NMSS, "stemgenex-2019"),
         ),
+        # Collecting the cells takes about 10 days of mobilisation, chemotherapy several
+        # days, then blood counts stay very low until the returned cells grow (MS Society
+        # "what to expect"); people spend weeks in isolation or in a flat near the clinic.
         Flag(
             "too_short",
             "red",
-            False,
+            True,
             N_(
-                "Treatment that lasts hours or days. aHSCT takes weeks, with time in "
-                "isolation while blood counts recover."
+                "A treatment that lasts hours or a few days. aHSCT takes weeks: stem cells are "
+                "collected, chemotherapy is given, and blood counts then stay very low, in "
+                'isolation, until they recover. A "stem cell" treatment this short is not '
+                "aHSCT."
             ),
-            (_EBMT,),
+            (_EBMT, _EBMT_PATIENTS, _MSS_WHAT_TO_EXPECT, _MSS_ISOLATION),
         ),
         Flag("pressure", "red", False, N_("Pressure to decide or pay quickly."), (_FDA, _NMSS)),
         Flag(
@@ -243,6 +272,21 @@ FLAGS: Final = {
             False,
             N_("One treatment for many unrelated diseases."),
             (_FDA, _ISSCR),
+        ),
+        # NMSS: for-profit clinics "advertise curing people with MS"; FDA: unapproved products
+        # marketed "for the treatment or cure of a wide range of diseases", none approved for
+        # MS; MS Society: aHSCT reduces relapses "for some people with, mainly, relapsing MS";
+        # ECTRIMS-EBMT 2025: progressive MS only with inflammatory activity.
+        Flag(
+            "cure_claim",
+            "red",
+            False,
+            N_(
+                "The clinic markets a cure for MS, or one treatment for all types of MS. No "
+                "treatment is proven to cure MS; aHSCT helps mainly active relapsing MS, and "
+                "progressive MS only when there are signs of inflammation."
+            ),
+            (_NMSS, _FDA, _MSS_WHAT_TO_EXPECT, "muraro-2025"),
         ),
         Flag(
             "claims",
@@ -384,6 +428,7 @@ _YES_NO_FLAGS: Final = {
     "criteria": ("criteria", "no_criteria"),
     "pressure": ("pressure", None),
     "many_diseases": ("many_diseases", None),
+    "cure_claim": ("cure_claim", None),
     "claims": ("claims", None),
     "pay_for_trial": ("pay_for_trial", None),
     "registration_badge": ("registration_badge", None),
@@ -572,3 +617,262 @@ def rate_facility(facility: Facility, catalog: Catalog) -> Rating:
         if warning.src:
             evidence["regulator_warning"] = catalog.citation(warning.src)
     return rate(answers, catalog, evidence, extra)
+
+
+# ---------------------------------------------------------------- cautions for listed clinics
+
+_JACIE = "jacie-patients"
+_TRANSPLANT_ACCREDITATIONS: Final = ("JACIE", "FACT")
+#: The best evidence for aHSCT: people under 45 with an EDSS of 5.5 or less (EBMT 2020 as
+#: summarised by the MS Society; ECTRIMS-EBMT 2025's ideal profile is also under 45).
+BEST_EVIDENCE_EDSS: Final = 5.5
+BEST_EVIDENCE_AGE: Final = 45
+_BEST_EVIDENCE_SOURCES: Final = ("mssociety-ebmt-summary", _EBMT)
+#: EBMT patient statement: treatment "in accredited transplant centres"; NMSS: "only at
+#: accredited stem cell centers"; MS Society: check the centre is regulated to international
+#: standards (JACIE map); JACIE: what accreditation means and the list of centres.
+_ACCREDITATION_SOURCES: Final = (_EBMT_PATIENTS, _NMSS, _MSS, _JACIE)
+
+# Each text ends with the same advice; kept as whole literals so they can be translated.
+ACCREDITATION_TEXT: Final = {
+    # The facility names only other labels (JCI accredits whole hospitals, not transplants).
+    "other": N_(
+        "Accredited as {labels}, which is general hospital accreditation; no JACIE or FACT "
+        "accreditation of the transplant unit was found. JACIE and FACT inspect transplant "
+        "units against international standards, and the EBMT advises having aHSCT in an "
+        "accredited centre: ask the clinic, and check their lists of accredited centres."
+    ),
+    # The knowledge base records that it was looked for and not found.
+    "not_found": N_(
+        "No JACIE or FACT accreditation of the transplant unit was found. JACIE and FACT "
+        "inspect transplant units against international standards, and the EBMT advises having "
+        "aHSCT in an accredited centre: ask the clinic, and check their lists of accredited "
+        "centres."
+    ),
+    # Nothing is recorded either way.
+    "not_recorded": N_(
+        "We have no record of JACIE or FACT accreditation for this transplant unit. JACIE and "
+        "FACT inspect transplant units against international standards, and the EBMT advises "
+        "having aHSCT in an accredited centre: ask the clinic, and check their lists of "
+        "accredited centres."
+    ),
+}
+#: Facility status -> (caution id, text); {date} is the status fact's date (its own "as of",
+#: else its source's). Other statuses give no caution.
+STATUS_CAUTIONS: Final = {
+    "closed": (
+        "status_closed",
+        N_("Closed to new patients (as of {date}): this is not a programme to apply to."),
+    ),
+    "historical": (
+        "status_historical",
+        N_(
+            "This programme treated people with MS in the past (source dated {date}); no "
+            "current programme was found."
+        ),
+    ),
+    "programme_not_confirmed": (
+        "status_not_confirmed",
+        N_(
+            "No current aHSCT programme for MS could be confirmed at this hospital; the latest "
+            "source found is dated {date}. Ask the hospital whether it treats MS before "
+            "planning anything."
+        ),
+    ),
+}
+EDSS_TEXT: Final = N_(
+    "Accepts people with an EDSS up to {limit}, higher than any guideline allows (the most "
+    "permissive, {guideline}, stops at {guideline_limit}). The best evidence for aHSCT is at "
+    "an EDSS of {best} or less: ask the clinic what benefit it expects at your EDSS."
+)
+EDSS_CASE_BY_CASE_TEXT: Final = N_(
+    "Accepts people with an EDSS up to {limit} (usually up to {usual}; higher case by case), "
+    "higher than any guideline allows (the most permissive, {guideline}, stops at "
+    "{guideline_limit}). The best evidence for aHSCT is at an EDSS of {best} or less: ask the "
+    "clinic what benefit it expects at your EDSS."
+)
+AGE_TEXT: Final = N_(
+    "Accepts people up to age {limit}, older than any guideline allows (the most permissive, "
+    "{guideline}, stops at {guideline_limit}). The best evidence for aHSCT is in people under "
+    "{best}: ask the clinic how it weighs the risks at your age."
+)
+DATE_NOT_STATED: Final = N_("date not stated")
+CAUTION_IDS: Final = (
+    "status_closed",
+    "status_historical",
+    "status_not_confirmed",
+    "no_transplant_accreditation",
+    "edss_beyond_guidelines",
+    "age_beyond_guidelines",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caution:
+    """Something to check about a listed facility before going further, with its sources.
+
+    ``sources`` back the rule (why it matters); ``evidence`` are the sources of the
+    facility's own facts it was read from (its status, accreditation or criteria).
+    """
+
+    id: str
+    message: Message
+    sources: tuple[Citation, ...]
+    evidence: tuple[Citation, ...] = ()
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every source, those of the rule first, each once."""
+        return tuple(dict.fromkeys((*self.sources, *self.evidence)))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: id, the message in English, the sources of rule and facts."""
+        return {
+            "id": self.id,
+            "message": str(self.message),
+            "sources": [s.to_dict() for s in self.sources],
+            "evidence": [s.to_dict() for s in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GuidelineLimit:
+    """The highest limit any guideline sets for a parameter, and where it is set."""
+
+    value: float
+    ruleset: RuleSet
+    src: str
+
+
+def _upper(criterion: Criterion) -> float | None:
+    """The highest value a simple criterion allows (None: no upper end)."""
+    if criterion.operator == "between":
+        return float(criterion.threshold[1])
+    if criterion.operator in ("<", "<=", "=="):
+        return float(criterion.threshold)
+    return None
+
+
+def guideline_limit(catalog: Catalog, parameter: Literal["edss", "age"]) -> GuidelineLimit | None:
+    """The most permissive upper limit for ``parameter`` in any guideline rule set.
+
+    Every rule set of kind ``guideline`` counts, superseded ones too, and soft limits as
+    well as hard ones, so a limit beyond it is beyond every guideline however read.
+    Conditional criteria (those with ``when``) are left out. The first guideline in
+    catalogue order wins a tie.
+    """
+    found: GuidelineLimit | None = None
+    for ruleset in catalog.rulesets.values():
+        if ruleset.kind != "guideline":
+            continue
+        for criterion in catalog.criteria(ruleset.id):
+            if criterion.parameter != parameter or criterion.when is not None:
+                continue
+            high = _upper(criterion)
+            if high is not None and (found is None or high > found.value):
+                found = GuidelineLimit(high, ruleset, criterion.src or ruleset.src)
+    return found
+
+
+def _criterion_src(catalog: Catalog, facility_id: str, parameter: str, value: float) -> str:
+    """The source of the facility criterion that sets this upper limit."""
+    for criterion in catalog.criteria(facility_id):
+        simple = criterion.parameter == parameter and criterion.when is None
+        if simple and criterion.src and _upper(criterion) == value:
+            return criterion.src
+    return catalog.rulesets[facility_id].src
+
+
+def _status_caution(facility: Facility, catalog: Catalog) -> Caution | None:
+    status = facility.status
+    if status.value not in STATUS_CAUTIONS:
+        return None
+    caution_id, text = STATUS_CAUTIONS[status.value]
+    date = catalog.fact_date(status)
+    evidence = (catalog.citation(status.src, status.as_of),) if status.src else ()
+    params = {"date": date if date else Message(DATE_NOT_STATED)}
+    return Caution(caution_id, Message(text, params), (), evidence)
+
+
+def _accreditation_caution(facility: Facility, catalog: Catalog) -> Caution | None:
+    fact = facility.accreditation
+    labels = fact.value or ()
+    if any(label in _TRANSPLANT_ACCREDITATIONS for label in labels):
+        return None
+    if labels:
+        message = Message(ACCREDITATION_TEXT["other"], {"labels": ", ".join(labels)})
+    elif fact.value is not None or fact.note is not None or fact.tag == "GAP":
+        message = Message(ACCREDITATION_TEXT["not_found"])
+    else:
+        message = Message(ACCREDITATION_TEXT["not_recorded"])
+    evidence = (catalog.citation(fact.src, fact.as_of),) if fact.src else ()
+    sources = tuple(catalog.citation(s) for s in _ACCREDITATION_SOURCES)
+    return Caution("no_transplant_accreditation", message, sources, evidence)
+
+
+def _limit_cautions(facility: Facility, catalog: Catalog) -> list[Caution]:
+    if facility.id not in catalog.rulesets:
+        return []
+    limits = catalog.limits(facility.id)
+    best_sources = tuple(catalog.citation(s) for s in _BEST_EVIDENCE_SOURCES)
+    cautions = []
+    edss = limits.edss_max if limits.edss_max is not None else limits.edss_soft_max
+    top = guideline_limit(catalog, "edss")
+    if edss is not None and top is not None and edss > top.value:
+        params: dict[str, str | Message] = {
+            "limit": format_value("edss", edss),
+            "guideline": top.ruleset.short_title,
+            "guideline_limit": format_value("edss", top.value),
+            "best": format_value("edss", BEST_EVIDENCE_EDSS),
+        }
+        text = EDSS_TEXT
+        if limits.edss_max is not None and limits.edss_soft_max is not None:
+            text = EDSS_CASE_BY_CASE_TEXT
+            params["usual"] = format_value("edss", limits.edss_soft_max)
+        cautions.append(
+            Caution(
+                "edss_beyond_guidelines",
+                Message(text, params),
+                (catalog.citation(top.src), *best_sources),
+                (catalog.citation(_criterion_src(catalog, facility.id, "edss", edss)),),
+            )
+        )
+    age = limits.age_max
+    top = guideline_limit(catalog, "age")
+    if age is not None and top is not None and age > top.value:
+        message = Message(
+            AGE_TEXT,
+            {
+                "limit": format_value("age", age),
+                "guideline": top.ruleset.short_title,
+                "guideline_limit": format_value("age", top.value),
+                "best": format_value("age", BEST_EVIDENCE_AGE),
+            },
+        )
+        cautions.append(
+            Caution(
+                "age_beyond_guidelines",
+                message,
+                (catalog.citation(top.src), *best_sources),
+                (catalog.citation(_criterion_src(catalog, facility.id, "age", age)),),
+            )
+        )
+    return cautions
+
+
+def facility_cautions(facility: Facility, catalog: Catalog) -> tuple[Caution, ...]:
+    """What to check about a listed facility before going further, most important first.
+
+    - its programme is closed, historical or not confirmed (with the status date and source);
+    - no JACIE or FACT accreditation of the transplant unit is recorded;
+    - it accepts an EDSS above the highest EDSS limit of any guideline;
+    - it accepts people older than the highest age limit of any guideline.
+
+    Limits the facility does not publish give no caution: unknown is not a warning sign.
+    """
+    found = [
+        _status_caution(facility, catalog),
+        _accreditation_caution(facility, catalog),
+        *_limit_cautions(facility, catalog),
+    ]
+    return tuple(caution for caution in found if caution is not None)
