@@ -19,6 +19,7 @@ from hsct.outcomes import (
     ENDPOINTS,
     LIFELINES,
     PRESETS,
+    REBASELINE_WINDOW_MONTHS,
     Cohort,
     NedaOptions,
     ProgressionResult,
@@ -62,8 +63,25 @@ NedaMri = Annotated[
 ]
 CdwPreset = Annotated[str, typer.Option(help="Options for the CDW part.")]
 CdwOptions = Annotated[Path | None, typer.Option("--options", help="JSON options for CDW.")]
+_START, _END = (f"{m:g}" for m in REBASELINE_WINDOW_MONTHS)
 Rebaseline = Annotated[
-    float | None, typer.Option(help="Re-baseline MRI this many months after time zero.")
+    bool,
+    typer.Option(
+        "--rebaseline",
+        help=f"Re-baseline the MRI part of NEDA: the last scan {_START}-{_END} months after "
+        "time zero (else the first after that) is the new reference.",
+    ),
+]
+RebaselineWindow = Annotated[
+    str | None,
+    typer.Option(
+        help=f"Re-baseline window START,END in months after time zero (default {_START},"
+        f"{_END}); implies --rebaseline."
+    ),
+]
+RebaselineMonths = Annotated[
+    float | None,
+    typer.Option(help="Older form: the same as --rebaseline-window-months N,N."),
 ]
 
 
@@ -307,20 +325,41 @@ def _counts(result: ProgressionResult) -> dict[str, int]:
     return out
 
 
+def _window(text: str | None) -> tuple[float, float] | None:
+    """``--rebaseline-window-months START,END`` as two numbers (checked by NedaOptions)."""
+    if text is None:
+        return None
+    try:
+        start, end = (float(p) for p in text.split(","))
+    except ValueError:
+        raise InvalidInput(
+            [FieldError("rebaseline_window_months", f"{text!r} is not START,END", "e.g. 3,9")]
+        ) from None
+    return start, end
+
+
 def _neda_frame(
     files: tuple[Path, Path | None, Path | None, Path | None],
     preset: str,
     options_file: Path | None,
-    rebaseline_months: float | None,
+    rebaseline: tuple[bool, str | None, float | None],
     *,
     skip_invalid: bool,
     report: Path | None,
-) -> tuple[Cohort, pd.DataFrame]:
-    """Read, check, search and compute NEDA: what `neda` and `km` share."""
+) -> tuple[Cohort, pd.DataFrame, NedaOptions]:
+    """Read, check, search and compute NEDA: what `neda` and `km` share.
+
+    ``rebaseline`` is (--rebaseline, --rebaseline-window-months, --rebaseline-months).
+    """
     options = parse_options(_options({}, options_file), preset=preset)
+    on, window, months = rebaseline
+    neda_options = NedaOptions(
+        options, rebaseline_months=months, rebaseline=on, rebaseline_window_months=_window(window)
+    )
+    neda_options.window_months()  # bad re-baseline options stop the run before the search
     cohort = _load(*files, skip_invalid=skip_invalid, report=report)
     result = _run(cohort, options)
-    return cohort, neda(cohort, NedaOptions(options, rebaseline_months), result=result)
+    return cohort, neda(cohort, neda_options, result=result), neda_options
 
 
 def neda_command(  # noqa: PLR0917
@@ -330,21 +369,24 @@ def neda_command(  # noqa: PLR0917
     patients: Patients = None,
     preset: CdwPreset = "default",
     options_file: CdwOptions = None,
-    rebaseline_months: Rebaseline = None,
+    rebaseline: Rebaseline = False,
+    rebaseline_window_months: RebaselineWindow = None,
+    rebaseline_months: RebaselineMonths = None,
     out: Annotated[Path | None, typer.Option(help="Write one row per patient here (CSV).")] = None,
     skip_invalid: SkipInvalid = False,
     report: Report = None,
     as_json: AsJson = False,
 ) -> None:
     """NEDA-3 (and NEDA-4 with brain volume), durable remission and single endpoints."""
-    cohort, frame = _neda_frame(
+    cohort, frame, neda_options = _neda_frame(
         (visits, relapses, mri, patients),
         preset,
         options_file,
-        rebaseline_months,
+        (rebaseline, rebaseline_window_months, rebaseline_months),
         skip_invalid=skip_invalid,
         report=report,
     )
+    window = neda_options.window_months()
     if out is not None:
         frame.to_csv(out, index=False)
     lost = int(frame["neda3_lost"].sum())
@@ -359,10 +401,16 @@ def neda_command(  # noqa: PLR0917
     }
     if "neda4_lost" in frame:
         stats["NEDA-4 lost"] = int(frame["neda4_lost"].sum())
+    if window is not None:
+        scans = frame["mri_rebaseline_scan"].value_counts().to_dict()
+        for kind in ("in window", "after window", "none"):
+            stats[f"MRI re-baseline scan: {kind}"] = int(scans.get(kind, 0))
     if as_json:
+        sources = neda_sources(brain_volume="neda4_lost" in frame, rebaseline=window is not None)
         payload: dict[str, Any] = {
             "counts": stats,
-            "sources": [c.to_dict() for c in neda_sources(brain_volume="neda4_lost" in frame)],
+            "rebaseline_window_months": None if window is None else list(window),
+            "sources": [c.to_dict() for c in sources],
         }
         if out is None:
             payload["patients"] = to_records(frame)
@@ -390,7 +438,9 @@ def km_command(  # noqa: PLR0917
     endpoint: Annotated[str, typer.Option(help=f"{', '.join(ENDPOINTS)}.")] = "neda3",
     preset: CdwPreset = "default",
     options_file: CdwOptions = None,
-    rebaseline_months: Rebaseline = None,
+    rebaseline: Rebaseline = False,
+    rebaseline_window_months: RebaselineWindow = None,
+    rebaseline_months: RebaselineMonths = None,
     out: Annotated[Path | None, typer.Option(help="Write the SVG plot here.")] = None,
     table_out: Annotated[
         Path | None, typer.Option("--table", help="Write the estimates (CSV).")
@@ -400,11 +450,11 @@ def km_command(  # noqa: PLR0917
     as_json: AsJson = False,
 ) -> None:
     """Kaplan-Meier estimates at 1, 2, 3, 5 and 10 years (95% CI, numbers at risk), by group."""
-    cohort, frame = _neda_frame(
+    cohort, frame, _ = _neda_frame(
         (visits, relapses, mri, patients),
         preset,
         options_file,
-        rebaseline_months,
+        (rebaseline, rebaseline_window_months, rebaseline_months),
         skip_invalid=skip_invalid,
         report=report,
     )

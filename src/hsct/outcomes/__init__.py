@@ -6,7 +6,7 @@ NEDA-3/4 and durable remission (:func:`neda`); Kaplan-Meier curves (:func:`km_ta
 :func:`km_svg`). Every definition and option: docs/user-guide/outcomes.md.
 """
 
-from hsct.outcomes.neda import NedaOptions, neda, neda_sources
+from hsct.outcomes.neda import REBASELINE_WINDOW_MONTHS, NedaOptions, neda, neda_sources
 from hsct.outcomes.options import (
     PIRA_WINDOWS,
     PRESETS,
@@ -49,6 +49,7 @@ __all__ = [
     "LIFELINES",
     "PIRA_WINDOWS",
     "PRESETS",
+    "REBASELINE_WINDOW_MONTHS",
     "THRESHOLDS",
     "Cohort",
     "InputReport",

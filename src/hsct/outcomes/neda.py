@@ -6,9 +6,14 @@ Definitions (docs/user-guide/outcomes.md has them in full, with sources):
 * NEDA-3 is lost at the first of: a relapse after time zero; an MRI after time zero (or
   after the re-baseline scan) with a new or enlarging T2 lesion or an enhancing lesion; the
   onset of confirmed disability worsening (CDW). Giovannoni et al. 2015.
+* MRI re-baseline (off unless asked for): the last scan inside a window after time zero
+  (3 to 9 months by default, Das et al. 2021), or else the first scan after the window, is
+  the new reference. Activity on it and on earlier scans does not count; activity on every
+  later scan does. ``_rebaseline`` has the rules and why.
 * Without an event, a patient is censored at the last date all three were assessed: the
-  earlier of the last EDSS visit and the last MRI. Someone without MRI after time zero is
-  censored at time zero, so they never look event-free by default.
+  earlier of the last EDSS visit and the last MRI after time zero (re-baseline or not).
+  Someone without MRI after time zero is censored at time zero, so they never look
+  event-free by default.
 * NEDA-4 adds annualised brain-volume loss of more than 0.4% (Kappos et al., as quoted by
   Guevara et al. 2019), when ``brain_volume_change`` is given.
 * Durable remission: NEDA-3 held for at least five years (yes / no / not yet known).
@@ -16,6 +21,7 @@ Definitions (docs/user-guide/outcomes.md has them in full, with sources):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -49,20 +55,114 @@ GUEVARA_2019: Final = Citation(
     "2019",
     doi="10.3389/fneur.2019.00788",
 )
+#: Knowledge-base source ``das-2021`` (src/hsct/knowledge/data/sources.yaml), the same
+#: abstract copy; the DOI was not confirmed, so none is given.
+DAS_2021: Final = Citation(
+    "Das J, Snowden JA, Burman J, et al. Autologous haematopoietic stem cell transplantation "
+    "as a first-line disease-modifying therapy in patients with 'aggressive' multiple "
+    "sclerosis. Mult Scler 2021 (3 of 20 had residual MRI activity in the first 6 months "
+    "after aHSCT and no new or enhancing lesions on later scans)",
+    "2021-02-10",
+    url="https://forums.activemsers.org/forum/activemsers-org-forums/dave-s-sct-journey/"
+    "17502-ahsct-as-a-first-line-disease-modifying-therapy-in-patients-with-aggressive-ms"
+    "?view=stream",
+)
+#: Knowledge-base source ``mri-followup-italy-2026``: brain MRI at 6 and 12 months, then yearly.
+MRI_FOLLOWUP_ITALY_2026: Final = Citation(
+    "Italian single-centre aHSCT cohort 2001-2025: brain MRI at 6 and 12 months after "
+    "aHSCT, then yearly. Mult Scler J Exp Transl Clin 2026",
+    "2026",
+    doi="10.1177/20552173261437600",
+)
+
+#: Where the re-baseline scan is looked for, in months after time zero (both ends included),
+#: when re-baselining is on without a window of its own.
+#: * Centre, 6 months: residual MRI activity after aHSCT was seen only in the first 6 months,
+#:   with no new or enhancing lesions on later scans (Das et al., Mult Scler 2021, source
+#:   ``das-2021``), so a scan at about 6 months is the new reference; the patient journey's
+#:   "MRI: new baseline" step (src/hsct/journey/steps.py, ``mri-6``) uses the same sources.
+#: * Width, 3 to 9 months: follow-up brain MRI is scheduled at 6 and 12 months, then yearly
+#:   (``mri-followup-italy-2026``); 3 and 9 months are half-way to time zero and to the
+#:   12-month scan, so the window takes the scans that stand for the 6-month scan.
+#:   [Our inference from that schedule, not a published window.]
+REBASELINE_WINDOW_MONTHS: Final = (3.0, 9.0)
 
 
 @dataclass(frozen=True, slots=True)
 class NedaOptions:
-    """Options for NEDA: the progression options for its CDW part and the MRI re-baseline."""
+    """Options for NEDA: the progression options for its CDW part and the MRI re-baseline.
+
+    Re-baselining is on when ``rebaseline`` is true (window :data:`REBASELINE_WINDOW_MONTHS`)
+    or when ``rebaseline_window_months`` is given. ``rebaseline_months`` is the older form,
+    kept so existing calls (``NedaOptions(options, 6)``) still work: the re-baseline scan is
+    the first scan on or after that many months, i.e. the window ``(N, N)``.
+    """
 
     progression: ProgressionOptions = field(default_factory=ProgressionOptions)
-    #: Months after time zero of the re-baseline MRI; activity counts only on later scans.
+    #: Older form of the window: ``N`` means ``rebaseline_window_months=(N, N)``.
     rebaseline_months: float | None = None
+    #: Re-baseline the MRI part of NEDA, with the default window unless one is given.
+    rebaseline: bool = False
+    #: Months after time zero (start, end), both included, where the re-baseline scan is.
+    rebaseline_window_months: tuple[float, float] | None = None
+
+    def window_months(self) -> tuple[float, float] | None:
+        """The re-baseline window in use (months), or ``None`` when re-baselining is off.
+
+        Raises :class:`InvalidInput` naming the option when the window cannot be used.
+
+        >>> NedaOptions(rebaseline=True).window_months()
+        (3.0, 9.0)
+        >>> NedaOptions(rebaseline_months=6).window_months()
+        (6.0, 6.0)
+        >>> NedaOptions().window_months() is None
+        True
+        """
+        window = self.rebaseline_window_months
+        if self.rebaseline_months is not None:
+            if self.rebaseline or window is not None:
+                raise InvalidInput(
+                    [
+                        FieldError(
+                            "rebaseline_months",
+                            "is the older form of rebaseline_window_months; give one of them",
+                            "rebaseline_window_months START,END (or rebaseline_months alone)",
+                        )
+                    ]
+                )
+            window = (self.rebaseline_months, self.rebaseline_months)
+            name = "rebaseline_months"
+        elif window is None:
+            return REBASELINE_WINDOW_MONTHS if self.rebaseline else None
+        else:
+            name = "rebaseline_window_months"
+        return _checked_window(name, window)
 
 
-def neda_sources(*, brain_volume: bool) -> list[Citation]:
-    """Where the NEDA definitions come from (NEDA-4 only when brain volume was given)."""
-    return [GIOVANNONI_2015, GUEVARA_2019] if brain_volume else [GIOVANNONI_2015]
+def _checked_window(name: str, window: Any) -> tuple[float, float]:
+    allowed = "months after time zero, 0 <= START <= END, e.g. 3,9"
+    if not isinstance(window, list | tuple) or len(window) != 2:
+        raise InvalidInput([FieldError(name, "must be two numbers, START and END", allowed)])
+    numbers = [
+        float(v)
+        for v in window
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    ]
+    if len(numbers) != 2 or not 0 <= numbers[0] <= numbers[1]:
+        shown = ",".join(str(v) for v in window)
+        raise InvalidInput([FieldError(name, f"{shown} is not a window of months", allowed)])
+    return numbers[0], numbers[1]
+
+
+def neda_sources(*, brain_volume: bool, rebaseline: bool = False) -> list[Citation]:
+    """Where the NEDA definitions come from.
+
+    NEDA-4 only when brain volume was given; the re-baseline window only when it was used.
+    """
+    out = [GIOVANNONI_2015, GUEVARA_2019] if brain_volume else [GIOVANNONI_2015]
+    if rebaseline:
+        out += [DAS_2021, MRI_FOLLOWUP_ITALY_2026]
+    return out
 
 
 def _pick(
@@ -114,8 +214,7 @@ def neda(
         raise InvalidInput(
             [FieldError("mri", "NEDA-3 needs the MRI table", "patient_id,date,gd_enhancing,new_t2")]
         )
-    if options.rebaseline_months is not None and not options.rebaseline_months >= 0:
-        raise InvalidInput([FieldError("rebaseline_months", "must be 0 or more", "months")])
+    window = options.window_months()
     result = result or progression(cohort, options.progression)
     n = cohort.n_patients
     base_day = np.where(
@@ -127,12 +226,12 @@ def neda(
     relapse = _first_after(cohort.r_off, cohort.r_day, cohort.r_day > t0[r_pat], n)
 
     m_pat = np.repeat(np.arange(n), np.diff(cohort.m_off))
+    # Every scan after time zero is an assessment (censoring); activity counts only on the
+    # scans after the reference: time zero, or the re-baseline scan.
     after = cohort.m_day > t0[m_pat]
-    if options.rebaseline_months is not None:
-        due = t0 + options.rebaseline_months * MONTH_DAYS
-        ref = _first_after(cohort.m_off, cohort.m_day, cohort.m_day >= due[m_pat], n)
-        after = cohort.m_day > ref[m_pat]
-    mri = _first_after(cohort.m_off, cohort.m_day, after & cohort.m_active, n)
+    ref, ref_kind = (t0, None) if window is None else _rebaseline(cohort, t0, window, m_pat)
+    counted = after & (cohort.m_day > ref[m_pat])
+    mri = _first_after(cohort.m_off, cohort.m_day, counted & cohort.m_active, n)
     last_mri = _last_where(cohort.m_off, cohort.m_day, after, n)
 
     cdw = result.first_cdw_day
@@ -140,6 +239,9 @@ def neda(
     last_visit = cohort.v_day[cohort.v_off[1:] - 1]
 
     out = pd.DataFrame({"patient_id": cohort.ids, "time_zero": to_seconds(t0)})
+    if ref_kind is not None:
+        out["mri_rebaseline_date"] = to_seconds(np.where(np.isfinite(ref), ref, np.nan))
+        out["mri_rebaseline_scan"] = ref_kind
     censor3 = np.maximum(np.minimum(last_visit, last_mri), t0)
     _composite(out, "neda3", t0, censor3, {"relapse": relapse, "mri": mri, "cdw": cdw_day})
     lost_years = out["neda3_years"].to_numpy()
@@ -149,7 +251,10 @@ def neda(
     if cohort.has_brain_volume:
         measured = after & ~np.isnan(cohort.m_bv)
         shrink = _first_after(
-            cohort.m_off, cohort.m_day, measured & (cohort.m_bv < BRAIN_VOLUME_LIMIT), n
+            cohort.m_off,
+            cohort.m_day,
+            measured & counted & (cohort.m_bv < BRAIN_VOLUME_LIMIT),
+            n,
         )
         last_bv = _last_where(cohort.m_off, cohort.m_day, measured, n)
         censor4 = np.maximum(np.minimum(censor3, last_bv), t0)
@@ -170,6 +275,46 @@ def neda(
         out[f"{name}_event"] = hit
         out[f"{name}_years"] = (np.where(hit, event, np.maximum(censor, t0)) - t0) / YEAR_DAYS
     return out
+
+
+#: What ``mri_rebaseline_scan`` says about each patient's re-baseline scan.
+REBASELINE_KINDS: Final = ("in window", "after window", "none")
+
+
+def _rebaseline(
+    cohort: Cohort,
+    t0: np.ndarray[Any, np.dtype[np.float64]],
+    window: tuple[float, float],
+    m_pat: np.ndarray[Any, Any],
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, Any]]:
+    """Per patient, the re-baseline scan's day (``inf`` when none) and which rule found it.
+
+    1. The **last** scan inside the window ``[t0 + start, t0 + end]`` (months of 30.44 days,
+       both ends included). The last rather than the first: residual activity settles over
+       the first 6 months (Das et al. 2021), so the latest scan in the window is the least
+       touched by it. Where patients are seen at 3, 6 and 12 months (Moscow, source
+       ``hsct-russia-outcomes``) the first would make the 3-month scan the reference and
+       count residual activity on the 6-month scan as lost NEDA. The cost: activity on an
+       extra scan between the 6-month scan and the window's end is not counted; the end of
+       the window bounds this, and ``mri_rebaseline_date`` shows which scan was used.
+    2. No scan inside the window: the **first scan after it**, the earliest scan that is not
+       before the window (a scan before it would make residual activity count). Its own
+       activity is not counted, as for any re-baseline scan; every later scan counts.
+    3. No scan inside or after the window: no re-baseline scan. Scans before the window are
+       not activity (they fall in the period the re-baseline is there to discount); they
+       still count as assessments, so the patient is censored at the last of them.
+    """
+    n = cohort.n_patients
+    lo = t0 + window[0] * MONTH_DAYS
+    hi = t0 + window[1] * MONTH_DAYS
+    day = cohort.m_day
+    after = day > t0[m_pat]
+    inside = _last_where(cohort.m_off, day, after & (day >= lo[m_pat]) & (day <= hi[m_pat]), n)
+    later = _first_after(cohort.m_off, day, after & (day > hi[m_pat]), n)
+    found = np.isfinite(inside)
+    ref = np.where(found, inside, later)
+    kind = np.where(found, 0, np.where(np.isfinite(later), 1, 2))
+    return ref, np.array(REBASELINE_KINDS, dtype=object)[kind]
 
 
 def _composite(

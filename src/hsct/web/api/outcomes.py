@@ -76,7 +76,18 @@ class HistoryIn(BaseModel):
     transplant_date: dt.date | None = Field(None, description="Time zero (day 0).")
     preset: str = Field("default", description="default or pymsprog-1.0.7.")
     options: dict[str, Any] = Field(default_factory=dict, description="Options by name.")
-    rebaseline_months: float | None = Field(None, ge=0, description="Re-baseline MRI (months).")
+    rebaseline: bool = Field(
+        False,
+        description="Re-baseline the MRI part of NEDA: the last scan 3-9 months after time "
+        "zero (or in rebaseline_window_months), else the first scan after that window, is "
+        "the new reference; only activity on later scans ends NEDA.",
+    )
+    rebaseline_window_months: tuple[float, float] | None = Field(
+        None, description="Re-baseline window [start, end] in months after time zero."
+    )
+    rebaseline_months: float | None = Field(
+        None, ge=0, description="Older form: the same as rebaseline_window_months [N, N]."
+    )
 
 
 def outcomes_api_router() -> APIRouter:
@@ -119,9 +130,18 @@ def outcomes_api_router() -> APIRouter:
             ],
         }
         if body.mri is not None:
-            status = neda(cohort, NedaOptions(options, body.rebaseline_months), result=result)
+            neda_options = NedaOptions(
+                options,
+                rebaseline_months=body.rebaseline_months,
+                rebaseline=body.rebaseline,
+                rebaseline_window_months=body.rebaseline_window_months,
+            )
+            status = neda(cohort, neda_options, result=result)
             payload["neda"] = to_records(status.drop(columns=["patient_id"]))[0]
-            sources += neda_sources(brain_volume=cohort.has_brain_volume)
+            sources += neda_sources(
+                brain_volume=cohort.has_brain_volume,
+                rebaseline=neda_options.window_months() is not None,
+            )
         payload["sources"] = [c.to_dict() for c in sources]
         return JSONResponse(payload)
 
