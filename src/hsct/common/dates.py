@@ -7,6 +7,27 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Final
+
+#: The dates the tool computes with: every date a person gives must lie between these.
+DATE_MIN: Final = dt.date(1900, 1, 1)
+DATE_MAX: Final = dt.date(2100, 12, 31)
+DATE_RANGE: Final = f"a date from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
+
+
+def in_range(day: dt.date) -> dt.date:
+    """``day`` itself, or ValueError when it is outside :data:`DATE_MIN`..:data:`DATE_MAX`.
+
+    >>> in_range(dt.date(2026, 11, 23))
+    datetime.date(2026, 11, 23)
+    >>> in_range(dt.date(1, 1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: is outside the dates this tool can compute with
+    """
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValueError("is outside the dates this tool can compute with")
+    return day
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

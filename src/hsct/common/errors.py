@@ -16,6 +16,22 @@ from hsct.common.i18n import N_
 from hsct.common.text import Message
 
 ALLOWED: Final = N_("{problem} (allowed: {allowed})")
+#: Error messages quote at most this many characters of what a person typed or sent.
+EXCERPT_CHARS: Final = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short quoted excerpt of an input, for error messages (never the whole of it).
+
+    >>> excerpt("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
+    >>> excerpt("Ocrevus")
+    "'Ocrevus'"
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}"[:-1] + f"…' ({len(text)} characters)"
 
 
 class HsctError(Exception):

@@ -11,12 +11,19 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic import model_validator as _model_validator
 
-from hsct.common.dates import completed_years
+from hsct.common.dates import DATE_RANGE, completed_years, in_range
 from hsct.common.edss_value import LEGAL_VALUES, format_step
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.edss import BedStatus, EdssResult, WalkingFacts, Wheelchair, score
 from hsct.knowledge import Catalog, load_catalog
 
@@ -27,6 +34,11 @@ Worsening = Literal["worsening", "not_worsening"]
 StopReason = Literal["ineffective", "side_effects", "planned", "pregnancy", "other"]
 
 Count = Annotated[int, Field(ge=0, le=1000)]
+#: A date the tool can compute with (1900 to 2100).
+Day = Annotated[dt.date, AfterValidator(in_range)]
+#: Repeating rows: more than anyone has (a person with 50 relapses has been asked enough).
+MAX_ROWS: Final = 50
+Text = Annotated[str, Field(max_length=200)]
 
 
 class _Model(BaseModel):
@@ -36,13 +48,13 @@ class _Model(BaseModel):
 class Relapse(_Model):
     """A relapse: new or worse symptoms lasting over 24 hours, without fever or infection."""
 
-    date: dt.date
+    date: Day
 
 
 class MriScan(_Model):
     """One MRI: new enhancing (gadolinium) lesions and new or enlarging T2 lesions."""
 
-    date: dt.date
+    date: Day
     gd_enhancing: Count | None = None
     new_t2: Count | None = None
 
@@ -55,17 +67,17 @@ class Treatment(_Model):
     from it.
     """
 
-    drug: str
-    start: dt.date | None = None
-    stop: dt.date | None = None
-    last_dose: dt.date | None = None
+    drug: Annotated[str, Field(max_length=100)]
+    start: Day | None = None
+    stop: Day | None = None
+    last_dose: Day | None = None
     reason_stopped: StopReason | None = None
 
 
 class EdssVisit(_Model):
     """An earlier EDSS, to see whether disability has worsened."""
 
-    date: dt.date
+    date: Day
     edss: float
 
 
@@ -99,24 +111,24 @@ class EdssInputs(_Model):
 class PatientProfile(_Model):
     """A person's situation, as far as they know it."""
 
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
     age: int | None = Field(default=None, ge=0, le=120)
     ms_type: MsType | None = None
     ms_activity: Activity | None = None
     ms_worsening: Worsening | None = None
-    diagnosis_date: dt.date | None = None
-    onset_date: dt.date | None = None
+    diagnosis_date: Day | None = None
+    onset_date: Day | None = None
     edss: float | None = None
     edss_inputs: EdssInputs | None = None
-    edss_history: tuple[EdssVisit, ...] | None = None
+    edss_history: Annotated[tuple[EdssVisit, ...], Field(max_length=MAX_ROWS)] | None = None
     disability_worsening_12m: bool | None = None
-    relapses: tuple[Relapse, ...] | None = None
-    mri: tuple[MriScan, ...] | None = None
-    treatments: tuple[Treatment, ...] | None = None
+    relapses: Annotated[tuple[Relapse, ...], Field(max_length=MAX_ROWS)] | None = None
+    mri: Annotated[tuple[MriScan, ...], Field(max_length=MAX_ROWS)] | None = None
+    treatments: Annotated[tuple[Treatment, ...], Field(max_length=MAX_ROWS)] | None = None
     csf_oligoclonal_bands: bool | None = None
-    comorbidities: tuple[str, ...] | None = None
+    comorbidities: Annotated[tuple[Text, ...], Field(max_length=MAX_ROWS)] | None = None
     prior_hsct: bool | None = None
-    as_of: dt.date | None = None
+    as_of: Day | None = None
 
     @field_validator("edss")
     @classmethod
@@ -140,18 +152,23 @@ class PatientProfile(_Model):
 
 #: What each field allows, for messages.
 ALLOWED: Final = {
-    "birth_date": "a date, YYYY-MM-DD",
-    "diagnosis_date": "a date, YYYY-MM-DD",
-    "onset_date": "a date, YYYY-MM-DD",
-    "as_of": "a date, YYYY-MM-DD",
-    "date": "a date, YYYY-MM-DD",
-    "start": "a date, YYYY-MM-DD",
-    "stop": "a date, YYYY-MM-DD",
+    "birth_date": f"{DATE_RANGE}, YYYY-MM-DD",
+    "diagnosis_date": f"{DATE_RANGE}, YYYY-MM-DD",
+    "onset_date": f"{DATE_RANGE}, YYYY-MM-DD",
+    "as_of": f"{DATE_RANGE}, YYYY-MM-DD",
+    "date": f"{DATE_RANGE}, YYYY-MM-DD",
+    "start": f"{DATE_RANGE}, YYYY-MM-DD",
+    "stop": f"{DATE_RANGE}, YYYY-MM-DD",
+    "relapses": f"at most {MAX_ROWS} relapses",
+    "mri": f"at most {MAX_ROWS} scans",
+    "treatments": f"at most {MAX_ROWS} drugs",
+    "edss_history": f"at most {MAX_ROWS} visits",
+    "comorbidities": f"at most {MAX_ROWS} lines of 200 characters",
     "age": "a whole number of years, 0 to 120",
     "ms_type": "RRMS, SPMS, PPMS, CIS, RIS or suspected",
     "ms_activity": "active or not_active",
     "ms_worsening": "worsening or not_worsening",
-    "last_dose": "a date, YYYY-MM-DD",
+    "last_dose": f"{DATE_RANGE}, YYYY-MM-DD",
     "edss": "0, 1.0, 1.5, ... 9.5 or 10",
     "reason_stopped": "ineffective, side_effects, planned, pregnancy or other",
     "gd_enhancing": "a whole number, 0 or more",
@@ -271,7 +288,7 @@ def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
     catalog = catalog or load_catalog()
     errors: list[FieldError] = []
     raw_treatments = data.get("treatments")
-    if isinstance(raw_treatments, list):
+    if isinstance(raw_treatments, list) and len(raw_treatments) <= MAX_ROWS:
         fixed = []
         for index, given in enumerate(raw_treatments):
             course = given
@@ -282,7 +299,7 @@ def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
                     errors.append(
                         FieldError(
                             f"treatments.{index}.drug",
-                            f"{name!r} is not a drug we know",
+                            f"{excerpt(name)} is not a drug we know",
                             ALLOWED["drug"],
                         )
                     )

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
-from hsct.common.dates import add_fractional_months, add_months
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.dates import DATE_MAX, DATE_MIN, add_fractional_months, add_months
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.journey.steps import (
@@ -202,13 +202,14 @@ def plan(
     """
     catalog = catalog or load_catalog()
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar date
+    _check_range(admission_date=admission_date, transplant_date=transplant_date, today=today)
     facility = catalog.facilities.get(facility_id)
     if facility is None:
         raise InvalidInput(
             [
                 FieldError.translatable(
                     "facility",
-                    Message(N_("unknown facility {id}"), {"id": repr(facility_id)}),
+                    Message(N_("unknown facility {id}"), {"id": excerpt(facility_id)}),
                     Message(N_("a facility id")),
                 )
             ]
@@ -263,6 +264,26 @@ def plan(
         warnings=(*_status_warnings(facility, catalog), *stay.warnings),
         stopping=_stopping_warnings(washouts, catalog),
     )
+
+
+def _check_range(**dates: dt.date | None) -> None:
+    """Every date between 1900 and 2100, or a named error."""
+    bad = [
+        FieldError.translatable(
+            name,
+            Message(
+                N_("{date} is outside the dates this tool can compute with"), {"date": _iso(d)}
+            ),
+            Message(
+                N_("a date from {first} to {last}"),
+                {"first": _iso(DATE_MIN), "last": _iso(DATE_MAX)},
+            ),
+        )
+        for name, d in dates.items()
+        if d is not None and not DATE_MIN <= d <= DATE_MAX
+    ]
+    if bad:
+        raise InvalidInput(bad)
 
 
 def _status_note(facility: Facility, catalog: Catalog) -> dict[str, str | Message]:

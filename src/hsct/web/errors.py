@@ -58,7 +58,20 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
     async def invalid_input(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidInput)  # noqa: S101 - registered for this type only
         if not _wants_json(request):
-            return await server_error(request, exc)
+            locale = resolve_locale(request)
+            gettext = pages.gettext(locale)
+            return pages.render(
+                request,
+                "error.html",
+                locale=locale,
+                context={
+                    "status_code": 422,
+                    "field_errors": [
+                        (readable_field(e.field), e.translate(gettext)) for e in exc.errors
+                    ],
+                },
+                status_code=422,
+            )
         location = "query" if request.method == "GET" else "body"
         return JSONResponse(
             {
@@ -113,3 +126,13 @@ def field_path(field: str) -> list[str | int]:
         elif rest:
             out[-1] = part
     return out
+
+
+def readable_field(field: str) -> str:
+    """A field path as a person reads it: list positions counted from 1.
+
+    >>> readable_field("profile.relapses.0.date")
+    'relapses 1 date'
+    """
+    parts = [p for p in field.split(".") if p != "profile"]
+    return " ".join(str(int(p) + 1) if p.isdigit() else p.replace("_", " ") for p in parts)

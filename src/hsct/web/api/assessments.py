@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.jsontext import loads_checked
 from hsct.eligibility import evaluate, parse_profile
 from hsct.eligibility.export import assessment_dict
+from hsct.knowledge import Catalog
 from hsct.web.api.knowledge import get_catalog
 
 EXAMPLE: Final = {
@@ -68,16 +70,15 @@ def assessments_api_router() -> APIRouter:
         body = await request.body()
         if len(body) > MAX_BODY:
             raise InvalidInput([FieldError("profile", "is too large", "at most 256 kB")])
-        try:
-            data: Any = json.loads(body or b"null")
-        except ValueError:
-            raise InvalidInput(
-                [FieldError("profile", "is not valid JSON", "a JSON object")]
-            ) from None
-        catalog = get_catalog(request)
-        assessment = evaluate(parse_profile(data, catalog), catalog)
-        return Response(
-            orjson.dumps(assessment_dict(assessment, catalog)), media_type="application/json"
-        )
+        # The work runs on a thread, so a slow assessment never stalls the event loop.
+        return await run_in_threadpool(_assess, body, get_catalog(request))
 
     return router
+
+
+def _assess(body: bytes, catalog: Catalog) -> Response:
+    data: Any = loads_checked(body or b"null", field="profile")
+    assessment = evaluate(parse_profile(data, catalog), catalog)
+    return Response(
+        orjson.dumps(assessment_dict(assessment, catalog)), media_type="application/json"
+    )

@@ -16,12 +16,15 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
+from hsct.common.jsontext import loads_checked
 from hsct.eligibility import Assessment, evaluate, parse_profile
+from hsct.eligibility.profile import MAX_ROWS
 from hsct.knowledge import Catalog
 from hsct.knowledge.labels import (
     INTENSITY_LABELS,
@@ -269,8 +272,8 @@ def _row_values(profile: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _row_count(values: Mapping[str, str], prefix: str, extra: int) -> int:
-    present = _rows(values, prefix)
-    return max((present[-1] + 1) if present else 0, MIN_ROWS) + extra
+    present = [i for i in _rows(values, prefix) if i < MAX_ROWS]
+    return min(max((present[-1] + 1) if present else 0, MIN_ROWS) + extra, MAX_ROWS)
 
 
 PROBLEMS: Final = (
@@ -287,7 +290,12 @@ PROBLEMS: Final = (
     ("has not stopped", N_("{field}: give the stop date, or no reason.")),
     ("no file was chosen", N_("{field}: please choose your saved answers file.")),
     ("too large", N_("{field}: the file is too large.")),
-    ("not a saved answers file", N_("{field}: this is not a saved answers file.")),
+    ("not a saved answers", N_("{field}: this is not a saved answers file.")),
+    ("is not valid JSON", N_("{field}: this is not a saved answers file.")),
+    ("nested too deeply", N_("{field}: this is not a saved answers file.")),
+    ("contains", N_("{field}: this is not a saved answers file.")),
+    ("rows", N_("{field}: too many rows; at most 50.")),
+    ("outside the dates", N_("{field}: please give a date between 1900 and 2100.")),
     ("date", N_("{field}: please give a real date, such as 2024-03-31.")),
 )
 
@@ -325,14 +333,38 @@ def _form_name(parts: list[str]) -> str:
 
 
 def load_profile(text: str | None) -> dict[str, Any]:
-    """The hidden answers field back as a dict (empty when missing or not an object)."""
+    """The hidden answers field back as a dict, checked like any input.
+
+    Raises
+    ------
+    InvalidInput
+        On ``profile`` when the field is not a JSON object (nested too deeply, huge numbers,
+        NaN), so tampering is a 422 with the field named, never a crash.
+    """
     if not text:
         return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    data = loads_checked(text, field="profile")
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            [FieldError("profile", "is not a saved answers object", "a JSON object")]
+        )
+    return data
+
+
+def _rows_within_limit(form: Mapping[str, str]) -> list[FieldError]:
+    """Repeating rows beyond :data:`MAX_ROWS` are refused, never rendered."""
+    errors = []
+    for prefix, field in (
+        ("relapse_date_", "relapses"),
+        ("mri_date_", "mri"),
+        ("drug_", "treatments"),
+    ):
+        rows = _rows(form, prefix)
+        if rows and rows[-1] >= MAX_ROWS:
+            errors.append(
+                FieldError(field, f"has more than {MAX_ROWS} rows", f"at most {MAX_ROWS} rows")
+            )
+    return errors
 
 
 def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one handler per page
@@ -380,7 +412,17 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
     @router.post("/candidate/wizard", response_class=HTMLResponse)
     async def wizard(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         form = flat_form(await request.form())
-        profile = load_profile(form.get("profile"))
+        return await run_in_threadpool(wizard_step, request, locale, form, catalog)
+
+    def wizard_step(
+        request: Request, locale: str, form: dict[str, str], catalog: Catalog
+    ) -> HTMLResponse:
+        try:
+            profile = load_profile(form.get("profile"))
+            if profile:
+                parse_profile(profile, catalog)  # tampered answers are named, never trusted
+        except InvalidInput as exc:
+            return _upload_failed(request, locale, exc)
         step_id = form.get("step") if form.get("step") in STEP_IDS else STEP_IDS[0]
         step = STEPS[STEP_IDS.index(step_id)]
         go = form.get("go", "next")
@@ -389,15 +431,19 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             step = STEPS[STEP_IDS.index(target)] if target in STEP_IDS else STEPS[0]
             context = step_context(step, profile, form_values(profile), {}, catalog)
             return pages.render(request, "candidate/step.html", locale=locale, context=context)
-        updated = {k: v for k, v in profile.items() if k not in step.fields}
-        updated.update(step_answers(step.id, form))
-        updated, errors = _check_step(updated, step, catalog)
+        too_many = _rows_within_limit(form)
+        if too_many:
+            updated, errors = profile, too_many
+        else:
+            updated = {k: v for k, v in profile.items() if k not in step.fields}
+            updated.update(step_answers(step.id, form))
+            updated, errors = _check_step(updated, step, catalog)
         if errors or go == "more":
             shown = messages(errors, pages.gettext(locale))
             context = step_context(
                 step,
                 profile if errors else updated,
-                form,
+                {} if too_many else form,
                 shown,
                 catalog,
                 extra_rows=3 if go == "more" else 0,
@@ -431,29 +477,34 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
         context = results_context(assessment, profile, catalog)
         return pages.render(request, page, locale=locale, context=context)
 
+    def _checked_results(
+        request: Request, locale: str, form: dict[str, str], catalog: Catalog, page: str
+    ) -> HTMLResponse:
+        try:
+            profile = load_profile(form.get("profile"))
+            return _results(request, locale, profile, catalog, page)
+        except InvalidInput as exc:
+            return _upload_failed(request, locale, exc)
+
     @router.post("/candidate/results", response_class=HTMLResponse)
     async def results(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         form = flat_form(await request.form())
-        profile = load_profile(form.get("profile"))
-        try:
-            return _results(request, locale, profile, catalog)
-        except InvalidInput as exc:
-            return _upload_failed(request, locale, exc)
+        return await run_in_threadpool(
+            _checked_results, request, locale, form, catalog, "candidate/results.html"
+        )
 
     @router.post("/candidate/summary", response_class=HTMLResponse)
     async def summary(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         form = flat_form(await request.form())
-        profile = load_profile(form.get("profile"))
-        try:
-            return _results(request, locale, profile, catalog, "candidate/summary.html")
-        except InvalidInput as exc:
-            return _upload_failed(request, locale, exc)
+        return await run_in_threadpool(
+            _checked_results, request, locale, form, catalog, "candidate/summary.html"
+        )
 
     @router.post("/candidate/download")
     async def download(request: Request, catalog: CatalogDep) -> Response:
         form = flat_form(await request.form())
         profile = load_profile(form.get("profile"))
-        parse_profile(profile, catalog)  # only valid answers are offered for download
+        await run_in_threadpool(parse_profile, profile, catalog)  # only valid answers
         body = json.dumps(profile, ensure_ascii=False, indent=2, sort_keys=True)
         return Response(
             body + "\n",
@@ -472,7 +523,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             except InvalidInput as exc:
                 return _upload_failed(request, locale, exc)
         try:
-            return _results(request, locale, data, catalog)
+            return await run_in_threadpool(_results, request, locale, data, catalog)
         except InvalidInput as exc:
             return _upload_failed(request, locale, exc)
 
@@ -497,8 +548,8 @@ async def read_upload(file: Any) -> dict[str, Any]:
     if len(content) > MAX_UPLOAD:
         raise InvalidInput([FieldError("profile", "the file is too large", "256 kB")])
     try:
-        data = json.loads(content)
-    except ValueError:
+        data = loads_checked(content, field="profile")
+    except InvalidInput:
         data = None
     if not isinstance(data, dict):
         raise InvalidInput(

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
@@ -138,7 +139,8 @@ def journey_router(pages: Pages) -> APIRouter:
     async def journey_with_profile(
         request: Request, locale: Locale, catalog: CatalogDep
     ) -> HTMLResponse:
-        return page(request, locale, flat_form(await request.form()), catalog)
+        form = flat_form(await request.form())
+        return await run_in_threadpool(page, request, locale, form, catalog)
 
     def calendar(locale: str, values: Mapping[str, str], catalog: Catalog) -> Response:
         timeline, errors = _build(values, catalog)
@@ -151,12 +153,13 @@ def journey_router(pages: Pages) -> APIRouter:
         )
 
     @router.get("/journey/plan.ics")
-    async def calendar_get(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
+    def calendar_get(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
         values = {k: v for k, v in request.query_params.items() if k != "profile"}
         return calendar(locale, values, catalog)
 
     @router.post("/journey/plan.ics")
     async def calendar_post(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
-        return calendar(locale, flat_form(await request.form()), catalog)
+        form = flat_form(await request.form())
+        return await run_in_threadpool(calendar, locale, form, catalog)
 
     return router
