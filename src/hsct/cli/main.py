@@ -70,6 +70,7 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from hsct.web import create_app  # noqa: PLC0415 - keeps `hsct version` fast
+    from hsct.web.logs import log_config  # noqa: PLC0415
 
     settings = load_settings(host=host, port=port)
     stdout.print(f"Serving HSCT Navigator on http://{settings.host}:{settings.port}/")
@@ -79,6 +80,7 @@ def serve(
         "log_level": "debug" if settings.debug else "info",
         "server_header": False,
         "access_log": access_log,
+        "log_config": log_config(),  # the access log never records a query string
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
