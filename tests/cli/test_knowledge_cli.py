@@ -18,7 +18,7 @@ def test_knowledge_check_passes_on_the_shipped_data(tmp_path: Path) -> None:
 
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stderr
-    assert lines[0].startswith("Knowledge base is valid: 28 facilities, 32 rule sets, 24 drugs,")
+    assert lines[0].startswith("Knowledge base is valid: 28 facilities, 33 rule sets, 24 drugs,")
     assert " 0 without a source," in lines[1]
     assert "Older than 3 years:" in result.stdout
 

@@ -26,10 +26,10 @@ def test_forum_case_through_the_api(client: TestClient) -> None:
 
 
 def test_every_rule_set_is_assessed(client: TestClient) -> None:
-    """6 guidelines, 5 trials, and every facility with published criteria."""
+    """7 guidelines, 5 trials, and every facility with published criteria."""
     body = client.post("/api/v1/assessments", json={"as_of": "2026-11-23"}).json()
 
-    assert (len(body["guidelines"]), len(body["trials"])) == (6, 5)
+    assert (len(body["guidelines"]), len(body["trials"])) == (7, 5)
     assert len(body["facilities"]) + len(body["facilities_without_criteria"]) == 28
     assert {r["verdict"] for r in body["guidelines"]} == {"insufficient_information"}
     assert all(r["missing"] for r in body["guidelines"])
@@ -55,4 +55,4 @@ def test_not_json_is_422(client: TestClient) -> None:
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == "is not valid JSON"
+    assert response.json()["detail"][0]["msg"] == "is not valid JSON at line 1, column 2"

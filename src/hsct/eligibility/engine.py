@@ -116,8 +116,8 @@ class RuleSetResult:
 
     @property
     def checked(self) -> bool:
-        """True when at least one criterion was checked against the answers."""
-        return any(c.status in ("met", "not_met", "unknown") for c in self.criteria)
+        """True when at least one criterion besides the diagnosis was checked."""
+        return _substantive(self.criteria)
 
     @cached_property
     def _counts(self) -> dict[tuple[str, bool], int]:
@@ -253,6 +253,15 @@ def _time_cap(verdict: Verdict, when: Window | None) -> tuple[Verdict, Message |
     return capped, text
 
 
+def _substantive(results: tuple[CriterionResult, ...]) -> bool:
+    """Whether a criterion other than the confirmed diagnosis was checked."""
+    return any(
+        r.status in ("met", "not_met", "unknown")
+        and r.criterion.parameter != DIAGNOSIS_CRITERION.parameter
+        for r in results
+    )
+
+
 _CAUTIONS: dict[int, tuple[Catalog, dict[str, tuple[Caution, ...]]]] = {}
 
 
@@ -275,17 +284,16 @@ def evaluate_ruleset(
 ) -> RuleSetResult:
     """One rule set judged against the facts."""
     criteria = catalog.criteria(ruleset.id)
-    if ruleset.kind == "facility":
+    if ruleset.kind == "facility" and not any(
+        c.parameter == DIAGNOSIS_CRITERION.parameter for c in criteria
+    ):
         criteria = (DIAGNOSIS_CRITERION, *criteria)
     results = tuple(judge(criterion, facts, catalog, ruleset.kind) for criterion in criteria)
-    # The diagnosis alone is not a clinic's criterion: without any other, nothing is
-    # checked, unless the diagnosis is not confirmed (then the clinic cannot fit).
-    if (
-        ruleset.kind == "facility"
-        and results[0].status != "not_met"
-        and not any(r.status in ("met", "not_met", "unknown") for r in results[1:])
-    ):
-        results = results[1:]
+    # A confirmed diagnosis alone is no clinic's criterion: without any other checked
+    # criterion nothing is checked, unless the diagnosis is not confirmed (then it cannot fit).
+    diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
+    if not _substantive(results) and not any(r.status == "not_met" for r in diagnosis):
+        results = tuple(r for r in results if r not in diagnosis)
     criteria_verdict, needs = verdict_of(results)
     verdict = criteria_verdict
     facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
