@@ -107,3 +107,12 @@ def test_closed_and_unchecked_clinics_are_listed_apart(tmp_path: Path) -> None:
         in closed
     )
     assert out.index("Stopping natalizumab") < out.index("Guidelines:")
+
+
+def test_the_risk_of_death_comes_right_after_the_disclaimer(tmp_path: Path) -> None:
+    """Line two states the pooled risk with its interval and source."""
+    result = run_hsct("assess", str(EXAMPLES / "profile.json"), cwd=tmp_path)
+
+    second = result.stdout.splitlines()[1]
+    assert second.startswith("Risk: Risk of dying from the treatment: about 2 in 100 people")
+    assert "Sormani" in second

@@ -281,3 +281,26 @@ def test_json_counts_only_met_clinics_as_fits() -> None:
     assert found["counts"]["clinics_fit"] == len(fits)
     assert "chicago-northwestern" not in fits
     assert "jerusalem-shaare-zedek" not in fits
+
+
+def test_every_assessment_states_the_risk_of_death_near_the_top() -> None:
+    """The pooled risk with its interval, the person's own risk factors, and the harms."""
+    assessment = assess(age=52, ms_type="SPMS", edss=6.5)
+    risk = assessment.risk
+    found = assessment_dict(assessment, CATALOG)["risk"]
+
+    assert str(risk.pooled.headline) == (
+        "Risk of dying from the treatment: about 2 in 100 people (between 1 and 3)."
+    )
+    assert {f.id for f in risk.factors if f.applies == "yes"} == {
+        "age",
+        "progressive_ms",
+        "edss",
+    }
+    assert {h.harm.kind for h in risk.harms} == {
+        "infection",
+        "autoimmunity",
+        "fertility",
+        "neurological",
+    }
+    assert (found["pooled"]["percent"], found["pooled"]["ci_low"]) == (2.1, 1.3)

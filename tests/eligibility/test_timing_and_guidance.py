@@ -110,12 +110,22 @@ def test_guidance_for_progressive_ms_cites_its_sources() -> None:
 
 
 def test_people_like_me_match_type_age_and_edss() -> None:
-    """RRMS at 30 with EDSS 7.5: Atkins 2016 (EDSS 3.0-6.0) is left out; MIST is too (2.0-6.0)."""
+    """RRMS at 30 with EDSS 7.5: Atkins 2016 (EDSS 3.0-6.0) and MIST (2.0-6.0) are other
+    populations; a study that reports no EDSS range is not counted as "like you" either."""
     assessment = evaluate(
         parse_profile({"ms_type": "RRMS", "age": 30, "edss": 7.5, "as_of": DAY}), load_catalog()
     )
-    ids = {m.study.id for m in assessment.studies}
+    other = {m.study.id: m for m in assessment.studies.other}
 
-    assert "atkins-2016" not in ids
-    assert "burt-2015" in ids
-    assert all("RRMS" in m.study.ms_types for m in assessment.studies)
+    assert assessment.studies.matching == ()
+    assert {"atkins-2016", "mist-2019", "burt-2015"} <= set(other)
+    assert all(m.reasons for m in other.values())
+
+
+def test_people_like_me_at_edss_3() -> None:
+    """RRMS at 35 with EDSS 3.0: MIST and Atkins 2016 report ranges that include them."""
+    assessment = evaluate(
+        parse_profile({"ms_type": "RRMS", "age": 35, "edss": 3.0, "as_of": DAY}), load_catalog()
+    )
+
+    assert {m.study.id for m in assessment.studies.matching} == {"atkins-2016", "mist-2019"}

@@ -192,3 +192,14 @@ def test_results_show_drug_warnings_first_and_clinics_in_three_groups(
     assert page.index("Jerusalem", ask) < closed
     assert "Northwestern" in page[closed:]
     assert "open clinics whose criteria could be checked" in page
+
+
+def test_risks_stand_before_the_summary_and_in_the_printed_page(client: TestClient) -> None:
+    """The risk of death is as prominent as any benefit: above the summary, and printed."""
+    profile = {"as_of": "2026-11-23", "age": 40, "ms_type": "RRMS", "edss": 3.0}
+    page = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
+    summary = client.post("/candidate/summary", data={"profile": json.dumps(profile)}).text
+
+    assert page.index("Risks of aHSCT") < page.index(">Summary<")
+    assert "about 2 in 100 people (between 1 and 3)" in page
+    assert "about 2 in 100 people (between 1 and 3)" in summary

@@ -91,7 +91,7 @@ def test_compare_two_to_four(client: TestClient) -> None:
 
 
 def test_legitimacy_of_the_15500_euro_offer(client: TestClient) -> None:
-    """No chemotherapy and mesenchymal cells: not aHSCT, two decisive red flags with sources."""
+    """No chemotherapy, mesenchymal cells, hours or days: not aHSCT, three decisive red flags."""
     body = client.post(
         "/api/v1/legitimacy",
         json={
@@ -103,7 +103,7 @@ def test_legitimacy_of_the_15500_euro_offer(client: TestClient) -> None:
     assert [(f["id"], f["hard"]) for f in body["red_flags"]] == [
         ("no_chemotherapy", True),
         ("non_haematopoietic_product", True),
-        ("too_short", False),
+        ("too_short", True),
     ]
     assert all(f["sources"] for f in body["red_flags"])
 
@@ -135,8 +135,19 @@ def test_questionnaire_lists_every_question(client: TestClient) -> None:
     """The questions, their answers and which are red or green flags."""
     body = client.get("/api/v1/legitimacy/questions").json()
 
-    assert len(body) == 15
+    assert len(body) == 16
     assert body[0]["id"] == "chemotherapy"
+    assert "cure_claim" in [q["id"] for q in body]
+
+
+def test_a_clinic_shows_its_cautions(client: TestClient) -> None:
+    """Clínica Ruiz: no JACIE/FACT accreditation found, EDSS beyond every guideline."""
+    body = client.get("/api/v1/facilities/puebla-clinica-ruiz").json()
+
+    assert [c["id"] for c in body["cautions"]] == [
+        "no_transplant_accreditation",
+        "edss_beyond_guidelines",
+    ]
 
 
 def test_rulesets_by_kind_and_required_ids(client: TestClient) -> None:
@@ -151,6 +162,7 @@ def test_rulesets_by_kind_and_required_ids(client: TestClient) -> None:
         "nmss-2021",
         "nhs-london-2016",
         "heidelberg",
+        "nmdp-referral",
     }
     assert trials == {"mist", "beat-ms", "ram-ms", "net-ms", "starms"}
 

@@ -76,6 +76,47 @@ def test_facility_page_shows_each_fact_with_source_date_and_freshness(
     assert "Consistent with a legitimate aHSCT programme." in html
 
 
+def test_clinic_page_shows_its_cautions_near_the_top(client: TestClient) -> None:
+    """Clínica Ruiz: no JACIE or FACT found, and EDSS up to 8.0, above every guideline."""
+    html = client.get("/facilities/puebla-clinica-ruiz").text
+    cautions = html.split('<section class="callout warn" aria-labelledby="cautions">', 1)[1]
+    cautions = cautions.split("</section>", 1)[0]
+
+    assert html.index('id="cautions"') < html.index('id="glance"')
+    assert '<h2 id="cautions">Cautions</h2>' in cautions
+    assert re.findall(r'<li id="caution-([a-z_]+)">', cautions) == [
+        "no_transplant_accreditation",
+        "edss_beyond_guidelines",
+    ]
+    assert (
+        "Accepts people with an EDSS up to 8.0 (usually up to 7.0; higher case by case), "
+        "higher than any guideline allows (the most permissive, NHS London 2016, stops at "
+        "6.5). The best evidence for aHSCT is at an EDSS of 5.5 or less: ask the clinic what "
+        "benefit it expects at your EDSS."
+    ) in cautions
+    assert "No JACIE or FACT accreditation of the transplant unit was found." in cautions
+    assert 'href="http://www.jacie.org/for-patients"' in cautions
+    assert 'href="http://hsctmexico.com/inclusion-criteria.html"' in cautions
+
+
+def test_closed_clinic_page_gives_the_date_and_source(client: TestClient) -> None:
+    """Northwestern: closed as of 2019-09, with The Scientist as the source of that fact."""
+    html = client.get("/facilities/chicago-northwestern").text
+
+    assert (
+        '<li id="caution-status_closed">Closed to new patients (as of 2019-09): this is not a '
+        "programme to apply to."
+    ) in html
+    assert 'Fact from: <a translate="no" href="https://www.the-scientist.com/' in html
+
+
+def test_clinic_without_cautions_has_no_caution_box(client: TestClient) -> None:
+    """Sheffield: JACIE accredited, limits within the guidelines, accepting NHS patients."""
+    html = client.get("/facilities/sheffield-royal-hallamshire").text
+
+    assert 'id="cautions"' not in html
+
+
 def test_unknown_facility_is_404(client: TestClient) -> None:
     """A wrong id gets the not-found page."""
     assert client.get("/facilities/no-such-clinic").status_code == 404
@@ -112,11 +153,28 @@ def test_legitimacy_page_rates_the_15500_euro_offer(client: TestClient) -> None:
     assert "U.S. FDA: important patient and consumer information" in html
 
 
+def test_legitimacy_page_a_treatment_of_days_is_decisive(client: TestClient) -> None:
+    """A "stem cell" treatment over a few days, even with chemotherapy: not aHSCT."""
+    html = client.get("/legitimacy?chemotherapy=yes&duration=hours_or_days").text
+
+    assert "This is not aHSCT, or not a programme to trust." in html
+    assert "<strong>Decisive:</strong> A treatment that lasts hours or a few days." in html
+
+
+def test_legitimacy_page_marketing_a_cure_is_a_warning_sign(client: TestClient) -> None:
+    """ "Cures all types of MS": one warning sign, with the National MS Society as a source."""
+    html = client.get("/legitimacy?cure_claim=yes").text
+
+    assert "Some concerns: one warning sign to clear up before going further." in html
+    assert "The clinic markets a cure for MS, or one treatment for all types of MS." in html
+    assert "National MS Society (US): stem cell clinics - questions to ask" in html
+
+
 def test_legitimacy_page_without_answers_asks_the_questions(client: TestClient) -> None:
-    """Fifteen questions, each with an 'I don't know' answer, and no verdict yet."""
+    """Sixteen questions, each with an 'I don't know' answer, and no verdict yet."""
     html = client.get("/legitimacy").text
 
-    assert html.count('<fieldset class="radios"') == 15
+    assert html.count('<fieldset class="radios"') == 16
     assert "The result appears here as soon as you answer." in html
     assert "This is not aHSCT" not in html
 

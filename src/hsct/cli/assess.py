@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Final
 
 import typer
 from rich.console import Console
 
+from hsct.cli.files import read_object, short
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.eligibility import Assessment, RuleSetResult, evaluate, parse_profile
 from hsct.eligibility.derive import shown
@@ -28,25 +28,16 @@ VERDICT_WORDS: Final = {
 }
 
 
-def read_profile_file(path: Path) -> Any:
-    """JSON or TOML (by extension) as data; a missing or malformed file is a named error."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(
-            [FieldError("PROFILE", f"cannot read {str(path)!r}: {exc.strerror}", "a readable file")]
-        ) from None
-    try:
-        if path.suffix.lower() == ".toml":
-            return tomllib.loads(text)
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise InvalidInput(
-            [FieldError("PROFILE", f"is not valid JSON at {where}: {exc.msg}", "a JSON object")]
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput([FieldError("PROFILE", f"is not valid TOML: {exc}", "TOML")]) from None
+def read_profile_file(path: Path, field: str = "PROFILE") -> dict[str, Any]:
+    """JSON or TOML (by extension) as data; every fault of the file is one named error."""
+    return read_object(path, field)
+
+
+def profile_errors(field: str, exc: InvalidInput) -> InvalidInput:
+    """Errors of the profile's fields, named under the argument or option that gave the file."""
+    return InvalidInput(
+        FieldError(field, f"{short(e.field)}: {e.message}", e.allowed) for e in exc.errors
+    )
 
 
 def _print_ruleset(console: Console, result: RuleSetResult, show_all: bool) -> None:
@@ -113,9 +104,7 @@ def assess_command(
     try:
         parsed = parse_profile(data, catalog)
     except InvalidInput as exc:  # name where in the file the problem is
-        raise InvalidInput(
-            [FieldError("PROFILE", f"{e.field}: {e.message}", e.allowed) for e in exc.errors]
-        ) from None
+        raise profile_errors("PROFILE", exc) from None
     assessment = evaluate(parsed, catalog)
     if as_json:
         Console(highlight=False, soft_wrap=True).print(
@@ -164,6 +153,24 @@ def assess_command(
 
 def _print_top(console: Console, assessment: Assessment) -> None:
     """Risks, advice and drug timing: once, before any clinic."""
+    risk = assessment.risk
+    cite = risk.pooled.citation
+    console.print(
+        f"Risk: {risk.pooled.headline} {risk.pooled.per_1000_text} ({cite.label}, {cite.date})",
+        markup=False,
+    )
+    yours = [str(f.label) for f in risk.factors if f.applies == "yes"]
+    if yours:
+        console.print(f"  In your answers, these raise the risk: {'; '.join(yours)}.", markup=False)
+    shown: set[str] = set()
+    for harm in risk.harms:
+        if harm.harm.kind in shown:
+            continue
+        shown.add(harm.harm.kind)
+        console.print(
+            f"  {harm.kind}: {harm.message} ({harm.citation.label}, {harm.citation.date})",
+            markup=False,
+        )
     for statement in assessment.advice:
         cite = statement.citation
         console.print(f"! {statement.message} ({cite.label}, {cite.date})", markup=False)

@@ -18,7 +18,7 @@ from hsct.eligibility.engine import (
     evaluate_ruleset,
     verdict_of,
 )
-from hsct.eligibility.guidance import Guidance, RegimenUse, Statement, StudyMatch
+from hsct.eligibility.guidance import Guidance, RegimenUse, Statement
 from hsct.eligibility.profile import (
     EdssInputs,
     EdssVisit,
@@ -29,6 +29,7 @@ from hsct.eligibility.profile import (
     parse_profile,
 )
 from hsct.eligibility.timing import WashoutItem, Window
+from hsct.knowledge.evidence import StudyMatch, StudyMatches
 
 __all__ = [
     "VERDICTS",
@@ -48,6 +49,7 @@ __all__ = [
     "RuleSetResult",
     "Statement",
     "StudyMatch",
+    "StudyMatches",
     "Treatment",
     "Verdict",
     "WashoutItem",

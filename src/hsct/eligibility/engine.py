@@ -33,12 +33,14 @@ from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming, advice, benefit_applies, drug_timing
 from hsct.eligibility.criteria import CriterionResult, judge, merge_needs
 from hsct.eligibility.derive import Facts, Need, derive
-from hsct.eligibility.guidance import Guidance, Statement, StudyMatch, guidance, similar_studies
+from hsct.eligibility.guidance import Guidance, Statement, exact, guidance, similar_studies
 from hsct.eligibility.profile import PatientProfile
 from hsct.eligibility.timing import Window, window
 from hsct.knowledge import Catalog, Facility
+from hsct.knowledge.evidence import StudyMatches
 from hsct.knowledge.labels import RULESET_STATUS_LABELS, STATUS_LABELS
 from hsct.knowledge.legitimacy import Caution, facility_cautions
+from hsct.knowledge.risk import RiskSummary, risk_summary
 from hsct.knowledge.schema import Criterion, Fact, RuleSet
 
 Verdict = Literal[
@@ -151,8 +153,10 @@ class Assessment:
     facilities: tuple[RuleSetResult, ...]
     unassessed: tuple[Facility, ...]
     guidance: Guidance
-    studies: tuple[StudyMatch, ...]
+    studies: StudyMatches
     disclaimer: Message
+    #: The risk of death and the main harms, for this person's MS type, EDSS and age.
+    risk: RiskSummary
     drug_timing: tuple[DrugTiming, ...] = ()
     advice: tuple[Statement, ...] = ()
     #: False when relapsing-MS benefit figures are not the person's (progressive without
@@ -365,6 +369,12 @@ def evaluate(profile: PatientProfile, catalog: Catalog) -> Assessment:
         guidance=guidance(profile, catalog),
         studies=similar_studies(profile, facts, catalog),
         disclaimer=Message(DISCLAIMER),
+        risk=risk_summary(
+            catalog,
+            ms_type=profile.ms_type,
+            edss=exact(facts["edss"].value),
+            age=exact(facts["age"].value),
+        ),
         drug_timing=drug_timing(profile, catalog),
         advice=advice(profile, facts, catalog),
         benefit_applies=benefit_applies(profile, facts),

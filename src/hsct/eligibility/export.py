@@ -15,7 +15,9 @@ from hsct.eligibility.derive import Derived, Interval, Need, shown
 from hsct.eligibility.engine import OPEN_STATUSES, Assessment, RuleSetResult
 from hsct.eligibility.timing import Window
 from hsct.knowledge import Catalog
+from hsct.knowledge.evidence import matches_dict
 from hsct.knowledge.labels import PARAMETER_LABELS, RECORD_LABELS, describe
+from hsct.knowledge.risk import risk_dict
 from hsct.knowledge.schema import Criterion
 
 
@@ -267,17 +269,8 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
                 for u in assessment.guidance.regimens
             ],
         },
-        "similar_studies": [
-            {
-                "id": m.study.id,
-                "label": m.study.label,
-                "n": m.study.n,
-                "headlines": [str(h) for h in m.headlines],
-                "mortality_percent": m.study.mortality.percent if m.study.mortality else None,
-                "source": cite(m.study.src),
-            }
-            for m in assessment.studies
-        ],
+        "similar_studies": matches_dict(assessment.studies),
+        "risk": risk_dict(assessment.risk),
     }
     found["sources"] = cite.table()
     return found

@@ -14,8 +14,8 @@ from hsct.common.text import Citation, Message
 from hsct.eligibility.derive import Facts, Interval
 from hsct.eligibility.profile import PatientProfile
 from hsct.knowledge import Catalog, Facility
-from hsct.knowledge.evidence import headline
-from hsct.knowledge.schema import Regimen, Study
+from hsct.knowledge.evidence import StudyMatches, match_studies
+from hsct.knowledge.schema import Regimen
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,62 +157,20 @@ def guidance(profile: PatientProfile, catalog: Catalog) -> Guidance:
     return Guidance(_statements(DEFINITIONS, catalog), _statements(for_type, catalog), regimens)
 
 
-@dataclass(frozen=True, slots=True)
-class StudyMatch:
-    """A published study whose population includes someone like the person."""
+def similar_studies(profile: PatientProfile, facts: Facts, catalog: Catalog) -> StudyMatches:
+    """Studies whose population includes the person, and the others with their reasons.
 
-    study: Study
-    headlines: tuple[Message, ...]
-    citation: Citation
-    age_range_reported: bool
-    edss_range_reported: bool
-
-
-def _within(value: Interval | None, low: float | None, high: float | None) -> bool:
-    """True unless the value is known to fall outside the study's range."""
-    if value is None:
-        return True
-    return not ((low is not None and value.high < low) or (high is not None and value.low > high))
+    The matching lives with the evidence (:func:`hsct.knowledge.evidence.match_studies`);
+    an EDSS or age known only as a range is not compared (the result says so).
+    """
+    return match_studies(
+        catalog,
+        ms_type=profile.ms_type,
+        edss=exact(facts["edss"].value),
+        age=exact(facts["age"].value),
+    )
 
 
-def _populations(ms_type: str | None) -> tuple[str, ...]:
-    if ms_type in ("SPMS", "PPMS"):
-        return ("all", "progressive", ms_type)
-    if ms_type == "RRMS":
-        return ("all", "RRMS")
-    return ("all", "RRMS", "progressive", "SPMS", "PPMS")
-
-
-def similar_studies(
-    profile: PatientProfile, facts: Facts, catalog: Catalog
-) -> tuple[StudyMatch, ...]:
-    """Studies that included the person's MS type, age and EDSS (where they report ranges)."""
-    age = facts["age"].value
-    edss = facts["edss"].value
-    found = []
-    for study in catalog.studies.values():
-        if profile.ms_type is not None and profile.ms_type not in study.ms_types:
-            continue
-        age_range = study.age
-        edss_range = study.edss
-        if age_range and not _within(
-            age if isinstance(age, Interval) else None, age_range.min, age_range.max
-        ):
-            continue
-        if edss_range and not _within(
-            edss if isinstance(edss, Interval) else None, edss_range.min, edss_range.max
-        ):
-            continue
-        populations = _populations(profile.ms_type)
-        found.append(
-            StudyMatch(
-                study=study,
-                headlines=tuple(
-                    headline(o, study) for o in study.outcomes if o.population in populations
-                ),
-                citation=catalog.citation(study.src),
-                age_range_reported=age_range is not None,
-                edss_range_reported=edss_range is not None,
-            )
-        )
-    return tuple(found)
+def exact(value: object) -> float | None:
+    """An exactly known number, or None (a range or an unknown is not compared)."""
+    return value.low if isinstance(value, Interval) and value.exact else None

@@ -30,6 +30,7 @@ from hsct.knowledge.schema import (
     Intensity,
     MsType,
     Regimen,
+    RiskData,
     RuleSet,
     Source,
     Study,
@@ -74,6 +75,7 @@ class Catalog:
     regimens: Mapping[str, Regimen]
     studies: Mapping[str, Study]
     rates: ExchangeRates
+    risks: RiskData
 
     @cached_property
     def _citations(self) -> dict[str, Citation]:
@@ -243,8 +245,9 @@ def load_catalog_from(root: Path) -> Catalog:
     rates = reader.model(
         ExchangeRates, reader.mapping("exchange_rates.yaml"), "exchange_rates.yaml"
     )
-    if problems or rates is None:
-        raise CatalogError(problems or ["exchange_rates.yaml: missing"])
+    risks = reader.model(RiskData, reader.mapping("risks.yaml"), "risks.yaml")
+    if problems or rates is None or risks is None:
+        raise CatalogError(problems or ["exchange_rates.yaml or risks.yaml: missing"])
     catalog = Catalog(
         sources=MappingProxyType({k: v for k, v in sources.items() if v is not None}),
         facilities=MappingProxyType({k: v for k, v in facilities.items() if v is not None}),
@@ -253,6 +256,7 @@ def load_catalog_from(root: Path) -> Catalog:
         regimens=MappingProxyType(regimens),
         studies=MappingProxyType(studies),
         rates=rates,
+        risks=risks,
     )
     problems.extend(reference_problems(catalog))
     if problems:
@@ -324,6 +328,7 @@ def reference_problems(catalog: Catalog) -> list[str]:
     ]
     problems += _facility_problems(catalog)
     problems += _study_problems(catalog)
+    problems += _risk_problems(catalog)
     for ruleset in catalog.rulesets.values():
         problems += _inheritance_problems(catalog, ruleset.id, ())
         if ruleset.kind == "facility" and ruleset.id not in catalog.facilities:
@@ -363,6 +368,32 @@ def _study_problems(catalog: Catalog) -> list[str]:
             for facility_id in study.facilities
             if facility_id not in catalog.facilities
         ]
+    return problems
+
+
+def _risk_problems(catalog: Catalog) -> list[str]:
+    """risks.yaml names studies with counted deaths; intensity cohorts have one intensity."""
+    risks = catalog.risks
+    problems = []
+    named = [
+        ("pooled", risks.pooled.study),
+        *(("era.older", c.study) for c in risks.era.older),
+        *(("era.recent", c.study) for c in risks.era.recent),
+        *(("intensity.cohorts", c.study) for c in risks.intensity.cohorts),
+    ]
+    for where, study_id in named:
+        study = catalog.studies.get(study_id)
+        if study is None:
+            problems.append(f"risks.yaml:{where}: unknown study {study_id!r}")
+        elif study.mortality is None:
+            problems.append(f"risks.yaml:{where}: study {study_id!r} reports no mortality")
+        elif where != "pooled" and (study.mortality.deaths is None or not study.mortality.patients):
+            problems.append(f"risks.yaml:{where}: study {study_id!r} gives no deaths and patients")
+    problems += [
+        f"risks.yaml:intensity.cohorts: study {c.study!r} needs exactly one intensity"
+        for c in risks.intensity.cohorts
+        if c.study in catalog.studies and len(catalog.studies[c.study].intensity) != 1
+    ]
     return problems
 
 
@@ -408,6 +439,7 @@ def iter_models(catalog: Catalog) -> Iterator[tuple[str, BaseModel]]:
         for key, model in items.items():
             yield from _walk(f"{folder}/{key}", model)
     yield from _walk("exchange_rates", catalog.rates)
+    yield from _walk("risks", catalog.risks)
 
 
 def _walk(path: str, value: Any) -> Iterator[tuple[str, BaseModel]]:

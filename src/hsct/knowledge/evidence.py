@@ -1,11 +1,21 @@
-"""Published outcomes in plain words: natural frequencies ("out of 100 people ...")."""
+"""Published outcomes in plain words (natural frequencies: "out of 100 people ..."), and
+which studies included people like the person ("people like me").
+
+The evidence page, the assessment results and the API all use :func:`match_studies`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Final
+
+from hsct.common.edss_value import LEGAL_VALUES, format_step
+from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
-from hsct.common.text import Message
-from hsct.knowledge.labels import MEASURE_LABELS, POPULATION_LABELS
-from hsct.knowledge.schema import Outcome, Study
+from hsct.common.text import Citation, Message
+from hsct.knowledge.catalog import Catalog
+from hsct.knowledge.labels import MEASURE_LABELS, MS_TYPE_LABELS, POPULATION_LABELS
+from hsct.knowledge.schema import Outcome, Population, Range, Study
 
 
 def headline(outcome: Outcome, study: Study) -> Message:
@@ -50,3 +60,276 @@ def headline(outcome: Outcome, study: Study) -> Message:
             "follow_up": study.follow_up or "",
         },
     )
+
+
+# ---------------------------------------------------------------- "people like me"
+#
+# Which studies included someone like the person. The rules, in order:
+#
+# * MS type: the study's ``ms_types`` must include the person's type ("progressive" counts
+#   as secondary- or primary-progressive).
+# * EDSS: the study must report an EDSS range and the person's EDSS must lie inside it (ends
+#   included). A study that reports no EDSS range does NOT match: it goes to ``other`` with
+#   the reason "EDSS range not reported", because nothing says it included that EDSS.
+# * Age: where the study reports an age range, the person's age must lie inside it. A study
+#   without an age range is not excluded for it (``age_range_reported`` is False), as the
+#   issue asks ("age where reported").
+# * Intensity (optional, a choice on the evidence page): one of the study's regimens must be
+#   of that intensity.
+# * A value the person did not give is not compared at all; ``not_compared`` says so. With
+#   nothing given, every study matches.
+#
+# Every study not matching is in ``other`` with each reason, so nothing is hidden.
+
+#: The MS types a person can give; "progressive" means either progressive type.
+PERSON_TYPES: Final = ("RRMS", "SPMS", "PPMS", "CIS", "RIS", "suspected", "progressive")
+ALL_POPULATIONS: Final[tuple[Population, ...]] = ("all", "RRMS", "progressive", "SPMS", "PPMS")
+INTENSITY_WORDS: Final = {
+    "high": N_("high-intensity"),
+    "intermediate": N_("intermediate-intensity"),
+    "low": N_("low-intensity"),
+}
+TYPE_NOT_INCLUDED: Final = N_("It did not include people with {ms_type}.")
+EDSS_NOT_REPORTED: Final = N_(
+    "It did not report an EDSS range, so it cannot be compared with your EDSS."
+)
+#: (has low end, has high end) -> template.
+EDSS_OUTSIDE: Final = {
+    (True, True): N_("Its EDSS range was {low} to {high}; yours is {edss}."),
+    (False, True): N_("It included an EDSS up to {high}; yours is {edss}."),
+    (True, False): N_("It included an EDSS from {low}; yours is {edss}."),
+}
+AGE_OUTSIDE: Final = {
+    (True, True): N_("Its age range was {low} to {high}; you are {age}."),
+    (False, True): N_("It included people up to the age of {high}; you are {age}."),
+    (True, False): N_("It included people from the age of {low}; you are {age}."),
+}
+MAX_AGE: Final = 120
+INTENSITY_NOT_USED: Final = N_("It did not use {intensity} regimens.")
+NOT_COMPARED: Final = {
+    "ms_type": N_("Your MS type was not given, so the studies were not compared by MS type."),
+    "edss": N_("Your EDSS was not given, so the studies were not compared by EDSS."),
+    "age": N_("Your age was not given, so the studies were not compared by age."),
+}
+
+
+def population_for(ms_type: str | None) -> tuple[Population, ...]:
+    """The outcome populations that speak for someone with ``ms_type``.
+
+    Unknown type: all of them. CIS, RIS and suspected MS: only whole-study figures
+    ("all"), since no study reports results for them.
+
+    Examples
+    --------
+    >>> population_for("RRMS"), population_for("PPMS")
+    (('all', 'RRMS'), ('all', 'progressive', 'PPMS'))
+    >>> population_for("progressive"), population_for("CIS")
+    (('all', 'progressive', 'SPMS', 'PPMS'), ('all',))
+    """
+    if ms_type is None:
+        return ALL_POPULATIONS
+    if ms_type == "RRMS":
+        return ("all", "RRMS")
+    if ms_type == "SPMS":
+        return ("all", "progressive", "SPMS")
+    if ms_type == "PPMS":
+        return ("all", "progressive", "PPMS")
+    if ms_type == "progressive":
+        return ("all", "progressive", "SPMS", "PPMS")
+    return ("all",)
+
+
+def type_label(ms_type: str) -> str:
+    """The words for an MS type the person gave (marked for translation)."""
+    if ms_type == "progressive":
+        return POPULATION_LABELS["progressive"]
+    return MS_TYPE_LABELS[ms_type]
+
+
+def check_person(*, ms_type: str | None, edss: float | None, age: float | None) -> None:
+    """Raise :class:`InvalidInput` naming every value that cannot be used."""
+    errors = []
+    if ms_type is not None and ms_type not in PERSON_TYPES:
+        errors.append(
+            FieldError.translatable(
+                "ms_type",
+                Message(N_("{value} is not an MS type"), {"value": repr(ms_type)}),
+                Message(", ".join(PERSON_TYPES)),
+            )
+        )
+    if edss is not None and edss not in LEGAL_VALUES:
+        errors.append(
+            FieldError.translatable(
+                "edss",
+                Message(N_("{value} is not an EDSS step"), {"value": f"{edss:g}"}),
+                Message(N_("0, or 1.0 to 10 in steps of 0.5")),
+            )
+        )
+    if age is not None and not 0 < age <= MAX_AGE:
+        errors.append(
+            FieldError.translatable(
+                "age",
+                Message(N_("{value} is not an age in years"), {"value": f"{age:g}"}),
+                Message(N_("more than 0 and at most {max}"), {"max": MAX_AGE}),
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class StudyMatch:
+    """A study, its figures for the person's population, and why it does not match (if so).
+
+    ``headlines`` are the study's outcomes for :func:`population_for` the person's type,
+    as natural frequencies; ``reasons`` is empty for a matching study.
+    """
+
+    study: Study
+    headlines: tuple[Message, ...]
+    citation: Citation
+    age_range_reported: bool
+    edss_range_reported: bool
+    reasons: tuple[Message, ...] = ()
+
+    @property
+    def matches(self) -> bool:
+        """True when the study included someone like the person."""
+        return not self.reasons
+
+
+@dataclass(frozen=True, slots=True)
+class StudyMatches:
+    """Studies whose population includes the person, and the others with their reasons."""
+
+    matching: tuple[StudyMatch, ...]
+    other: tuple[StudyMatch, ...]
+    populations: tuple[Population, ...]
+    not_compared: tuple[Message, ...]
+
+
+def _number(value: float, parameter: str) -> str:
+    return format_step(value) if parameter == "edss" else f"{value:g}"
+
+
+def _outside(
+    value: float, bounds: Range, parameter: str, templates: dict[tuple[bool, bool], str]
+) -> Message | None:
+    """Why ``value`` falls outside ``bounds`` (None when it is inside)."""
+    low, high = bounds.min, bounds.max
+    if (low is None or value >= low) and (high is None or value <= high):
+        return None
+    key = (low is not None, high is not None)
+    return Message(
+        templates[key],
+        {
+            "low": "" if low is None else _number(low, parameter),
+            "high": "" if high is None else _number(high, parameter),
+            parameter: _number(value, parameter),
+        },
+    )
+
+
+def _reasons(
+    study: Study,
+    ms_type: str | None,
+    edss: float | None,
+    age: float | None,
+    intensity: str | None,
+) -> tuple[Message, ...]:
+    reasons: list[Message] = []
+    if ms_type is not None:
+        wanted = ("SPMS", "PPMS") if ms_type == "progressive" else (ms_type,)
+        if not set(wanted) & set(study.ms_types):
+            reasons.append(Message(TYPE_NOT_INCLUDED, {"ms_type": type_label(ms_type)}))
+    if edss is not None:
+        if study.edss is None:
+            reasons.append(Message(EDSS_NOT_REPORTED))
+        elif (outside := _outside(edss, study.edss, "edss", EDSS_OUTSIDE)) is not None:
+            reasons.append(outside)
+    if (
+        age is not None
+        and study.age is not None
+        and (outside := _outside(age, study.age, "age", AGE_OUTSIDE)) is not None
+    ):
+        reasons.append(outside)
+    if intensity is not None and intensity not in study.intensity:
+        reasons.append(Message(INTENSITY_NOT_USED, {"intensity": INTENSITY_WORDS[intensity]}))
+    return tuple(reasons)
+
+
+def match_studies(
+    catalog: Catalog,
+    *,
+    ms_type: str | None,
+    edss: float | None,
+    age: float | None,
+    intensity: str | None = None,
+) -> StudyMatches:
+    """Split the studies into those that included someone like the person and the others.
+
+    The rules are at the top of this section. Raises :class:`InvalidInput` for an MS type,
+    EDSS, age or intensity that cannot be used.
+    """
+    check_person(ms_type=ms_type, edss=edss, age=age)
+    if intensity is not None and intensity not in INTENSITY_WORDS:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "intensity", f"unknown intensity {intensity!r}", ", ".join(INTENSITY_WORDS)
+                )
+            ]
+        )
+    populations = population_for(ms_type)
+    matching: list[StudyMatch] = []
+    other: list[StudyMatch] = []
+    for study in catalog.studies.values():
+        found = StudyMatch(
+            study=study,
+            headlines=tuple(
+                headline(o, study) for o in study.outcomes if o.population in populations
+            ),
+            citation=catalog.citation(study.src),
+            age_range_reported=study.age is not None,
+            edss_range_reported=study.edss is not None,
+            reasons=_reasons(study, ms_type, edss, age, intensity),
+        )
+        (matching if found.matches else other).append(found)
+    given = {"ms_type": ms_type, "edss": edss, "age": age}
+    return StudyMatches(
+        matching=tuple(matching),
+        other=tuple(other),
+        populations=populations,
+        not_compared=tuple(Message(NOT_COMPARED[k]) for k, v in given.items() if v is None),
+    )
+
+
+def matches_dict(matches: StudyMatches) -> dict[str, Any]:
+    """Plain data for JSON: each study's id, label, figures, reasons and source."""
+
+    def one(m: StudyMatch) -> dict[str, Any]:
+        study = m.study
+        return {
+            "id": study.id,
+            "label": study.label,
+            "design": study.design,
+            "n": study.n,
+            "ms_types": list(study.ms_types),
+            "intensity": list(study.intensity),
+            "age": None if study.age is None else study.age.model_dump(),
+            "edss": None if study.edss is None else study.edss.model_dump(),
+            "age_range_reported": m.age_range_reported,
+            "edss_range_reported": m.edss_range_reported,
+            "headlines": [h.to_dict() for h in m.headlines],
+            "mortality_percent": None if study.mortality is None else study.mortality.percent,
+            "reasons": [r.to_dict() for r in m.reasons],
+            "source": m.citation.to_dict(),
+            "tag": study.tag,
+        }
+
+    return {
+        "populations": list(matches.populations),
+        "not_compared": [m.to_dict() for m in matches.not_compared],
+        "matching": [one(m) for m in matches.matching],
+        "other": [one(m) for m in matches.other],
+    }

@@ -524,3 +524,153 @@ class ExchangeRates(Strict):
     src: Identifier
     base: Literal["EUR"] = "EUR"
     rates: dict[CurrencyCode, float]
+
+
+# ---------------------------------------------------------------- the risks of aHSCT
+
+#: What a statement about the risk of death says; the words are in hsct/knowledge/risk.py.
+RiskFinding = Literal[
+    "trm_higher_older_studies",
+    "trm_higher_fewer_rrms",
+    "trm_higher_higher_edss",
+    "ideal_age",
+    "ideal_edss",
+    "death_higher_small_centres",
+    "pfs_better_experienced_centres",
+    "early_high_intensity_more_deaths",
+]
+RiskFactorId = Literal["age", "progressive_ms", "edss", "centre_volume"]
+HarmKind = Literal["infection", "autoimmunity", "fertility", "neurological"]
+HarmWhat = Literal[
+    "febrile_neutropenia",
+    "sepsis",
+    "zoster",
+    "hypothyroidism",
+    "hyperthyroidism",
+    "itp",
+    "periods_back",
+    "neurological_worsening",
+]
+#: Whom a harm figure describes: everyone in the study, or a named part of it.
+HarmGroup = Literal[
+    "all", "women", "beam_atg", "alemtuzumab", "no_alemtuzumab", "low_intensity_moscow"
+]
+
+
+class CentreVolumeRatio(Strict):
+    """How many times the risk of death was at centres that had done this many transplants,
+    compared with the centres that had done the most (``reference_above`` of the finding)."""
+
+    min_transplants: int | None = Field(default=None, ge=0)
+    max_transplants: int = Field(ge=0)
+    ratio: float = Field(gt=0)
+    ci_low: float | None = Field(default=None, gt=0)
+    ci_high: float | None = Field(default=None, gt=0)
+
+
+class RiskEvidence(Strict):
+    """One sourced finding about the risk of death, with the numbers it rests on."""
+
+    finding: RiskFinding
+    p: float | None = Field(default=None, ge=0, le=1)
+    ratios: tuple[CentreVolumeRatio, ...] = ()
+    reference_above: int | None = Field(default=None, ge=0)
+    min_transplants: int | None = Field(default=None, ge=0)
+    src: Identifier
+    tag: Tag = "V"
+    note: str | None = None
+
+
+class RiskThreshold(Strict):
+    """Where a factor starts to count for a person (age 45, EDSS 6.0), and who says so."""
+
+    value: float
+    src: Identifier
+    tag: Tag = "V"
+    note: str | None = None
+
+
+class RiskFactor(Strict):
+    """Something that raises the risk of dying from the treatment.
+
+    ``threshold``: the value from which it applies to a person (age, EDSS); ``ms_types``: the
+    MS types it applies to; neither for factors that depend on the centre.
+    """
+
+    id: RiskFactorId
+    evidence: tuple[RiskEvidence, ...] = Field(min_length=1)
+    threshold: RiskThreshold | None = None
+    ms_types: tuple[MsType, ...] = ()
+
+
+class MortalityCohort(Strict):
+    """A study in studies.yaml whose treatment-related deaths show an era or an intensity.
+
+    The deaths and patients are read from the study; ``treated_from``/``treated_to`` are the
+    years of treatment the source gives.
+    """
+
+    study: Identifier
+    treated_from: int | None = Field(default=None, ge=1990, le=2100)
+    treated_to: int | None = Field(default=None, ge=1990, le=2100)
+    src: Identifier
+    tag: Tag = "V"
+
+
+class PooledMortality(Strict):
+    """The pooled treatment-related mortality: a meta-analysis in studies.yaml."""
+
+    study: Identifier
+    studies: int = Field(gt=0)
+    first_year: int = Field(ge=1990, le=2100)
+    last_year: int = Field(ge=1990, le=2100)
+    src: Identifier
+    tag: Tag = "V"
+
+
+class RiskTrend(Strict):
+    """Findings on how the risk changed, and the cohorts that show it."""
+
+    evidence: tuple[RiskEvidence, ...] = ()
+    older: tuple[MortalityCohort, ...] = ()
+    recent: tuple[MortalityCohort, ...] = ()
+
+
+class IntensityRisk(Strict):
+    """Findings on regimen intensity, and single-intensity cohorts (intensity from the study)."""
+
+    evidence: tuple[RiskEvidence, ...] = ()
+    cohorts: tuple[MortalityCohort, ...] = ()
+
+
+class Harm(Strict):
+    """A harm that is not fatal, as a study reports it: a percentage of the people treated.
+
+    ``percent_low`` when the source gives a range ("0 to 2.8%"); ``age_min``/``age_max``
+    when the figure is for an age band.
+    """
+
+    id: Identifier
+    kind: HarmKind
+    what: HarmWhat
+    group: HarmGroup = "all"
+    percent: float = Field(ge=0, le=100)
+    percent_low: float | None = Field(default=None, ge=0, le=100)
+    events: int | None = Field(default=None, ge=0)
+    patients: int | None = Field(default=None, gt=0)
+    age_min: int | None = Field(default=None, ge=0)
+    age_max: int | None = Field(default=None, ge=0)
+    src: Identifier
+    tag: Tag = "V"
+    note: str | None = None
+
+
+class RiskData(Strict):
+    """risks.yaml: the risk of death (pooled, by era, by intensity, what raises it) and the
+    main harms that are not fatal."""
+
+    pooled: PooledMortality
+    era: RiskTrend
+    intensity: IntensityRisk
+    factors: tuple[RiskFactor, ...]
+    harms: tuple[Harm, ...]

@@ -1,4 +1,4 @@
-"""Knowledge base API: facilities, rule sets, drugs, regimens, studies, legitimacy."""
+"""Knowledge base API: facilities, rule sets, drugs, regimens, studies, risks, legitimacy."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from hsct.knowledge import (
     search,
 )
 from hsct.knowledge.directory import SortKey
+from hsct.knowledge.evidence import match_studies, matches_dict
 from hsct.knowledge.export import entry_dict, facility_dict, rating_dict
 from hsct.knowledge.labels import describe
+from hsct.knowledge.legitimacy import facility_cautions
+from hsct.knowledge.risk import risk_dict, risk_summary
 from hsct.knowledge.schema import (
     CostQuote,
     Drug,
@@ -29,7 +32,7 @@ from hsct.knowledge.schema import (
     Source,
     Study,
 )
-from hsct.web.api.schemas import ValidationProblem
+from hsct.web.api.schemas import MessageOut, ValidationProblem
 
 TAG = "knowledge"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item"}}
@@ -93,6 +96,18 @@ class RatingOut(BaseModel):
     questions_to_ask: list[str]
 
 
+class CautionOut(BaseModel):
+    """Something to check about a facility before going further, with its sources."""
+
+    id: str = Field(
+        description="status_closed, status_historical, status_not_confirmed, "
+        "no_transplant_accreditation, edss_beyond_guidelines or age_beyond_guidelines."
+    )
+    message: str
+    sources: list[CitationOut] = Field(description="Where the rule comes from.")
+    evidence: list[CitationOut] = Field(description="Where the facility's facts came from.")
+
+
 class CriterionOut(BaseModel):
     """A criterion as data, with a plain-words description."""
 
@@ -103,12 +118,16 @@ class CriterionOut(BaseModel):
 
 
 class FacilityOut(Facility):
-    """A facility with its limits, regimen intensities, criteria and legitimacy rating."""
+    """A facility with its limits, regimen intensities, criteria, legitimacy and cautions."""
 
     limits: LimitsOut
     intensities: list[str]
     criteria: list[CriterionOut]
     legitimacy: RatingOut
+    cautions: list[CautionOut] = Field(
+        description="Closed or unconfirmed programme, no JACIE or FACT accreditation found, "
+        "EDSS or age limits beyond every guideline; most important first."
+    )
 
 
 class DirectoryEntryOut(BaseModel):
@@ -173,11 +192,161 @@ class LegitimacyIn(BaseModel):
     answers: dict[str, str]
 
 
+PersonType = Literal["RRMS", "SPMS", "PPMS", "CIS", "RIS", "suspected", "progressive"]
+IntensityQuery = Literal["high", "intermediate", "low"]
+TYPE_QUERY = Query(description="Your MS type; 'progressive' means SPMS or PPMS.")
+EDSS_QUERY = Query(description="Your EDSS (0, or 1.0 to 10 in steps of 0.5).")
+AGE_QUERY = Query(description="Your age in years.")
+
+
+class StudyMatchOut(BaseModel):
+    """A study, its figures for your population, and why it does not match (if so)."""
+
+    id: str
+    label: str
+    design: str
+    n: int | None
+    ms_types: list[str]
+    intensity: list[str]
+    age: dict[str, float | None] | None
+    edss: dict[str, float | None] | None
+    age_range_reported: bool
+    edss_range_reported: bool
+    headlines: list[MessageOut]
+    mortality_percent: float | None
+    reasons: list[MessageOut] = Field(description="Why it does not match; empty when it does.")
+    source: CitationOut
+    tag: str
+
+
+class StudyMatchesOut(BaseModel):
+    """Studies whose population includes you, and the others with their reasons."""
+
+    populations: list[str] = Field(description="Outcome populations shown for your MS type.")
+    not_compared: list[MessageOut] = Field(description="Your values not given, not compared.")
+    matching: list[StudyMatchOut]
+    other: list[StudyMatchOut]
+
+
+class SourcedOut(BaseModel):
+    """A sentence with its source and verification tag (V, P, U)."""
+
+    text: MessageOut
+    source: CitationOut
+    tag: str
+    note: str | None
+
+
+class UpperOut(BaseModel):
+    """With no deaths in a study, the highest risk it is still compatible with."""
+
+    count: int
+    per: int
+    text: MessageOut
+    source: CitationOut
+
+
+class CohortOut(BaseModel):
+    """Treatment-related deaths in one study, as a natural frequency."""
+
+    study: str
+    label: str
+    deaths: int
+    patients: int
+    count: int
+    per: int
+    intensity: str | None
+    treated_from: int | None
+    treated_to: int | None
+    text: MessageOut
+    period: MessageOut | None
+    upper: UpperOut | None
+    source: CitationOut
+    tag: str
+
+
+class PooledOut(BaseModel):
+    """The pooled risk of dying from the treatment: ``count`` in ``per`` people."""
+
+    percent: float
+    ci_low: float | None
+    ci_high: float | None
+    count: int
+    per: int
+    interval: list[int] | None
+    per_1000: int
+    text: MessageOut
+    per_1000_text: MessageOut
+    basis: MessageOut
+    source: CitationOut
+    tag: str
+
+
+class EraOut(BaseModel):
+    """How the risk changed over time."""
+
+    findings: list[SourcedOut]
+    older: list[CohortOut]
+    recent: list[CohortOut]
+
+
+class IntensityOut(BaseModel):
+    """The risk by regimen intensity."""
+
+    findings: list[SourcedOut]
+    cohorts: list[CohortOut]
+    caveat: MessageOut
+
+
+class FactorOut(BaseModel):
+    """What raises the risk of dying, and whether it applies to you."""
+
+    id: str
+    label: MessageOut
+    applies: Literal["yes", "no", "unknown", "ask_centre"]
+    reason: MessageOut
+    threshold: float | None
+    evidence: list[SourcedOut]
+
+
+class HarmOut(BaseModel):
+    """A harm that is not fatal, as a natural frequency."""
+
+    id: str
+    kind: str
+    what: str
+    group: str
+    percent: float
+    percent_low: float | None
+    count: int
+    per: int
+    text: MessageOut
+    source: CitationOut
+    tag: str
+    note: str | None
+
+
+class RiskSummaryOut(BaseModel):
+    """The risk of dying from aHSCT and its main harms, each with its source."""
+
+    pooled: PooledOut
+    era: EraOut
+    intensity: IntensityOut
+    factors: list[FactorOut]
+    harms: list[HarmOut]
+
+
 def _criteria(catalog: Catalog, ruleset_id: str) -> list[CriterionOut]:
     return [
         CriterionOut(**c.model_dump(mode="json", exclude_none=True), description=describe(c).text)
         for c in catalog.criteria(ruleset_id)
     ]
+
+
+def _facility_out(facility: Facility, catalog: Catalog) -> FacilityOut:
+    """A facility in full, with the cautions to check before going further."""
+    cautions = [caution.to_dict() for caution in facility_cautions(facility, catalog)]
+    return FacilityOut.model_validate({**facility_dict(facility, catalog), "cautions": cautions})
 
 
 def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per endpoint
@@ -222,17 +391,16 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         catalog: CatalogDep, ids: Annotated[list[str], Query(description="2 to 4 ids.")]
     ) -> list[FacilityOut]:
         """The chosen facilities in full, in the order given."""
-        return [
-            FacilityOut.model_validate(facility_dict(f, catalog)) for f in compare(catalog, ids)
-        ]
+        return [_facility_out(f, catalog) for f in compare(catalog, ids)]
 
     @router.get("/facilities/{facility_id}", summary="One facility", responses=NOT_FOUND)
     def get_facility(catalog: CatalogDep, facility_id: str) -> FacilityOut:
-        """Every fact with its source and date, the criteria and the legitimacy rating."""
+        """Every fact with its source and date, the criteria, the legitimacy rating and the
+        cautions (closed programme, no JACIE or FACT, limits beyond every guideline)."""
         facility = catalog.facilities.get(facility_id)
         if facility is None:
             raise HTTPException(404, f"No facility {facility_id!r}")
-        return FacilityOut.model_validate(facility_dict(facility, catalog))
+        return _facility_out(facility, catalog)
 
     @router.get(
         "/facilities/{facility_id}/legitimacy",
@@ -295,15 +463,36 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
     def list_studies(
         catalog: CatalogDep,
         ms_type: Literal["RRMS", "SPMS", "PPMS"] | None = None,
-        intensity: Literal["high", "intermediate", "low"] | None = None,
+        intensity: IntensityQuery | None = None,
     ) -> list[Study]:
         """Studies including the MS type and regimen intensity asked for."""
-        return [
-            s
-            for s in catalog.studies.values()
-            if (ms_type is None or ms_type in s.ms_types)
-            and (intensity is None or intensity in s.intensity)
-        ]
+        found = match_studies(catalog, ms_type=ms_type, edss=None, age=None, intensity=intensity)
+        return [m.study for m in found.matching]
+
+    @router.get("/studies/matches", summary="Studies of people like me", responses=INVALID)
+    def study_matches(
+        catalog: CatalogDep,
+        ms_type: Annotated[PersonType | None, TYPE_QUERY] = None,
+        edss: Annotated[float | None, EDSS_QUERY] = None,
+        age: Annotated[float | None, AGE_QUERY] = None,
+        intensity: IntensityQuery | None = None,
+    ) -> StudyMatchesOut:
+        """Studies whose population included your MS type and EDSS (and age where they
+        report one); the others with why. A study without an EDSS range does not match."""
+        found = match_studies(catalog, ms_type=ms_type, edss=edss, age=age, intensity=intensity)
+        return StudyMatchesOut.model_validate(matches_dict(found))
+
+    @router.get("/risks", summary="Risks of aHSCT", responses=INVALID)
+    def risks(
+        catalog: CatalogDep,
+        ms_type: Annotated[PersonType | None, TYPE_QUERY] = None,
+        edss: Annotated[float | None, EDSS_QUERY] = None,
+        age: Annotated[float | None, AGE_QUERY] = None,
+    ) -> RiskSummaryOut:
+        """The risk of dying from the treatment (pooled, by era, by intensity), what raises it
+        (your own factors marked) and the main harms that are not fatal, with sources."""
+        summary = risk_summary(catalog, ms_type=ms_type, edss=edss, age=age)
+        return RiskSummaryOut.model_validate(risk_dict(summary))
 
     @router.get("/sources/{source_id}", summary="One source", responses=NOT_FOUND)
     def get_source(catalog: CatalogDep, source_id: str) -> Source:

@@ -23,14 +23,15 @@ from hsct.knowledge import (
     search,
 )
 from hsct.knowledge.directory import SORT_KEYS
-from hsct.knowledge.evidence import headline as evidence_headline
+from hsct.knowledge.evidence import match_studies
 from hsct.knowledge.labels import (
     INTENSITY_LABELS,
     MS_TYPE_LABELS,
     POPULATION_LABELS,
     STATUS_LABELS,
 )
-from hsct.knowledge.schema import Outcome, Study
+from hsct.knowledge.legitimacy import facility_cautions
+from hsct.knowledge.risk import risk_summary
 from hsct.web.api.knowledge import CatalogDep
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
@@ -126,11 +127,6 @@ def field_messages(errors: list[FieldError], gettext: Gettext) -> dict[str, str]
     }
 
 
-def headline(outcome: Outcome, study: Study, gettext: Gettext) -> str:
-    """An outcome as natural frequencies, in the reader's language."""
-    return evidence_headline(outcome, study).translate(gettext)
-
-
 def directory_context(
     values: Mapping[str, str], catalog: Catalog, gettext: Gettext
 ) -> dict[str, Any]:
@@ -171,6 +167,7 @@ def facility_context(facility: Facility, catalog: Catalog, currency: str) -> dic
         "catalog": catalog,
         "limits": catalog.limits(facility.id),
         "rating": rate_facility(facility, catalog),
+        "cautions": facility_cautions(facility, catalog),
         "criteria": catalog.criteria(facility.id) if facility.id in catalog.rulesets else (),
         "ruleset": catalog.rulesets.get(facility.id),
         "studies": [s for s in catalog.studies.values() if facility.id in s.facilities],
@@ -179,32 +176,52 @@ def facility_context(facility: Facility, catalog: Catalog, currency: str) -> dic
     }
 
 
+EVIDENCE_FIELDS: Final = ("population", "intensity", "edss", "age")
+
+
 def evidence_context(
-    population: str, intensity: str, catalog: Catalog, gettext: Gettext
+    values: Mapping[str, str], catalog: Catalog, gettext: Gettext
 ) -> dict[str, Any]:
-    """What the evidence page shows for these filters."""
-    errors = {}
+    """What the evidence page shows: the risks, then the studies (hsct.knowledge.evidence).
+
+    MS type or intensity alone filters the list; with an EDSS or age ("people like me") the
+    studies that did not include someone like the person are shown too, each with why.
+    """
+    errors: dict[str, str] = {}
+    population, intensity = values.get("population", ""), values.get("intensity", "")
     if population and population not in EVIDENCE_POPULATIONS:
         errors["population"] = gettext("This value is not one of the choices.")
         population = ""
     if intensity and intensity not in INTENSITY_LABELS:
         errors["intensity"] = gettext("This value is not one of the choices.")
         intensity = ""
-    studies = [s for s in catalog.studies.values() if _study_matches(s, population, intensity)]
-    rows = [
-        (
-            study,
-            [
-                headline(o, study, gettext)
-                for o in study.outcomes
-                if _outcome_matches(o, population)
-            ],
+    problems: list[FieldError] = []
+    edss, age = _number(values, "edss", problems), _number(values, "age", problems)
+    ms_type = population or None
+    try:
+        matches = match_studies(
+            catalog, ms_type=ms_type, edss=edss, age=age, intensity=intensity or None
         )
-        for study in studies
-    ]
-    mortality = [s.mortality.percent for s in studies if s.mortality is not None]
+        risks = risk_summary(catalog, ms_type=ms_type, edss=edss, age=age)
+    except InvalidInput as exc:  # an EDSS or age that cannot be used: leave both out
+        problems += exc.errors
+        edss = age = None
+        matches = match_studies(
+            catalog, ms_type=ms_type, edss=None, age=None, intensity=intensity or None
+        )
+        risks = risk_summary(catalog, ms_type=ms_type, edss=None, age=None)
+    errors.update(field_messages(problems, gettext))
+    personal = edss is not None or age is not None
+    shown = [m.study for m in matches.matching]
+    mortality = [s.mortality.percent for s in shown if s.mortality is not None]
     return {
-        "rows": rows,
+        "values": values,
+        "matches": matches,
+        "rows": matches.matching,
+        "other": matches.other if personal else (),
+        "hidden": 0 if personal else len(matches.other),
+        "personal": personal,
+        "risks": risks,
         "population": population,
         "intensity": intensity,
         "errors": errors,
@@ -305,30 +322,10 @@ def knowledge_router(pages: Pages) -> APIRouter:
 
     @router.get("/evidence", response_class=HTMLResponse)
     def evidence_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
-        context = evidence_context(
-            request.query_params.get("population") or "",
-            request.query_params.get("intensity") or "",
-            catalog,
-            pages.gettext(locale),
-        )
+        values = {k: request.query_params.get(k, "").strip() for k in EVIDENCE_FIELDS}
+        context = evidence_context(values, catalog, pages.gettext(locale))
         return render(
             request, locale, "evidence.html", partial="_evidence_results.html", context=context
         )
 
     return router
-
-
-def _study_matches(study: Study, population: str, intensity: str) -> bool:
-    if intensity and intensity not in study.intensity:
-        return False
-    if population == "progressive":
-        return bool({"SPMS", "PPMS"} & set(study.ms_types))
-    return not population or population in study.ms_types
-
-
-def _outcome_matches(outcome: Outcome, population: str) -> bool:
-    if not population or outcome.population == "all":
-        return True
-    if population == "progressive":
-        return outcome.population in ("progressive", "SPMS", "PPMS")
-    return outcome.population == population
