@@ -6,6 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from hsct.knowledge import load_catalog
+from hsct.web.routes.knowledge import DIRECTORY_FIELDS, directory_key
+
 ARTICLES = re.compile(r'<li class="card" id="facility-([a-z0-9-]+)"')
 
 
@@ -46,10 +49,10 @@ def test_directory_shows_the_rate_table_date(client: TestClient) -> None:
 
 
 def test_directory_bad_number_is_reported_next_to_the_field(client: TestClient) -> None:
-    """A typo in the EDSS box names the field and what is allowed; nothing crashes."""
+    """A typo in the EDSS box: 422, the field named with what is allowed; nothing crashes."""
     response = client.get("/facilities?edss=abc")
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Your EDSS: this value cannot be used. Allowed: a number." in response.text
     assert 'aria-invalid="true"' in response.text
 
@@ -231,3 +234,25 @@ def test_pages_exist_in_russian_and_spanish(client: TestClient) -> None:
             response = client.get(page, headers={"Accept-Language": language})
             assert response.status_code == 200
             assert "Facilities" not in response.text.split("<main", 1)[1][:400]
+
+
+def test_the_directory_keeps_no_page_with_personal_filters() -> None:
+    """Only pages without age, EDSS or MS type are kept."""
+    catalog = load_catalog()
+    plain = dict.fromkeys(DIRECTORY_FIELDS, "")
+
+    assert directory_key("en", plain, "", catalog) is not None
+    for field in ("age", "edss", "ms_type"):
+        assert directory_key("en", {**plain, field: "6"}, f"{field}=6", catalog) is None
+
+
+def test_a_kept_directory_page_is_identical(client: TestClient) -> None:
+    """The second answer is the first, byte for byte, in each language."""
+    for language in ("en", "ru"):
+        headers = {"accept-language": language}
+        first = client.get("/facilities?country=RU", headers=headers)
+        second = client.get("/facilities?country=RU", headers=headers)
+
+        assert first.status_code == second.status_code == 200
+        assert first.text == second.text
+        assert second.headers["content-language"] == language

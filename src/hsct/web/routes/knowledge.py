@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 
 from fastapi import APIRouter, HTTPException, Request
@@ -233,6 +234,54 @@ def evidence_context(
     }
 
 
+VARY: Final = {"Vary": "Accept-Language, Cookie"}
+#: Directory filters that describe a person: their results are never cached.
+PERSONAL_FIELDS: Final = ("ms_type", "edss", "age")
+
+
+class PageCache:
+    """A small, bounded cache of rendered HTML (least recently used goes first)."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, str] = OrderedDict()
+
+    def get(self, key: Hashable) -> str | None:
+        """The HTML for ``key``, or None."""
+        html = self._items.get(key)
+        if html is not None:
+            self._items.move_to_end(key)
+        return html
+
+    def answer(
+        self, key: Hashable | None, make: Callable[[], HTMLResponse], locale: str
+    ) -> HTMLResponse:
+        """The kept page for ``key``, or ``make()`` (kept when it succeeds; None: never kept)."""
+        html = self.get(key) if key is not None else None
+        if html is not None:
+            return HTMLResponse(html, headers={**VARY, "Content-Language": locale})
+        response = make()
+        if key is not None and response.status_code == 200:
+            self.put(key, bytes(response.body).decode())
+        return response
+
+    def put(self, key: Hashable, html: str) -> None:
+        """Keep ``html`` for ``key``, dropping the oldest entry when full."""
+        self._items[key] = html
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+def directory_key(
+    locale: str, values: Mapping[str, str], query: str, catalog: Catalog
+) -> Hashable | None:
+    """The cache key of a directory answer, or None when a filter describes a person."""
+    if any(values.get(k) for k in PERSONAL_FIELDS):
+        return None
+    return (locale, id(catalog), query)
+
+
 def knowledge_router(pages: Pages) -> APIRouter:
     """Routes for the knowledge pages."""
     router = APIRouter(include_in_schema=False)
@@ -255,17 +304,28 @@ def knowledge_router(pages: Pages) -> APIRouter:
             status_code=status_code,
         )
 
+    answers = PageCache()
+
     @router.get("/facilities", response_class=HTMLResponse)
     def directory(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         values = {k: request.query_params.get(k, "") for k in DIRECTORY_FIELDS}
-        context = directory_context(values, catalog, pages.gettext(locale))
-        return render(
-            request,
-            locale,
-            "facilities/index.html",
-            partial="facilities/_results.html",
-            context=context,
-        )
+        partial = request.headers.get("HX-Request") == "true"
+        # The page depends only on the filters, the language and the catalogue, so a page
+        # without personal filters (age, EDSS, MS type) is rendered once and kept.
+        key = directory_key(locale, values, request.url.query, catalog)
+
+        def make() -> HTMLResponse:
+            context = directory_context(values, catalog, pages.gettext(locale))
+            return render(
+                request,
+                locale,
+                "facilities/index.html",
+                partial="facilities/_results.html",
+                context=context,
+                status_code=422 if context["errors"] else 200,
+            )
+
+        return answers.answer(None if key is None else (key, partial), make, locale)
 
     @router.get("/facilities/compare", response_class=HTMLResponse)
     def compare_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
