@@ -3,7 +3,8 @@
 Tables in (visits, relapses, MRI, patients), checked row by row (:func:`build_cohort`);
 confirmed worsening and improvement with PIRA/RAW (:func:`progression`, :func:`explain`);
 NEDA-3/4 and durable remission (:func:`neda`); Kaplan-Meier curves (:func:`km_table`,
-:func:`km_svg`). Every definition and option: docs/user-guide/outcomes.md.
+:func:`km_svg`); the compiled kernel warmed up ahead of use (:func:`start_warm_up`).
+Every definition and option: docs/user-guide/outcomes.md.
 """
 
 from hsct.outcomes.neda import REBASELINE_WINDOW_MONTHS, NedaOptions, neda, neda_sources
@@ -41,6 +42,7 @@ from hsct.outcomes.tables import (
     read_csv,
     to_records,
 )
+from hsct.outcomes.warmup import KernelStatus, kernel_status, start_warm_up, warm_up
 
 __all__ = [
     "ENDPOINTS",
@@ -54,6 +56,7 @@ __all__ = [
     "Cohort",
     "InputReport",
     "KaplanMeier",
+    "KernelStatus",
     "NedaOptions",
     "ProgressionOptions",
     "ProgressionResult",
@@ -64,6 +67,7 @@ __all__ = [
     "explain_messages",
     "groups_of",
     "history_frames",
+    "kernel_status",
     "km_fit",
     "km_svg",
     "km_table",
@@ -72,5 +76,7 @@ __all__ = [
     "parse_options",
     "progression",
     "read_csv",
+    "start_warm_up",
     "to_records",
+    "warm_up",
 ]
