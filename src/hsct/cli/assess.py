@@ -99,8 +99,8 @@ def assess_command(
 
     Information, not a decision: the treating team decides whom it treats.
     """
+    data = read_profile_file(profile)  # a bad file is reported before the slow catalog load
     catalog = load_catalog()
-    data = read_profile_file(profile)
     try:
         parsed = parse_profile(data, catalog)
     except InvalidInput as exc:  # name where in the file the problem is

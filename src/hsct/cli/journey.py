@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hsct.cli.assess import read_profile_file
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.cli.assess import profile_errors, read_profile_file
+from hsct.cli.files import check_writable, writing
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.eligibility import parse_profile
 from hsct.journey import plan, to_ics
 from hsct.journey.export import timeline_dict
@@ -26,7 +27,9 @@ def _date(option: str, text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput([FieldError(option, f"{text!r} is not a date", "YYYY-MM-DD")]) from None
+        raise InvalidInput(
+            [FieldError(option, f"{excerpt(text)} is not a date", "YYYY-MM-DD")]
+        ) from None
 
 
 def journey_command(  # noqa: PLR0917 - one option per input
@@ -43,15 +46,15 @@ def journey_command(  # noqa: PLR0917 - one option per input
     today: Annotated[str | None, typer.Option(help="Plan as if today were this date.")] = None,
 ) -> None:
     """A dated timeline from washout to five years after day 0, each step with its source."""
+    check_writable(ics, "--ics")  # before any work
+    data = None if profile is None else read_profile_file(profile, "--profile")
     catalog = load_catalog()
     person = None
-    if profile is not None:
+    if data is not None:
         try:
-            person = parse_profile(read_profile_file(profile), catalog)
+            person = parse_profile(data, catalog)
         except InvalidInput as exc:
-            raise InvalidInput(
-                [FieldError("--profile", f"{e.field}: {e.message}", e.allowed) for e in exc.errors]
-            ) from None
+            raise profile_errors("--profile", exc) from None
     try:
         timeline = plan(
             facility,
@@ -67,7 +70,8 @@ def journey_command(  # noqa: PLR0917 - one option per input
             [FieldError(names.get(e.field, e.field), e.message, e.allowed) for e in exc.errors]
         ) from None
     if ics is not None:
-        ics.write_bytes(to_ics(timeline))
+        with writing(ics, "--ics"):
+            ics.write_bytes(to_ics(timeline))
     console = Console(highlight=False, soft_wrap=True)
     if as_json:
         console.print(

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
+from hsct.cli.files import os_reason, read_text, shown
 from hsct.common.edss_value import format_step
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.knowledge import (
     QUESTIONS,
     Catalog,
@@ -59,7 +61,7 @@ def knowledge_check(
     Exits 1 when the data are invalid (the problems are listed).
     """
     day = _parse_day(today)
-    catalog = load_catalog_from(data) if data else load_catalog()
+    catalog = _load_folder(data) if data else load_catalog()
     report = check(catalog, day)
     if as_json:
         _print_json(
@@ -101,6 +103,36 @@ def knowledge_check(
                 )
 
 
+def _load_folder(root: Path) -> Catalog:
+    """The knowledge base in ``root``; a file that cannot be read or parsed is named."""
+    try:
+        return load_catalog_from(root)
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        raise _unreadable_file(root, exc) from None
+
+
+def _unreadable_file(root: Path, exc: Exception) -> InvalidInput:
+    """Which file of ``root`` the loader could not take, and why (found by reading them again)."""
+    if isinstance(exc, OSError):
+        where = shown(exc.filename) if exc.filename else shown(root)
+        return InvalidInput([FieldError("--data", f"cannot read {where}: {os_reason(exc)}")])
+    for path in sorted(root.rglob("*.y*ml")):
+        try:
+            yaml.safe_load(read_text(path, "--data", max_bytes=None, empty_ok=True))
+        except InvalidInput as problem:  # not UTF-8, binary or unreadable
+            return problem
+        except yaml.YAMLError:
+            continue  # the loader reports these itself
+        except RecursionError:
+            return InvalidInput([FieldError("--data", f"{shown(path)} is nested too deeply")])
+        except ValueError:
+            return InvalidInput(
+                [FieldError("--data", f"{shown(path)} holds a number that is too long")]
+            )
+    reason = " ".join(str(exc).split())[:100] or type(exc).__name__
+    return InvalidInput([FieldError("--data", f"cannot load {shown(root)}: {reason}")])
+
+
 def vars_of(record: Any) -> dict[str, Any]:
     """A record as a plain dict."""
     return {"path": record.path, "src": record.src, "date": record.date, "tag": record.tag}
@@ -112,7 +144,9 @@ def _parse_day(text: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput([FieldError("today", f"{text!r} is not a date", "YYYY-MM-DD")]) from None
+        raise InvalidInput(
+            [FieldError("today", f"{excerpt(text)} is not a date", "YYYY-MM-DD")]
+        ) from None
 
 
 def _limits_text(limits: Limits) -> tuple[str, str, str]:
@@ -164,8 +198,14 @@ def facilities_list(  # noqa: PLR0917 - Typer passes CLI options as parameters
     """List facilities, filtered and sorted. Limits not stated by a facility are shown as such."""
     catalog = load_catalog()
     if sort not in SORT_KEYS:
-        raise InvalidInput([FieldError("sort", f"unknown sort {sort!r}", ", ".join(SORT_KEYS))])
+        raise InvalidInput(
+            [FieldError("sort", f"unknown sort {excerpt(sort)}", ", ".join(SORT_KEYS))]
+        )
     sort_key: SortKey = sort  # type: ignore[assignment]  # checked just above
+    if len(currency) != 3 or not currency.isalpha():  # the core would quote all of it
+        raise InvalidInput(
+            [FieldError("currency", f"{excerpt(currency)} is not a currency code", "e.g. USD")]
+        )
     query = DirectoryQuery(
         country=country,
         ms_type=ms_type,
@@ -302,7 +342,7 @@ def _facility(catalog: Catalog, facility_id: str, field: str = "facility") -> Fa
             [
                 FieldError(
                     field,
-                    f"unknown facility {facility_id!r}",
+                    f"unknown facility {excerpt(facility_id)}",
                     "an id from `hsct facilities list`",
                 )
             ]
@@ -377,7 +417,9 @@ def _parse_answers(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            errors.append(FieldError("answer", f"{pair!r} is not KEY=VALUE", "question=answer"))
+            errors.append(
+                FieldError("answer", f"{excerpt(pair)} is not KEY=VALUE", "question=answer")
+            )
         else:
             answers[key.strip()] = value.strip()
     if errors:

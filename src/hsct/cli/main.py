@@ -6,21 +6,25 @@ Every error is one line on standard error, starting ``Error:``, and a non-zero e
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import socket
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, NoReturn, Protocol, runtime_checkable
+from typing import Annotated, Any, Final, NoReturn, Protocol, runtime_checkable
 
 import typer
 from rich.console import Console
 
 from hsct import __version__
 from hsct.cli.assess import assess_command
+from hsct.cli.database import check_database_url, upgrade
 from hsct.cli.edss import edss_command
 from hsct.cli.journey import journey_command
 from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
 from hsct.cli.outcomes import outcomes_app
-from hsct.common.errors import HsctError, InvalidInput
+from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 from hsct.common.settings import load_settings
 
 app = typer.Typer(
@@ -73,6 +77,8 @@ def serve(
     from hsct.web.logs import log_config  # noqa: PLC0415
 
     settings = load_settings(host=host, port=port)
+    check_database_url(settings.database_url)
+    check_can_listen(settings.host, settings.port)
     stdout.print(f"Serving HSCT Navigator on http://{settings.host}:{settings.port}/")
     options: dict[str, Any] = {
         "host": settings.host,
@@ -87,6 +93,9 @@ def serve(
         return
     # Each worker process builds its own app from the same settings, passed by environment.
     os.environ.update({"HSCT_HOST": settings.host, "HSCT_PORT": str(settings.port)})
+    # uvicorn's supervisor replaces a worker that misses its ping for this long; a worker that
+    # is still importing, or busy on a loaded machine, must not be killed for it.
+    options["timeout_worker_healthcheck"] = WORKER_PING_TIMEOUT_S
     uvicorn.run("hsct.web.app:create_app", factory=True, workers=workers, **options)
 
 
@@ -95,12 +104,43 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create the database if needed and apply every migration."""
-    from hsct.registry import upgrade_database  # noqa: PLC0415 - keeps other commands fast
-
     settings = load_settings()
-    status = upgrade_database(settings.database_url, revision)
+    status = upgrade(settings.database_url, revision)
     state = "up to date" if status.up_to_date else f"at revision {status.current}"
     stdout.print(f"Database {status.url} is {state} (revision {status.current}).")
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Bind the address once, so a port in use or an unknown host is one line, not a log.
+
+    Raises
+    ------
+    InvalidInput
+        Under ``--host`` (cannot be resolved or is not an address of this machine) or
+        ``--port`` (in use, or not allowed).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a host name"
+        raise InvalidInput(
+            [FieldError("--host", f"cannot resolve {excerpt(host)}: {reason}", "e.g. 127.0.0.1")]
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            field = "--port" if exc.errno in {errno.EADDRINUSE, errno.EACCES} else "--host"
+            raise InvalidInput(
+                [
+                    FieldError(
+                        field,
+                        f"cannot listen on {excerpt(host)} port {port}: {exc.strerror or exc}",
+                    )
+                ]
+            ) from None
 
 
 @runtime_checkable
@@ -120,10 +160,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             prog_name="hsct",
             standalone_mode=False,
         )
+    except KeyboardInterrupt:  # typer turns most into exit 130 itself; this catches the rest
+        sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`hsct ... | head`): nothing to say
+        _silence_stdout()
+        sys.exit(1)
     except InvalidInput as exc:
         _fail(
             "; ".join(
-                f"{option_name(e.field)}: {e.message}"
+                f"{option_name(e.field)}: {_capped(e.message)}"
                 + (f" (allowed: {e.allowed})" if e.allowed else "")
                 for e in exc.errors
             ),
@@ -133,15 +178,18 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         _fail(str(exc), 1)
     except typer.Abort:
         _fail("aborted.", 1)
-    except Exception as exc:
+    except Exception as exc:  # the last resort: never a traceback
         if not isinstance(exc, _CommandLineProblem):
-            raise
+            _fail(f"unexpected {type(exc).__name__}: {_brief(exc)} (please report this)", 1)
         if type(exc).__name__ == "NoArgsIsHelpError":  # `hsct` or `hsct db` alone: show help
             stdout.print(exc.format_message(), markup=False)
             sys.exit(0)
         _fail(exc.format_message(), exc.exit_code)
     sys.exit(result if isinstance(result, int) else 0)
 
+
+#: No problem in an error line is longer than this (the core quotes input by excerpts).
+MESSAGE_CHARS: Final = 200
 
 #: Core field names that have a differently named command-line option.
 OPTION_NAMES = {
@@ -152,6 +200,10 @@ OPTION_NAMES = {
     "walking.wheelchair": "--wheelchair",
     "walking.bed_status": "--bed-status",
 }
+
+
+#: Seconds a worker may take to answer uvicorn's supervisor (its default is 5).
+WORKER_PING_TIMEOUT_S: Final = 60
 
 
 def option_name(field: str) -> str:
@@ -167,6 +219,27 @@ def option_name(field: str) -> str:
     if field.isupper() or field.startswith("--"):
         return field
     return "--" + field.replace("_", "-").replace(".", "-")
+
+
+def _capped(message: str, limit: int = MESSAGE_CHARS) -> str:
+    """A problem shortened to ``limit`` characters: a net under messages that quote input.
+
+    >>> _capped("x" * 300, 10)
+    'xxxxxxxxx…'
+    """
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def _brief(exc: BaseException) -> str:
+    """The first words of an unexpected error, short enough not to echo much input."""
+    return _capped(" ".join(str(exc).split()), 100)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at nothing, so flushing at exit cannot raise again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _fail(message: str, exit_code: int) -> NoReturn:

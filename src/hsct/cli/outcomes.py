@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hsct.common.errors import FieldError, HsctError, InvalidInput
+from hsct.cli.files import check_readable, check_writable, read_object, reading, writing
+from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 from hsct.outcomes import (
     ENDPOINTS,
     LIFELINES,
@@ -35,6 +35,7 @@ from hsct.outcomes import (
     read_csv,
     to_records,
 )
+from hsct.outcomes.tables import Table as InputTable
 
 outcomes_app = typer.Typer(
     help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
@@ -97,19 +98,16 @@ def _pair(option: str, text: str | None) -> list[float] | None:
     except ValueError:
         parts = []
     if len(parts) not in (1, 2):
-        raise InvalidInput([FieldError(option, f"{text!r} is not days", "DAYS or BEFORE,AFTER")])
+        raise InvalidInput(
+            [FieldError(option, f"{excerpt(text)} is not days", "DAYS or BEFORE,AFTER")]
+        )
     return parts if len(parts) == 2 else [parts[0], 0.0]
 
 
 def _options(raw: dict[str, Any], options_file: Path | None) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     if options_file is not None:
-        try:
-            merged.update(json.loads(options_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(
-                [FieldError("--options", f"cannot read {options_file} as JSON ({exc})")]
-            ) from None
+        merged.update(read_object(options_file, "--options", toml=False))
     merged.update({k: v for k, v in raw.items() if v is not None})
     return merged
 
@@ -124,17 +122,18 @@ def _load(
     report: Path | None,
 ) -> Cohort:
     frames = {
-        "visits": read_csv(visits, "visits"),
-        "relapses": None if relapses is None else read_csv(relapses, "relapses"),
-        "mri": None if mri is None else read_csv(mri, "mri"),
-        "patients": None if patients is None else read_csv(patients, "patients"),
+        "visits": _read(visits, "visits"),
+        "relapses": None if relapses is None else _read(relapses, "relapses"),
+        "mri": None if mri is None else _read(mri, "mri"),
+        "patients": None if patients is None else _read(patients, "patients"),
     }
     cohort = build_cohort(
         frames["visits"], frames["relapses"], frames["mri"], frames["patients"], strict=False
     )
     problems = cohort.report
     if report is not None:
-        problems.frame().to_csv(report, index=False)
+        with writing(report, "--report"):
+            problems.frame().to_csv(report, index=False)
     if problems.n_errors or problems.n_warnings:
         _print_problems(cohort, limit=10)
     if problems.n_errors and not skip_invalid:
@@ -146,12 +145,21 @@ def _load(
     return cohort
 
 
+def _read(path: Path, table: InputTable) -> pd.DataFrame:
+    """A CSV input; a folder or an unreadable file is one error naming the option."""
+    check_readable(path, f"--{table}")
+    with reading(path, f"--{table}"):
+        return read_csv(path, table)
+
+
 def _print_problems(cohort: Cohort, *, limit: int) -> None:
     frame = cohort.report.frame()
     errors = frame[frame["severity"] == "error"].head(limit)
     for r in errors.itertuples():
+        patient = str(r.patient_id) if len(str(r.patient_id)) <= 40 else excerpt(r.patient_id)
+        value = excerpt(r.value) if isinstance(r.value, str) else repr(r.value)
         stderr.print(
-            f"{r.table} row {r.row} (patient {r.patient_id}): {r.field} {r.value!r} {r.problem}",
+            f"{r.table} row {r.row} (patient {patient}): {r.field} {value} {r.problem}",
             markup=False,
         )
     table = Table(title="Input rows with problems", title_justify="left")
@@ -263,6 +271,8 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         "raw_pira": raw_pira,
         "impute_last_visit": impute_last_visit,
     }
+    for path, option in ((out, "--out"), (summary, "--summary"), (report, "--report")):
+        check_writable(path, option)  # before the search, which may take long
     options = parse_options(_options(raw, options_file), preset=preset)
     started = time.perf_counter()
     cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
@@ -274,10 +284,12 @@ def progression_command(  # noqa: PLR0917 - one option per definition
             explanation=[" ".join(explain(result, i)) for i in range(len(events))]
         )
     if summary is not None:
-        result.summary.to_csv(summary, index=False)
+        with writing(summary, "--summary"):
+            result.summary.to_csv(summary, index=False)
     counts = _counts(result)
     if out is not None:
-        events.to_csv(out, index=False)
+        with writing(out, "--out"):
+            events.to_csv(out, index=False)
     if as_json:
         payload: dict[str, Any] = {
             "patients": cohort.n_patients,
@@ -333,7 +345,11 @@ def _window(text: str | None) -> tuple[float, float] | None:
         start, end = (float(p) for p in text.split(","))
     except ValueError:
         raise InvalidInput(
-            [FieldError("rebaseline_window_months", f"{text!r} is not START,END", "e.g. 3,9")]
+            [
+                FieldError(
+                    "rebaseline_window_months", f"{excerpt(text)} is not START,END", "e.g. 3,9"
+                )
+            ]
         ) from None
     return start, end
 
@@ -378,6 +394,8 @@ def neda_command(  # noqa: PLR0917
     as_json: AsJson = False,
 ) -> None:
     """NEDA-3 (and NEDA-4 with brain volume), durable remission and single endpoints."""
+    check_writable(out, "--out")
+    check_writable(report, "--report")
     cohort, frame, neda_options = _neda_frame(
         (visits, relapses, mri, patients),
         preset,
@@ -388,7 +406,8 @@ def neda_command(  # noqa: PLR0917
     )
     window = neda_options.window_months()
     if out is not None:
-        frame.to_csv(out, index=False)
+        with writing(out, "--out"):
+            frame.to_csv(out, index=False)
     lost = int(frame["neda3_lost"].sum())
     durable = frame["durable_remission"].value_counts().to_dict()
     stats = {
@@ -450,6 +469,8 @@ def km_command(  # noqa: PLR0917
     as_json: AsJson = False,
 ) -> None:
     """Kaplan-Meier estimates at 1, 2, 3, 5 and 10 years (95% CI, numbers at risk), by group."""
+    for path, option in ((out, "--out"), (table_out, "--table"), (report, "--report")):
+        check_writable(path, option)
     cohort, frame, _ = _neda_frame(
         (visits, relapses, mri, patients),
         preset,
@@ -462,9 +483,12 @@ def km_command(  # noqa: PLR0917
     km = km_fit(frame, endpoint, groups)
     table = km.table()
     if out is not None:
-        out.write_text(curves_svg(km, table), encoding="utf-8")
+        svg = curves_svg(km, table)
+        with writing(out, "--out"):
+            out.write_text(svg, encoding="utf-8")
     if table_out is not None:
-        table.to_csv(table_out, index=False)
+        with writing(table_out, "--table"):
+            table.to_csv(table_out, index=False)
     if as_json:
         stdout.print_json(
             data={

@@ -4,7 +4,7 @@ The only package that imports SQLAlchemy and Alembic (enforced by import-linter)
 """
 
 from hsct.registry.audit import audit_event_list, audit_event_record
-from hsct.registry.db import display_url, make_engine, make_session_factory
+from hsct.registry.db import database_answers, display_url, make_engine, make_session_factory
 from hsct.registry.migrate import (
     DatabaseUnavailableError,
     MigrationStatus,
@@ -20,6 +20,7 @@ __all__ = [
     "audit_event_list",
     "audit_event_record",
     "current_revision",
+    "database_answers",
     "display_url",
     "downgrade_database",
     "head_revision",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,3 +66,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that do not expire objects on commit; the caller owns the transaction."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def database_answers(engine: Engine) -> None:
+    """Run ``SELECT 1``; raises whatever the driver raises when the database does not answer."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1")).scalar_one()
