@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
-import re
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from hsct.eligibility import evaluate, parse_profile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import have_wrk, run_wrk, served
 from hsct.knowledge import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,22 +83,6 @@ def time_evaluate(bodies: list[dict[str, Any]]) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.99)]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(url: str) -> None:
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server did not start at {url}")
-
-
 LUA_POST = """
 local bodies = {}
 for line in io.lines("%(path)s") do table.insert(bodies, line) end
@@ -114,62 +95,29 @@ end
 """
 
 
-def run_wrk(url: str, script: str | None, seconds: int) -> tuple[float, float]:
-    """Requests per second and p99 latency in ms."""
-    command = ["wrk", "-t1", "-c8", f"-d{seconds}s", "--latency"]
-    if script:
-        command += ["-s", script]
-    output = subprocess.run(  # noqa: S603 - wrk with our own arguments
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
-    ).stdout
-    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    assert found is not None, output
-    rps = float(found.group(1))
-    p99_text = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    assert p99_text is not None
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99_text.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if errors:
-        raise SystemExit(f"{errors.group(1)} failed responses:\n{output}")
-    return rps, float(p99_text.group(1)) * scale
-
-
 def main() -> None:
     forum = [json.loads(p.read_text())["profile"] for p in sorted(PROFILES.glob("*.json"))]
     bodies = forum + random_profiles(200)
 
     median, p99 = time_evaluate(bodies)
     print(
-        f"evaluate, {len(bodies)} profiles x 32 rule sets: median {median:.2f} ms, "
+        f"evaluate, {len(bodies)} profiles x {len(load_catalog().rulesets)} rule sets: median {median:.2f} ms, "
         f"p99 {p99:.2f} ms per profile; budget {BUDGET_MS} ms: ratio {BUDGET_MS / p99:.1f}x"
     )
 
-    if shutil.which("wrk") is None:
+    if not have_wrk():
         raise SystemExit("wrk is not installed: run `make bench` (it installs wrk with apt)")
-    port = free_port()
-    env = {**os.environ, "HSCT_DATABASE_URL": "sqlite://", "HSCT_PORT": str(port)}
-    hsct = str(Path(sys.executable).with_name("hsct"))
-    with tempfile.TemporaryDirectory() as folder:
-        server = subprocess.Popen(  # noqa: S603 - our own command line
-            [hsct, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-            env=env,
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(f"{base}/healthz")
-            data = Path(folder) / "bodies.txt"
-            data.write_text("\n".join(json.dumps(b) for b in bodies) + "\n")
-            script = Path(folder) / "post.lua"
-            script.write_text(LUA_POST % {"path": data})
-            run_wrk(f"{base}/api/v1/assessments", str(script), 3)  # warm up
-            ref_rps, ref_p99 = run_wrk(f"{base}/healthz", None, 15)
-            rps, p99 = run_wrk(f"{base}/api/v1/assessments", str(script), 15)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with served(workers=2) as base, tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "bodies.txt"
+        data.write_text("\n".join(json.dumps(b) for b in bodies) + "\n")
+        script = Path(folder) / "post.lua"
+        script.write_text(LUA_POST % {"path": data})
+        run_wrk(f"{base}/api/v1/assessments", seconds=3, script=str(script))  # warm up
+        reference = run_wrk(f"{base}/healthz", seconds=15)
+        found = run_wrk(f"{base}/api/v1/assessments", seconds=15, script=str(script))
+    if found.failed:
+        raise SystemExit(f"{found.failed} failed responses")
+    ref_rps, ref_p99, rps, p99 = reference.rps, reference.p99_ms, found.rps, found.p99_ms
     print(f"reference GET /healthz: {ref_rps:.0f} requests/s, p99 {ref_p99:.1f} ms")
     print(
         f"POST /api/v1/assessments: {rps:.0f} requests/s, p99 {p99:.1f} ms "

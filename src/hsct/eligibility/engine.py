@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
@@ -51,15 +51,8 @@ Verdict = Literal[
     "no_checkable_criteria",
     "unavailable",
 ]
-#: Best first; the rank order of results.
-VERDICTS: Final[tuple[Verdict, ...]] = (
-    "meets",
-    "needs_review",
-    "insufficient_information",
-    "does_not_meet",
-    "no_checkable_criteria",
-    "unavailable",
-)
+#: Best first; the rank order of results (the order of the literal above).
+VERDICTS: Final[tuple[Verdict, ...]] = get_args(Verdict)
 VERDICT_TEXT: Final = {
     "meets": N_(
         "Your answers meet every criterion of this rule set that they can be checked against."
