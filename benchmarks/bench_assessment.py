@@ -101,7 +101,8 @@ def main() -> None:
 
     median, p99 = time_evaluate(bodies)
     print(
-        f"evaluate, {len(bodies)} profiles x {len(load_catalog().rulesets)} rule sets: median {median:.2f} ms, "
+        f"evaluate, {len(bodies)} profiles x {len(load_catalog().rulesets)} rule sets: "
+        f"median {median:.2f} ms, "
         f"p99 {p99:.2f} ms per profile; budget {BUDGET_MS} ms: ratio {BUDGET_MS / p99:.1f}x"
     )
 
