@@ -273,12 +273,9 @@ def test_what_raises_the_risk_with_sources() -> None:
         ),
         (
             "Centres that had done fewer than 5 such transplants: about 3.5 times the risk of "
-            "death at centres that had done more than 15 (95% confidence interval 1.1 to 11.1)."
+            "death at centres that had done more than 15 (95% CI: 1.1 to 11.1)."
         ),
-        (
-            "Centres that had done 5 to 15: about 4.2 times that risk (95% confidence interval "
-            "1.5 to 11.7)."
-        ),
+        ("Centres that had done 5 to 15: about 4.2 times that risk (95% CI: 1.5 to 11.7)."),
         (
             "In the European registry, results were better at centres that had done at least 23 "
             "transplants for autoimmune diseases, and at accredited (JACIE) centres."

@@ -35,7 +35,7 @@ PAGES: tuple[Page, ...] = (
     Page("/edss/walking?unrestricted=yes&unaided=100", route="/edss/walking"),
     Page("/facilities"),
     Page("/facilities?edss=7&ms_type=SPMS&currency=EUR&sort=price", route="/facilities"),
-    Page("/facilities?edss=abc", route="/facilities"),
+    Page("/facilities?edss=abc", route="/facilities", status=422),
     Page("/facilities/moscow-pirogov", route="/facilities/{facility_id}"),
     Page("/facilities/chicago-northwestern?currency=EUR", route="/facilities/{facility_id}"),
     Page("/facilities/compare?ids=moscow-pirogov&ids=puebla-clinica-ruiz&ids=gurugram-artemis"),

@@ -75,12 +75,11 @@ FINDINGS: Final = {
 }
 RATIO_FEWER: Final = N_(
     "Centres that had done fewer than {n} such transplants: about {ratio} times the risk of "
-    "death at centres that had done more than {reference} (95% confidence interval {low} to "
-    "{high})."
+    "death at centres that had done more than {reference} (95% CI: {low} to {high})."
 )
 RATIO_BETWEEN: Final = N_(
-    "Centres that had done {first} to {last}: about {ratio} times that risk (95% confidence "
-    "interval {low} to {high})."
+    "Centres that had done {first} to {last}: about {ratio} times that risk (95% CI: {low} to "
+    "{high})."
 )
 FACTOR_LABELS: Final = {
     "age": N_("Older age"),
