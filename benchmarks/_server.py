@@ -34,7 +34,7 @@ def free_port() -> int:
 
 
 def wait_for(url: str, tries: int = 300) -> None:
-    """Return once ``url`` answers; exit the benchmark if it never does."""
+    """Return once ``url`` answers 200; exit the benchmark if it never does."""
     for _ in range(tries):
         try:
             with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
@@ -61,6 +61,9 @@ def served(workers: int = 2) -> Iterator[str]:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(f"{base}/healthz")
+            # Ready means the outcomes kernel is compiled too: measuring while the workers
+            # still compile it would measure the compiler.
+            wait_for(f"{base}/readyz", tries=1200)
             yield base
         finally:
             server.terminate()

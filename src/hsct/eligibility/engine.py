@@ -41,7 +41,7 @@ from hsct.knowledge.evidence import StudyMatches
 from hsct.knowledge.labels import RULESET_STATUS_LABELS, STATUS_LABELS
 from hsct.knowledge.legitimacy import Caution, facility_cautions
 from hsct.knowledge.risk import RiskSummary, risk_summary
-from hsct.knowledge.schema import Criterion, Fact, RuleSet
+from hsct.knowledge.schema import Criterion, Fact, RuleSet, RuleSetKind
 
 Verdict = Literal[
     "meets",
@@ -259,6 +259,20 @@ def _substantive(results: tuple[CriterionResult, ...]) -> bool:
     )
 
 
+def _judged(
+    criterion: Criterion,
+    facts: Facts,
+    catalog: Catalog,
+    kind: RuleSetKind,
+    memo: dict[tuple[int, str], CriterionResult],
+) -> CriterionResult:
+    key = (id(criterion), kind)
+    found = memo.get(key)
+    if found is None or found.criterion is not criterion:
+        found = memo[key] = judge(criterion, facts, catalog, kind)
+    return found
+
+
 _CAUTIONS: dict[int, tuple[Catalog, dict[str, tuple[Caution, ...]]]] = {}
 
 
@@ -278,14 +292,22 @@ def evaluate_ruleset(
     facts: Facts,
     catalog: Catalog,
     profile: PatientProfile,
+    memo: dict[tuple[int, str], CriterionResult] | None = None,
 ) -> RuleSetResult:
-    """One rule set judged against the facts."""
+    """One rule set judged against the facts.
+
+    ``memo`` keeps each criterion's result within one assessment: the diagnosis and the
+    criteria clinics inherit from a guideline are judged once.
+    """
+    memo = {} if memo is None else memo
     criteria = catalog.criteria(ruleset.id)
     if ruleset.kind == "facility" and not any(
         c.parameter == DIAGNOSIS_CRITERION.parameter for c in criteria
     ):
         criteria = (DIAGNOSIS_CRITERION, *criteria)
-    results = tuple(judge(criterion, facts, catalog, ruleset.kind) for criterion in criteria)
+    results = tuple(
+        _judged(criterion, facts, catalog, ruleset.kind, memo) for criterion in criteria
+    )
     # A confirmed diagnosis alone is no clinic's criterion: without any other checked
     # criterion nothing is checked, unless the diagnosis is not confirmed (then it cannot fit).
     diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
@@ -341,10 +363,11 @@ def evaluate(profile: PatientProfile, catalog: Catalog) -> Assessment:
     """
     facts = derive(profile, catalog)
     by_kind: dict[str, list[RuleSetResult]] = {"guideline": [], "trial": [], "facility": []}
+    memo: dict[tuple[int, str], CriterionResult] = {}
     for ruleset in catalog.rulesets.values():
         if ruleset.kind == "facility" and ruleset.id not in catalog.facilities:
             continue
-        by_kind[ruleset.kind].append(evaluate_ruleset(ruleset, facts, catalog, profile))
+        by_kind[ruleset.kind].append(evaluate_ruleset(ruleset, facts, catalog, profile, memo))
     unassessed = tuple(
         sorted(
             (f for f in catalog.facilities.values() if f.id not in catalog.rulesets),

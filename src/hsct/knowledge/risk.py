@@ -14,6 +14,7 @@ over 30; Eypasch et al., BMJ 1995;311:619, source ``eypasch-1995``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
@@ -573,6 +574,19 @@ def risk_summary(
     :class:`~hsct.common.errors.InvalidInput` for values that cannot be used.
     """
     check_person(ms_type=ms_type, edss=edss, age=age)
+    general = _general(catalog)
+    factors = tuple(_factor(catalog, f, ms_type, edss, age) for f in catalog.risks.factors)
+    return dataclasses.replace(general, factors=factors)
+
+
+_GENERAL: dict[int, tuple[Catalog, RiskSummary]] = {}
+
+
+def _general(catalog: Catalog) -> RiskSummary:
+    """Everything that does not depend on the person, computed once per catalogue."""
+    found = _GENERAL.get(id(catalog))
+    if found is not None and found[0] is catalog:
+        return found[1]
     risks = catalog.risks
 
     def findings(evidence: tuple[RiskEvidence, ...]) -> tuple[Sourced, ...]:
@@ -582,7 +596,7 @@ def risk_summary(
         (_cohort(catalog, c) for c in risks.intensity.cohorts),
         key=lambda c: INTENSITY_ORDER.index(c.intensity or "low"),
     )
-    return RiskSummary(
+    summary = RiskSummary(
         pooled=_pooled(catalog),
         era_findings=findings(risks.era.evidence),
         older=tuple(_cohort(catalog, c) for c in risks.era.older),
@@ -590,9 +604,11 @@ def risk_summary(
         intensity_findings=findings(risks.intensity.evidence),
         by_intensity=tuple(by_intensity),
         caveat=Message(CAVEAT),
-        factors=tuple(_factor(catalog, f, ms_type, edss, age) for f in risks.factors),
+        factors=(),
         harms=tuple(_harm(catalog, h) for h in risks.harms),
     )
+    _GENERAL[id(catalog)] = (catalog, summary)
+    return summary
 
 
 def _sourced_dict(line: Sourced) -> dict[str, Any]:
@@ -631,9 +647,36 @@ def _cohort_dict(cohort: CohortDeaths) -> dict[str, Any]:
 
 
 def risk_dict(summary: RiskSummary) -> dict[str, Any]:
-    """Plain data for JSON: every figure, its sentence (with template) and its source."""
-    pooled = summary.pooled
+    """Plain data for JSON: every figure, its sentence (with template) and its source.
+
+    The parts that do not depend on the person are built once per summary of the catalogue
+    (shared, never changed) and only the person's factors are built each time.
+    """
     return {
+        **_general_dict(summary),
+        "factors": [
+            {
+                "id": f.id,
+                "label": f.label.to_dict(),
+                "applies": f.applies,
+                "reason": f.reason.to_dict(),
+                "threshold": f.threshold,
+                "evidence": [_sourced_dict(s) for s in f.evidence],
+            }
+            for f in summary.factors
+        ],
+    }
+
+
+_GENERAL_DICTS: dict[int, tuple[PooledRisk, dict[str, Any]]] = {}
+
+
+def _general_dict(summary: RiskSummary) -> dict[str, Any]:
+    found = _GENERAL_DICTS.get(id(summary.pooled))
+    if found is not None and found[0] is summary.pooled:
+        return found[1]
+    pooled = summary.pooled
+    general = {
         "pooled": {
             "percent": pooled.percent,
             "ci_low": pooled.ci_low,
@@ -658,17 +701,6 @@ def risk_dict(summary: RiskSummary) -> dict[str, Any]:
             "cohorts": [_cohort_dict(c) for c in summary.by_intensity],
             "caveat": summary.caveat.to_dict(),
         },
-        "factors": [
-            {
-                "id": f.id,
-                "label": f.label.to_dict(),
-                "applies": f.applies,
-                "reason": f.reason.to_dict(),
-                "threshold": f.threshold,
-                "evidence": [_sourced_dict(s) for s in f.evidence],
-            }
-            for f in summary.factors
-        ],
         "harms": [
             {
                 "id": h.harm.id,
@@ -687,3 +719,5 @@ def risk_dict(summary: RiskSummary) -> dict[str, Any]:
             for h in summary.harms
         ],
     }
+    _GENERAL_DICTS[id(summary.pooled)] = (summary.pooled, general)
+    return general
