@@ -132,7 +132,7 @@ def test_an_unmet_required_criterion_never_improves_a_verdict(data: dict[str, An
         assert result.criteria_verdict == "does_not_meet"
 
 
-def _without(data: dict[str, Any], ruleset: RuleSet) -> tuple[RuleSet, Catalog]:
+def _without(ruleset: RuleSet) -> tuple[RuleSet, Catalog]:
     clinic_only = Criterion(id="clinic-only", assessed_by="clinic", text="Organ function.")
     bare = ruleset.model_copy(update={"criteria": (clinic_only,), "inherits": ()})
     catalog = dataclasses.replace(
@@ -150,7 +150,7 @@ def test_a_rule_set_with_no_checkable_criterion_never_meets(data: dict[str, Any]
     for ruleset in CATALOG.rulesets.values():
         if ruleset.kind == "facility" and ruleset.id not in CATALOG.facilities:
             continue
-        bare, catalog = _without(data, ruleset)
+        bare, catalog = _without(ruleset)
         result = evaluate_ruleset(bare, facts, catalog, profile)
         assert result.verdict != "meets"
         assert result.verdict in ("no_checkable_criteria", "unavailable", "does_not_meet")

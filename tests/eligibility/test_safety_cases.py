@@ -163,12 +163,16 @@ def test_natalizumab_warns_of_rebound_and_names_the_pml_check() -> None:
     (timing,) = assessment.drug_timing
 
     assert [str(w.message) for w in timing.warnings] == [
-        "Stopping natalizumab can bring MS activity back, sometimes worse than before it was "
-        "started (rebound). When to stop it, and whether to bridge the gap with another "
-        "treatment, are your treating team's decision.",
-        "After natalizumab, the team checks for PML (progressive multifocal "
-        "leukoencephalopathy, a brain infection) before the next treatment, usually with an "
-        "MRI and a JC virus test.",
+        (
+            "Stopping natalizumab can bring MS activity back, sometimes worse than before it was "
+            "started (rebound). When to stop it, and whether to bridge the gap with another "
+            "treatment, are your treating team's decision."
+        ),
+        (
+            "After natalizumab, the team checks for PML (progressive multifocal "
+            "leukoencephalopathy, a brain infection) before the next treatment, usually with an "
+            "MRI and a JC virus test."
+        ),
     ]
     assert str(timing.answer[1]) == (
         "Ask your neurologist when and how to stop natalizumab; never stop an MS drug on your own."
@@ -246,8 +250,10 @@ def test_a_drug_started_three_months_ago_may_not_have_worked_yet() -> None:
     )
 
     assert [str(s.message) for s in assessment.advice] == [
-        "You started ocrelizumab about 3 months ago. A drug can take around 6 months to work "
-        "fully, so activity now does not yet mean it has failed."
+        (
+            "You started ocrelizumab about 3 months ago. A drug can take around 6 months to work "
+            "fully, so activity now does not yet mean it has failed."
+        )
     ]
 
 
