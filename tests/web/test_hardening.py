@@ -185,3 +185,16 @@ def test_answers_are_never_cached(client: TestClient) -> None:
     assert api.headers["cache-control"] == "no-store"
     assert directory.headers["cache-control"] == "no-store"
     assert "no-store" not in static.headers.get("cache-control", "")
+
+
+def test_query_values_are_quoted_as_excerpts(client: TestClient) -> None:
+    """A 5,000-character currency, sort or facility id is never echoed whole."""
+    for response in (
+        client.get("/api/v1/facilities", params={"currency": "X" * 5000}),
+        client.get("/api/v1/facilities/" + "y" * 5000),
+        client.get("/facilities", params={"country": "Z" * 5000}),
+    ):
+        assert response.status_code in (404, 422)
+        assert "X" * 100 not in response.text
+        assert "y" * 100 not in response.text
+        assert "Z" * 100 not in response.text.split("</form>", 1)[-1]

@@ -21,17 +21,19 @@ EXCERPT_CHARS: Final = 40
 
 
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
-    """A short quoted excerpt of an input, for error messages (never the whole of it).
+    """``repr(value)``, cut to a short excerpt for error messages (never the whole of it).
 
     >>> excerpt("x" * 100)
     "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
-    >>> excerpt("Ocrevus")
-    "'Ocrevus'"
+    >>> excerpt("Ocrevus"), excerpt(5.5)
+    ("'Ocrevus'", '5.5')
     """
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}"[:-1] + f"…' ({len(text)} characters)"
+    if not isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}"[:-1] + f"…' ({len(value)} characters)"
 
 
 class HsctError(Exception):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from hsct.common.edss_value import format_step
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.edss._alternatives import Alternative, alternatives
@@ -57,7 +57,7 @@ def _whole_number_error(field: str, value: object, maximum: int) -> FieldError |
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        return FieldError(field, f"must be a whole number, not {value!r}", _allowed(maximum))
+        return FieldError(field, f"must be a whole number, not {excerpt(value)}", _allowed(maximum))
     if not 0 <= value <= maximum:
         return FieldError(field, f"{value} is out of range", _allowed(maximum))
     return None
@@ -72,7 +72,7 @@ def _bed_status(value: object, field: str, errors: list[FieldError]) -> BedStatu
         errors.append(
             FieldError(
                 field,
-                f"unknown bed status {value!r}",
+                f"unknown bed status {excerpt(value)}",
                 ", ".join(status.value for status in BedStatus),
             )
         )
@@ -101,7 +101,7 @@ def validate(
     if (error := _whole_number_error("other", other, 1)) is not None:
         errors.append(error)
     if mode not in MODES:
-        errors.append(FieldError("mode", f"unknown mode {mode!r}", "neurostatus or kurtzke"))
+        errors.append(FieldError("mode", f"unknown mode {excerpt(mode)}", "neurostatus or kurtzke"))
     status = _bed_status(bed_status, "bed_status", errors)
     if walking is not None:
         errors.extend(walking_errors(walking))

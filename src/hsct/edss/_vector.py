@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.edss._rules import counts_of, fs_rule
 from hsct.edss._tables import (
     BOWEL_BLADDER_CONVERSION,
@@ -82,7 +82,9 @@ def score_many(
     [3.5, 1.0]
     """
     if mode not in MODES:
-        raise InvalidInput([FieldError("mode", f"unknown mode {mode!r}", "neurostatus or kurtzke")])
+        raise InvalidInput(
+            [FieldError("mode", f"unknown mode {excerpt(mode)}", "neurostatus or kurtzke")]
+        )
     matrix = np.asarray(grades)
     scores = np.asarray(ambulation_scores)
     if matrix.ndim != 2 or matrix.shape[1] != len(FS_KEYS):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Message
 from hsct.knowledge.catalog import Catalog, Limits
@@ -59,17 +59,23 @@ def validate_query(query: DirectoryQuery, catalog: Catalog) -> None:
     errors = []
     if query.ms_type is not None and query.ms_type not in MS_TYPE_LABELS:
         errors.append(
-            FieldError("ms_type", f"unknown MS type {query.ms_type!r}", ", ".join(MS_TYPE_LABELS))
+            FieldError(
+                "ms_type", f"unknown MS type {excerpt(query.ms_type)}", ", ".join(MS_TYPE_LABELS)
+            )
         )
     if query.intensity is not None and query.intensity not in INTENSITY_LABELS:
         errors.append(
             FieldError(
-                "intensity", f"unknown intensity {query.intensity!r}", ", ".join(INTENSITY_LABELS)
+                "intensity",
+                f"unknown intensity {excerpt(query.intensity)}",
+                ", ".join(INTENSITY_LABELS),
             )
         )
     if query.status is not None and query.status not in STATUS_LABELS:
         errors.append(
-            FieldError("status", f"unknown status {query.status!r}", ", ".join(STATUS_LABELS))
+            FieldError(
+                "status", f"unknown status {excerpt(query.status)}", ", ".join(STATUS_LABELS)
+            )
         )
     if query.edss is not None and not 0 <= query.edss <= 10:
         errors.append(FieldError("edss", f"{query.edss:g} is out of range", "0 to 10"))
@@ -85,16 +91,20 @@ def validate_query(query: DirectoryQuery, catalog: Catalog) -> None:
         errors.append(
             FieldError(
                 "currency",
-                f"no exchange rate for {query.currency!r}",
+                f"no exchange rate for {excerpt(query.currency)}",
                 ", ".join(sorted(catalog.rates.rates)),
             )
         )
     if query.sort not in SORT_KEYS:
-        errors.append(FieldError("sort", f"unknown sort {query.sort!r}", ", ".join(SORT_KEYS)))
+        errors.append(
+            FieldError("sort", f"unknown sort {excerpt(query.sort)}", ", ".join(SORT_KEYS))
+        )
     if query.country is not None and len(query.country) != 2:
         errors.append(
             FieldError(
-                "country", f"{query.country!r} is not a country code", "two letters, such as MX"
+                "country",
+                f"{excerpt(query.country)} is not a country code",
+                "two letters, such as MX",
             )
         )
     if errors:

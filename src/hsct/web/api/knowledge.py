@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from hsct.common.errors import excerpt
 from hsct.knowledge import (
     QUESTIONS,
     Catalog,
@@ -399,7 +400,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         cautions (closed programme, no JACIE or FACT, limits beyond every guideline)."""
         facility = catalog.facilities.get(facility_id)
         if facility is None:
-            raise HTTPException(404, f"No facility {facility_id!r}")
+            raise HTTPException(404, f"No facility {excerpt(facility_id)}")
         return _facility_out(facility, catalog)
 
     @router.get(
@@ -411,7 +412,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         """The rating computed from the facility's sourced facts."""
         facility = catalog.facilities.get(facility_id)
         if facility is None:
-            raise HTTPException(404, f"No facility {facility_id!r}")
+            raise HTTPException(404, f"No facility {excerpt(facility_id)}")
         return RatingOut.model_validate(rating_dict(rate_facility(facility, catalog)))
 
     @router.get("/legitimacy/questions", summary="The legitimacy questionnaire")
@@ -443,7 +444,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         """A rule set with inherited criteria resolved."""
         ruleset = catalog.rulesets.get(ruleset_id)
         if ruleset is None:
-            raise HTTPException(404, f"No rule set {ruleset_id!r}")
+            raise HTTPException(404, f"No rule set {excerpt(ruleset_id)}")
         return RuleSetOut(**ruleset.model_dump(), resolved_criteria=_criteria(catalog, ruleset_id))
 
     @router.get("/drugs", summary="Disease-modifying drugs")
@@ -499,7 +500,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         """A source with its date, kind and reliability."""
         source = catalog.sources.get(source_id)
         if source is None:
-            raise HTTPException(404, f"No source {source_id!r}")
+            raise HTTPException(404, f"No source {excerpt(source_id)}")
         return source
 
     @router.get("/exchange-rates", summary="The bundled exchange-rate table")

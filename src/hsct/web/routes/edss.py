@@ -14,7 +14,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_
 from hsct.edss import (
     AMBULATION_LEVELS,
@@ -103,7 +103,7 @@ def _whole(values: Mapping[str, str], name: str, errors: list[FieldError]) -> in
     try:
         return int(text)
     except ValueError:
-        errors.append(FieldError(name, f"{text!r} is not a whole number", "a whole number"))
+        errors.append(FieldError(name, f"{excerpt(text)} is not a whole number", "a whole number"))
         return None
 
 
@@ -114,7 +114,7 @@ def _metres(values: Mapping[str, str], name: str, errors: list[FieldError]) -> f
     try:
         return float(text)
     except ValueError:
-        errors.append(FieldError(name, f"{text!r} is not a distance", "metres"))
+        errors.append(FieldError(name, f"{excerpt(text)} is not a distance", "metres"))
         return None
 
 
@@ -202,7 +202,9 @@ def walking_state(values: Mapping[str, str], gettext: Callable[[str], str]) -> F
         except ValueError:
             problems.append(
                 FieldError(
-                    "not_walking", f"unknown answer {not_walking!r}", "one of the listed answers"
+                    "not_walking",
+                    f"unknown answer {excerpt(not_walking)}",
+                    "one of the listed answers",
                 )
             )
     facts = WalkingFacts(

@@ -9,7 +9,7 @@ from typing import Any, Final
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Message
 from hsct.knowledge import (
@@ -99,7 +99,7 @@ def directory_query(values: Mapping[str, str]) -> tuple[DirectoryQuery, list[Fie
     errors: list[FieldError] = []
     sort = values.get("sort") or "country"
     if sort not in SORT_KEYS:
-        errors.append(FieldError("sort", f"unknown sort {sort!r}", ", ".join(SORT_KEYS)))
+        errors.append(FieldError("sort", f"unknown sort {excerpt(sort)}", ", ".join(SORT_KEYS)))
         sort = "country"
     query = DirectoryQuery(
         country=_text(values, "country"),
