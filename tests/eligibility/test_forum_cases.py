@@ -48,11 +48,12 @@ def test_expected_verdicts(path: Path) -> None:
 
 @pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.stem)
 def test_expected_reasons(path: Path) -> None:
-    """Reasons read as written in the case file."""
+    """Reasons read as written in the case file; every case names at least one."""
     case, assessment = load(path)
     results = {r.ruleset.id: r for r in assessment.results}
 
-    for key, expected in case.get("reasons", {}).items():
+    assert case["reasons"], f"{path.name} names no reason to check"
+    for key, expected in case["reasons"].items():
         ruleset, criterion = key.split("/")
         found = next(c for c in results[ruleset].criteria if c.id == criterion)
         assert str(found.reason) == expected

@@ -1,5 +1,12 @@
 """Shared value types used by every layer: errors, settings, languages."""
 
-from hsct.common.errors import FieldError, HsctError, InvalidInput
+from hsct.common.errors import (
+    Conflict,
+    FieldError,
+    HsctError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
-__all__ = ["FieldError", "HsctError", "InvalidInput"]
+__all__ = ["Conflict", "FieldError", "HsctError", "InvalidInput", "NotFound", "PermissionDenied"]

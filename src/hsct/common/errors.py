@@ -107,3 +107,42 @@ class InvalidInput(HsctError):  # noqa: N818 - reads better at call sites than I
     def fields(self) -> tuple[str, ...]:
         """The names of the bad fields, in the order they were found."""
         return tuple(error.field for error in self.errors)
+
+
+class NotFound(HsctError):  # noqa: N818 - names the answer, like HTTP's "Not Found"
+    """A thing asked for by id or name that does not exist.
+
+    The message names the kind of thing and quotes only an excerpt of the key asked for.
+
+    >>> str(NotFound("facility", "x" * 50))
+    "No facility 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (50 characters)"
+    >>> str(NotFound("page"))
+    'No page'
+    """
+
+    def __init__(self, what: str, key: object = None) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"No {what}" if key is None else f"No {what} {excerpt(key)}")
+
+
+class PermissionDenied(HsctError):  # noqa: N818 - reads better at call sites
+    """The person may not do what they asked; the message says what was refused.
+
+    >>> str(PermissionDenied("Only the record's owner may delete it"))
+    "Only the record's owner may delete it"
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class Conflict(HsctError):  # noqa: N818 - names the answer, like HTTP's "Conflict"
+    """The request clashes with the current state (a duplicate, a stale edit).
+
+    >>> str(Conflict("A cohort named 'pilot' already exists"))
+    "A cohort named 'pilot' already exists"
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)

@@ -15,10 +15,13 @@ from hsct.edss._ambulation import WalkingFacts, Wheelchair
 from hsct.edss._result import EdssResult, Finding, Grade
 from hsct.edss._rules import RULES, Rule
 from hsct.edss._score import score
+from hsct.edss._sources import SELF_REPORT_GAP
 from hsct.edss._tables import (
     AMBULATION_LEVELS,
     BED_LEVELS,
+    FS_MAX,
     FUNCTIONAL_SYSTEMS,
+    MAX_AMBULATION_SCORE,
     MODES,
     BedStatus,
     Mode,
@@ -28,10 +31,13 @@ from hsct.edss._vector import score_many
 __all__ = [
     "AMBULATION_LEVELS",
     "BED_LEVELS",
+    "FS_MAX",
     "FUNCTIONAL_SYSTEMS",
     "LEGAL_VALUES",
+    "MAX_AMBULATION_SCORE",
     "MODES",
     "RULES",
+    "SELF_REPORT_GAP",
     "Alternative",
     "BedStatus",
     "EdssResult",

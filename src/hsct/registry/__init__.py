@@ -3,8 +3,16 @@
 The only package that imports SQLAlchemy and Alembic (enforced by import-linter).
 """
 
+from sqlalchemy.orm import Session
+
 from hsct.registry.audit import audit_event_list, audit_event_record
-from hsct.registry.db import database_answers, display_url, make_engine, make_session_factory
+from hsct.registry.db import (
+    database_answers,
+    display_url,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
 from hsct.registry.migrate import (
     DatabaseUnavailableError,
     MigrationStatus,
@@ -17,6 +25,7 @@ from hsct.registry.migrate import (
 __all__ = [
     "DatabaseUnavailableError",
     "MigrationStatus",
+    "Session",
     "audit_event_list",
     "audit_event_record",
     "current_revision",
@@ -26,5 +35,6 @@ __all__ = [
     "head_revision",
     "make_engine",
     "make_session_factory",
+    "session_scope",
     "upgrade_database",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +74,18 @@ def database_answers(engine: Engine) -> None:
     """Run ``SELECT 1``; raises whatever the driver raises when the database does not answer."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1")).scalar_one()
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One session and one transaction: committed if the block succeeds, rolled back if not.
+
+    This is the only place a unit of work is committed; services add and flush, never commit.
+    The session is closed either way.
+    """
+    session = factory()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()

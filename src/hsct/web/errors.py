@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hsct.common.errors import InvalidInput
+from hsct.common.errors import Conflict, HsctError, InvalidInput, NotFound, PermissionDenied
 from hsct.web.locale import resolve_locale
 from hsct.web.templating import Pages
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+#: The core's errors that are answered with an HTTP status other than 422, mapped here only.
+STATUS_FOR_ERROR: Final[dict[type[HsctError], int]] = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    Conflict: 409,
+}
 
 
 def _wants_json(request: Request) -> bool:
@@ -25,19 +33,27 @@ def _wants_json(request: Request) -> bool:
 def install_error_handlers(app: FastAPI, pages: Pages) -> None:
     """Register the 404/4xx and 500 handlers on ``app``."""
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
+    def error_answer(
+        request: Request, status_code: int, detail: object, headers: Mapping[str, str] | None = None
+    ) -> Response:
         if _wants_json(request):
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
+            return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
         return pages.render(
             request,
             "error.html",
             locale=resolve_locale(request),
-            context={"status_code": exc.status_code},
-            status_code=exc.status_code,
+            context={"status_code": status_code},
+            status_code=status_code,
         )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
+        return error_answer(request, exc.status_code, exc.detail, exc.headers)
+
+    async def core_error(request: Request, exc: Exception) -> Response:
+        """NotFound, PermissionDenied and Conflict: their status and their message."""
+        status_code = next(code for kind, code in STATUS_FOR_ERROR.items() if isinstance(exc, kind))
+        return error_answer(request, status_code, str(exc))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -108,6 +124,8 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_invalid)
     app.add_exception_handler(InvalidInput, invalid_input)
+    for error_type in STATUS_FOR_ERROR:
+        app.add_exception_handler(error_type, core_error)
     app.add_exception_handler(Exception, server_error)
 
 

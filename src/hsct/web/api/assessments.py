@@ -14,7 +14,7 @@ from hsct.common.jsontext import loads_checked
 from hsct.eligibility import evaluate, parse_profile
 from hsct.eligibility.export import assessment_dict
 from hsct.knowledge import Catalog
-from hsct.web.api.knowledge import get_catalog
+from hsct.web.deps import get_catalog
 
 EXAMPLE: Final = {
     "birth_date": "1981-04-02",

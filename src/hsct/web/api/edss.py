@@ -7,8 +7,14 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from hsct.edss import BedStatus, WalkingFacts, Wheelchair, score
-from hsct.edss._tables import FS_MAX, MAX_AMBULATION_SCORE
+from hsct.edss import (
+    FS_MAX,
+    MAX_AMBULATION_SCORE,
+    BedStatus,
+    WalkingFacts,
+    Wheelchair,
+    score,
+)
 from hsct.web.api.schemas import CitationOut, MessageOut, ValidationProblem
 
 

@@ -13,7 +13,7 @@ from hsct.common.errors import InvalidInput
 from hsct.eligibility import parse_profile
 from hsct.journey import plan, to_ics
 from hsct.journey.export import timeline_dict
-from hsct.web.api.knowledge import get_catalog
+from hsct.web.deps import get_catalog
 
 
 class JourneyIn(BaseModel):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from hsct.common.errors import excerpt
+from hsct.common.errors import NotFound
 from hsct.knowledge import (
     QUESTIONS,
     Catalog,
@@ -34,21 +34,13 @@ from hsct.knowledge.schema import (
     Study,
 )
 from hsct.web.api.schemas import MessageOut, ValidationProblem
+from hsct.web.deps import CatalogDep
 
 TAG = "knowledge"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item"}}
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationProblem, "description": "A filter value cannot be used"}
 }
-
-
-def get_catalog(request: Request) -> Catalog:
-    """The catalog loaded when the app started."""
-    catalog: Catalog = request.app.state.catalog
-    return catalog
-
-
-CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
 class LimitsOut(BaseModel):
@@ -400,7 +392,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         cautions (closed programme, no JACIE or FACT, limits beyond every guideline)."""
         facility = catalog.facilities.get(facility_id)
         if facility is None:
-            raise HTTPException(404, f"No facility {excerpt(facility_id)}")
+            raise NotFound("facility", facility_id)
         return _facility_out(facility, catalog)
 
     @router.get(
@@ -412,7 +404,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         """The rating computed from the facility's sourced facts."""
         facility = catalog.facilities.get(facility_id)
         if facility is None:
-            raise HTTPException(404, f"No facility {excerpt(facility_id)}")
+            raise NotFound("facility", facility_id)
         return RatingOut.model_validate(rating_dict(rate_facility(facility, catalog)))
 
     @router.get("/legitimacy/questions", summary="The legitimacy questionnaire")
@@ -444,7 +436,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         """A rule set with inherited criteria resolved."""
         ruleset = catalog.rulesets.get(ruleset_id)
         if ruleset is None:
-            raise HTTPException(404, f"No rule set {excerpt(ruleset_id)}")
+            raise NotFound("rule set", ruleset_id)
         return RuleSetOut(**ruleset.model_dump(), resolved_criteria=_criteria(catalog, ruleset_id))
 
     @router.get("/drugs", summary="Disease-modifying drugs")
@@ -500,7 +492,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         """A source with its date, kind and reliability."""
         source = catalog.sources.get(source_id)
         if source is None:
-            raise HTTPException(404, f"No source {excerpt(source_id)}")
+            raise NotFound("source", source_id)
         return source
 
     @router.get("/exchange-rates", summary="The bundled exchange-rate table")

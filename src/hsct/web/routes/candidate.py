@@ -34,7 +34,7 @@ from hsct.knowledge.labels import (
     STATUS_LABELS,
     STRENGTH_LABELS,
 )
-from hsct.web.api.knowledge import CatalogDep
+from hsct.web.deps import CatalogDep
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 

@@ -20,13 +20,13 @@ from hsct.edss import (
     AMBULATION_LEVELS,
     BED_LEVELS,
     FUNCTIONAL_SYSTEMS,
+    SELF_REPORT_GAP,
     BedStatus,
     EdssResult,
     WalkingFacts,
     Wheelchair,
     score,
 )
-from hsct.edss._sources import SELF_REPORT_GAP
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 

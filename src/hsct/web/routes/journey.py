@@ -17,7 +17,7 @@ from hsct.eligibility import PatientProfile, parse_profile
 from hsct.journey import Timeline, plan, to_ics
 from hsct.knowledge import Catalog
 from hsct.knowledge.labels import STATUS_LABELS, TAG_LABELS
-from hsct.web.api.knowledge import CatalogDep
+from hsct.web.deps import CatalogDep
 from hsct.web.locale import Locale
 from hsct.web.routes.candidate import flat_form, load_profile
 from hsct.web.templating import Pages

@@ -6,10 +6,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from hsct.common.errors import FieldError, InvalidInput, excerpt
+from hsct.common.errors import FieldError, InvalidInput, NotFound, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Message
 from hsct.knowledge import (
@@ -33,7 +33,7 @@ from hsct.knowledge.labels import (
 )
 from hsct.knowledge.legitimacy import facility_cautions
 from hsct.knowledge.risk import risk_summary
-from hsct.web.api.knowledge import CatalogDep
+from hsct.web.deps import CatalogDep
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -360,7 +360,7 @@ def knowledge_router(pages: Pages) -> APIRouter:
     ) -> HTMLResponse:
         facility = catalog.facilities.get(facility_id)
         if facility is None:
-            raise HTTPException(404)
+            raise NotFound("facility", facility_id)
         context = facility_context(facility, catalog, _currency(request, catalog))
         return render(request, locale, "facilities/detail.html", partial=None, context=context)
 
