@@ -103,3 +103,21 @@ def test_phone_width_has_no_sideways_scrolling(browser: Browser, base_url: str) 
         context.close()
 
     assert width <= 360
+
+
+def test_last_dose_is_asked_only_for_drugs_given_in_courses(
+    browser: Browser, base_url: str
+) -> None:
+    """Ocrelizumab shows "last infusion"; interferon hides it again."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base_url}/candidate/wizard")
+    for _ in range(5):  # about, disease, disability, relapses, MRI
+        next_step(page)
+    last_dose = page.locator('[data-course-field="0"]')
+
+    page.select_option("#f-drug_0", "ocrelizumab")
+    expect(last_dose).to_be_visible()
+    page.select_option("#f-drug_0", "interferon-beta")
+    expect(last_dose).to_be_hidden()
+    context.close()

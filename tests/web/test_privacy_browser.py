@@ -21,6 +21,8 @@ from playwright.sync_api import Browser
 
 from tests.support.ports import free_port
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 
 @pytest.fixture
 def served() -> Iterator[tuple[str, Path]]:
