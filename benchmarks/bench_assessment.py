@@ -13,6 +13,7 @@ Run: .venv/bin/python benchmarks/bench_assessment.py   (needs wrk: `make bench` 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import random
 import statistics
@@ -73,6 +74,9 @@ def time_evaluate(bodies: list[dict[str, Any]]) -> tuple[float, float]:
     catalog = load_catalog()
     for body in bodies[:5]:
         evaluate(parse_profile(body, catalog), catalog)
+    # As the server does after start-up: the catalogue stays out of the collector's way.
+    gc.collect()
+    gc.freeze()
     times = []
     for _ in range(3):
         for body in bodies:
