@@ -11,7 +11,9 @@ from rich.console import Console
 
 from hsct.cli.files import read_object, short
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.text import Message
 from hsct.eligibility import Assessment, RuleSetResult, evaluate, parse_profile
+from hsct.eligibility.advice import LAB
 from hsct.eligibility.derive import shown
 from hsct.eligibility.export import assessment_dict
 from hsct.knowledge import describe, load_catalog
@@ -182,11 +184,8 @@ def _print_top(console: Console, assessment: Assessment) -> None:
             cite = timing.general_citation
             console.print(f"    source: {cite.label} ({cite.date})", markup=False)
         for lab in timing.lab_conditions:
-            console.print(
-                f"  Before treatment, {lab.test} should have recovered to at least "
-                f"{lab.minimum_per_mm3} per mm3.",
-                markup=False,
-            )
+            params = {"test": lab.test, "minimum": lab.minimum_per_mm3}
+            console.print(f"  {Message(LAB, params)}", markup=False)
         for warning in timing.warnings:
             cite = warning.citation
             console.print(f"  ! {warning.message} ({cite.label}, {cite.date})", markup=False)

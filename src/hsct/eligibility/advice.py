@@ -19,10 +19,12 @@ from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.eligibility.derive import CONFIRMED_TYPES, PROGRESSIVE_TYPES, Facts, shown
 from hsct.eligibility.guidance import Statement
-from hsct.eligibility.profile import PatientProfile, Treatment
+from hsct.eligibility.profile import PatientProfile
+from hsct.eligibility.timing import recently_taken
 from hsct.knowledge import Catalog
 from hsct.knowledge.labels import MS_TYPE_LABELS
 from hsct.knowledge.schema import Drug, LabCondition, Range
+from hsct.knowledge.stopping import stopping_warnings
 
 #: A drug may need about this long to work; activity sooner is not yet failure. Source:
 #: london-2016 (failure counted after at least 6 months of a high-efficacy drug).
@@ -33,15 +35,6 @@ ADVANCED_EDSS: Final = 6.5
 
 ASK_NEUROLOGIST: Final = N_(
     "Ask your neurologist when and how to stop {drug}; never stop an MS drug on your own."
-)
-REBOUND: Final = N_(
-    "Stopping {drug} can bring MS activity back, sometimes worse than before it was started "
-    "(rebound). When to stop it, and whether to bridge the gap with another treatment, are "
-    "your treating team's decision."
-)
-PML_CHECK: Final = N_(
-    "After {drug}, the team checks for PML (progressive multifocal leukoencephalopathy, a "
-    "brain infection) before the next treatment, usually with an MRI and a JC virus test."
 )
 NO_EXCLUSION: Final = N_(
     "Taking {drug} does not by itself rule you out: no guideline or clinic listed here "
@@ -136,26 +129,8 @@ def _clinic_months(drug_id: str, catalog: Catalog) -> tuple[float, ...]:
     return tuple(sorted(found))
 
 
-def _warnings(name: str, drug: Drug, catalog: Catalog) -> list[Statement]:
-    risks = drug.stopping_risks
-    found = []
-    if risks.src is not None:
-        citation = catalog.citation(risks.src, catalog.fact_date(risks))
-        if "rebound" in (risks.value or ()):
-            found.append(Statement(Message(REBOUND, {"drug": name}), citation, risks.src))
-        if "pml_check" in (risks.value or ()):
-            found.append(Statement(Message(PML_CHECK, {"drug": name}), citation, risks.src))
-    return found
-
-
-def _recently(course: Treatment, drug: Drug | None, day: dt.date) -> bool:
-    """Taken now, or stopped within its general waiting time (at least 12 months)."""
-    last = course.last_dose or course.stop
-    if course.stop is None or last is None:
-        return True
-    wait = drug.general_wait.value if drug is not None else None
-    months = max(12.0, wait.max or 0.0) if wait is not None else 12.0
-    return add_fractional_months(last, months) > day
+def _warnings(drug: Drug, catalog: Catalog) -> list[Statement]:
+    return [Statement(w.message, w.citation, w.src) for w in stopping_warnings(drug, catalog)]
 
 
 def drug_timing(profile: PatientProfile, catalog: Catalog) -> tuple[DrugTiming, ...]:
@@ -164,7 +139,8 @@ def drug_timing(profile: PatientProfile, catalog: Catalog) -> tuple[DrugTiming, 
     found = []
     for course in profile.treatments or ():
         drug = catalog.drugs.get(course.drug)
-        if drug is None or not _recently(course, drug, day):
+        last = course.last_dose or course.stop
+        if drug is None or (course.stop is not None and not recently_taken(drug, last, day)):
             continue
         name, taken_now = drug.name, course.stop is None
         counted_from = (course.last_dose or course.stop) if drug.course_based else course.stop
@@ -195,7 +171,7 @@ def drug_timing(profile: PatientProfile, catalog: Catalog) -> tuple[DrugTiming, 
             answer += _general_lines(general, counted_from)
         if drug.course_based and course.last_dose is None and course.stop is None:
             answer.append(Message(LAST_DOSE_NEEDED, {"drug": name}))
-        warnings = _warnings(name, drug, catalog)
+        warnings = _warnings(drug, catalog)
         found.append(
             DrugTiming(
                 drug=drug.id,

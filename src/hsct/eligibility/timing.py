@@ -113,7 +113,7 @@ def washouts(
         stopped = course.stop
         base = (course.last_dose or stopped) if course_based else (stopped or day)
         ends = None if months is None or base is None else add_fractional_months(base, months)
-        blocks = _recent(drug, base, day) if months is None else base is None
+        blocks = recently_taken(drug, base, day) if months is None else base is None
         items.append(
             WashoutItem(
                 drug=course.drug,
@@ -131,8 +131,12 @@ def washouts(
     return tuple(items)
 
 
-def _recent(drug: Drug | None, last: dt.date | None, day: dt.date) -> bool:
-    """Whether a drug without a published washout may still hold up the start."""
+def recently_taken(drug: Drug | None, last: dt.date | None, day: dt.date) -> bool:
+    """Whether a drug last taken on ``last`` (None: taken now) may still hold up the start.
+
+    Within its general waiting time, and never less than
+    :data:`UNKNOWN_WASHOUT_RELEVANT_MONTHS`.
+    """
     if last is None:
         return True
     wait = drug.general_wait.value if drug is not None else None

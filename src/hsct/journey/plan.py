@@ -28,6 +28,7 @@ from hsct.journey.steps import (
 from hsct.knowledge import Catalog, Facility, load_catalog
 from hsct.knowledge.labels import RECORD_LABELS, STATUS_LABELS
 from hsct.knowledge.schema import Schedule
+from hsct.knowledge.stopping import stopping_warnings
 
 Basis = Literal["facility", "generic", "profile"]
 Group = Literal["before", "stay", "after"]
@@ -338,30 +339,13 @@ def _stopping_warnings(washouts: list[_Washout], catalog: Catalog) -> tuple[Mess
         drug = catalog.drugs.get(drug_id)
         if drug is None or stop is not None:
             continue
-        risks = drug.stopping_risks.value or ()
-        cite = catalog.citation(drug.stopping_risks.src) if drug.stopping_risks.src else None
-        source = f"{cite.label}, {cite.date}" if cite else "?"
-        if "rebound" in risks:
-            found.append(
-                Message(
-                    N_(
-                        "Stopping {drug} can bring MS activity back, sometimes worse than "
-                        "before (rebound). When to stop it and whether to bridge with another "
-                        "treatment are your treating team's decision. ({source})"
-                    ),
-                    {"drug": drug.name, "source": source},
-                )
+        found += [
+            Message(
+                N_("{warning} ({source})"),
+                {"warning": w.message, "source": f"{w.citation.label}, {w.citation.date}"},
             )
-        if "pml_check" in risks:
-            found.append(
-                Message(
-                    N_(
-                        "After {drug}, the team checks for PML (a brain infection) before "
-                        "the next treatment, usually with an MRI and a JC virus test. ({source})"
-                    ),
-                    {"drug": drug.name, "source": source},
-                )
-            )
+            for w in stopping_warnings(drug, catalog)
+        ]
     return tuple(found)
 
 
