@@ -29,6 +29,7 @@ from functools import cached_property
 from typing import Any, Final, Literal, get_args
 
 from hsct.common.i18n import N_
+from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming, advice, benefit_applies, drug_timing
 from hsct.eligibility.criteria import CriterionResult, judge, merge_needs
@@ -273,18 +274,15 @@ def _judged(
     return found
 
 
-_CAUTIONS: dict[int, tuple[Catalog, dict[str, tuple[Caution, ...]]]] = {}
+#: Each facility's cautions per catalogue (they depend on nothing else).
+_cautions: ByIdentity[Catalog, dict[str, tuple[Caution, ...]]] = ByIdentity(
+    lambda catalog: {f.id: facility_cautions(f, catalog) for f in catalog.facilities.values()}
+)
 
 
 def cautions_for(facility: Facility, catalog: Catalog) -> tuple[Caution, ...]:
-    """A facility's cautions, computed once per catalogue (they depend on nothing else)."""
-    found = _CAUTIONS.get(id(catalog))
-    if found is None or found[0] is not catalog:
-        found = _CAUTIONS[id(catalog)] = (catalog, {})
-    cache = found[1]
-    if facility.id not in cache:
-        cache[facility.id] = facility_cautions(facility, catalog)
-    return cache[facility.id]
+    """A facility's cautions, computed once per catalogue."""
+    return _cautions(catalog)[facility.id]
 
 
 def evaluate_ruleset(

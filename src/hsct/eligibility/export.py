@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hsct.common.memo import ByIdentity
 from hsct.eligibility.advice import DrugTiming
 from hsct.eligibility.criteria import CriterionResult
 from hsct.eligibility.derive import Derived, Interval, Need, shown
@@ -49,18 +50,8 @@ def _value(derived: Derived) -> Any:
     return value
 
 
-_DESCRIPTIONS: dict[int, tuple[Criterion, str]] = {}
-
-
-def _description(criterion: Criterion) -> str:
-    """A criterion's English description, computed once per criterion object.
-
-    The cache keeps the criterion itself, so an id is never reused for another object.
-    """
-    found = _DESCRIPTIONS.get(id(criterion))
-    if found is None or found[0] is not criterion:
-        found = _DESCRIPTIONS[id(criterion)] = (criterion, describe(criterion).text)
-    return found[1]
+#: A criterion's English description, computed once per criterion object.
+_description: ByIdentity[Criterion, str] = ByIdentity(lambda criterion: describe(criterion).text)
 
 
 def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:

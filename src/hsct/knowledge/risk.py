@@ -21,6 +21,7 @@ from typing import Any, Final, Literal
 
 from hsct.common.edss_value import format_step
 from hsct.common.i18n import N_
+from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.evidence import check_person, type_label
@@ -574,19 +575,13 @@ def risk_summary(
     :class:`~hsct.common.errors.InvalidInput` for values that cannot be used.
     """
     check_person(ms_type=ms_type, edss=edss, age=age)
-    general = _general(catalog)
+    general = _general_summary(catalog)
     factors = tuple(_factor(catalog, f, ms_type, edss, age) for f in catalog.risks.factors)
     return dataclasses.replace(general, factors=factors)
 
 
-_GENERAL: dict[int, tuple[Catalog, RiskSummary]] = {}
-
-
 def _general(catalog: Catalog) -> RiskSummary:
-    """Everything that does not depend on the person, computed once per catalogue."""
-    found = _GENERAL.get(id(catalog))
-    if found is not None and found[0] is catalog:
-        return found[1]
+    """Everything that does not depend on the person (cached per catalogue below)."""
     risks = catalog.risks
 
     def findings(evidence: tuple[RiskEvidence, ...]) -> tuple[Sourced, ...]:
@@ -596,7 +591,7 @@ def _general(catalog: Catalog) -> RiskSummary:
         (_cohort(catalog, c) for c in risks.intensity.cohorts),
         key=lambda c: INTENSITY_ORDER.index(c.intensity or "low"),
     )
-    summary = RiskSummary(
+    return RiskSummary(
         pooled=_pooled(catalog),
         era_findings=findings(risks.era.evidence),
         older=tuple(_cohort(catalog, c) for c in risks.era.older),
@@ -607,8 +602,9 @@ def _general(catalog: Catalog) -> RiskSummary:
         factors=(),
         harms=tuple(_harm(catalog, h) for h in risks.harms),
     )
-    _GENERAL[id(catalog)] = (catalog, summary)
-    return summary
+
+
+_general_summary: ByIdentity[Catalog, RiskSummary] = ByIdentity(_general)
 
 
 def _sourced_dict(line: Sourced) -> dict[str, Any]:
@@ -672,6 +668,8 @@ _GENERAL_DICTS: dict[int, tuple[PooledRisk, dict[str, Any]]] = {}
 
 
 def _general_dict(summary: RiskSummary) -> dict[str, Any]:
+    """The person-independent part as JSON, built once per catalogue (keyed by the shared
+    ``pooled`` part of its summary) and never changed afterwards."""
     found = _GENERAL_DICTS.get(id(summary.pooled))
     if found is not None and found[0] is summary.pooled:
         return found[1]
@@ -719,5 +717,5 @@ def _general_dict(summary: RiskSummary) -> dict[str, Any]:
             for h in summary.harms
         ],
     }
-    _GENERAL_DICTS[id(summary.pooled)] = (summary.pooled, general)
+    _GENERAL_DICTS[id(pooled)] = (pooled, general)
     return general

@@ -1,0 +1,36 @@
+"""Values computed once per object: per catalogue, per criterion.
+
+The catalogue and its criteria are immutable and live as long as the process, so what is
+derived from them alone (descriptions, cautions, the parts of the risk summary that do not
+depend on a person) is computed once. Keys are the objects themselves, compared by identity
+(the cache keeps each key alive, so an ``id`` is never reused for another object). Nothing
+derived from a person's answers belongs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class ByIdentity(Generic[K, V]):
+    """``make(key)`` computed once per key object.
+
+    >>> squares = ByIdentity[tuple[int], int](lambda t: t[0] ** 2)
+    >>> key = (3,)
+    >>> squares(key), squares(key)
+    (9, 9)
+    """
+
+    def __init__(self, make: Callable[[K], V]) -> None:
+        self._make = make
+        self._items: dict[int, tuple[K, V]] = {}
+
+    def __call__(self, key: K) -> V:
+        found = self._items.get(id(key))
+        if found is None or found[0] is not key:
+            found = self._items[id(key)] = (key, self._make(key))
+        return found[1]
