@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from hsct.registry import make_engine, make_session_factory, upgrade_database
 
 
 @pytest.fixture(
@@ -18,3 +22,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'nested' / 'var' / 'hsct.sqlite3'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on ``database_url`` migrated to the newest schema; the engine is disposed after.
+
+    Use ``with sessions.begin() as s:`` for one transaction (committed unless it raises).
+    """
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -59,9 +59,22 @@ def make_engine(database_url: str, **engine_options: Any) -> Engine:
     return engine
 
 
+#: Per-connection SQLite settings. WAL lets readers go on while one writer writes;
+#: ``synchronous=FULL`` keeps every committed transaction through a power loss, not only
+#: through a crash of the program (dossier/registry-security.md section 5); a writer waits
+#: up to 5 s for another one instead of failing at once.
+SQLITE_PRAGMAS: Final = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA busy_timeout=5000",
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -59,10 +70,11 @@ class Base(DeclarativeBase):
 
 
 class AuditEvent(Base):
-    """Who did what to which record, and when.
+    """Who did what to which record, and when. Append-only and hash-chained.
 
-    Holds pseudonymous identifiers only, never names or other personal details
-    (see ``docs/safety/hazard-log.md``).
+    Holds pseudonymous identifiers only, never names, emails or other personal details
+    (see ``docs/safety/hazard-log.md``). ``row_hash`` is SHA-256 of ``prev_hash`` and the
+    row's canonical JSON; triggers refuse UPDATE and DELETE (migration 0002).
     """
 
     __tablename__ = "audit_event"
@@ -74,3 +86,183 @@ class AuditEvent(Base):
     entity_type: Mapped[str | None] = mapped_column(String(100))
     entity_id: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    clinic_id: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A random, unguessable identifier (128 bits, hex): no meaning, no order, no identity."""
+    return secrets.token_hex(16)
+
+
+class AuditHead(Base):
+    """The newest link of the audit chain: one row, updated under the write lock.
+
+    Appending an event first bumps this row, which serialises writers on SQLite and
+    PostgreSQL alike, so the chain never forks.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Account(Base):
+    """Credentials and sign-in state of one person. Holds no name or email (see Identity).
+
+    ``person_id`` is the pseudonym that health records, audit events and logs carry.
+    """
+
+    __tablename__ = "account"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_id)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted at rest
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_timecode: Mapped[int | None] = mapped_column(Integer)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class Identity(Base):
+    """Who an account belongs to: email and display name, apart from every health record."""
+
+    __tablename__ = "identity"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Clinic(Base):
+    """A tenant: a transplant centre or registry site that follows its own patients."""
+
+    __tablename__ = "clinic"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    facility_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class Membership(Base):
+    """A role an account holds: in one clinic, or site-wide (``clinic_id`` is NULL)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("account_id", "clinic_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[str | None] = mapped_column(
+        ForeignKey("clinic.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class WebSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's random id is stored."""
+
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    #: Password given, second factor still to come: such a session opens nothing.
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the password was last confirmed in this session (re-authentication).
+    authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class ApiToken(Base):
+    """A bearer token for a machine client: shown once, stored as SHA-256, scoped, expiring."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(20))  # prefix and first characters, to recognise it
+    name: Mapped[str] = mapped_column(String(100), default="")
+    scope: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OneTimeToken(Base):
+    """A link sent by email (verify, reset, invitation, email change); stored as SHA-256."""
+
+    __tablename__ = "one_time_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[str | None] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the second factor; stored as SHA-256."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Patient(Base):
+    """A health record's owner, pseudonymous: a random id, the clinic, or the person's pseudonym.
+
+    No name, email or birth date here. A record kept by a clinic has ``clinic_id``; a record
+    a person keeps for themself has ``person_id`` (their account's pseudonym); both when a
+    person shares their record with a clinic.
+    """
+
+    __tablename__ = "patient"
+    __table_args__ = (UniqueConstraint("clinic_id", "code"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clinic_id: Mapped[str | None] = mapped_column(
+        ForeignKey("clinic.id", ondelete="RESTRICT"), index=True
+    )
+    person_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: The clinic's own study code (never a name); unique within the clinic.
+    code: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,99 @@
+"""Pseudonymous patient records: created by a clinic, or kept by a person for themself.
+
+Every read goes through :func:`hsct.registry.access.patient_scope`, so another clinic's or
+person's record is simply not found. Reads of single records are audited too (who looked
+at which record), since they are health data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
+from hsct.registry.access import Actor, Permission, patient_scope, require
+from hsct.registry.accounts import _audit
+from hsct.registry.tables import Patient
+
+_CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
+def patient_code_check(code: str) -> str:
+    """A clinic's study code: 1 to 40 letters, digits, ``.``, ``_`` or ``-`` (never a name)."""
+    value = code.strip()
+    if not _CODE.match(value):
+        raise InvalidInput(
+            [FieldError("code", "is not a study code", "1-40 letters, digits, '.', '_' or '-'")]
+        )
+    return value
+
+
+def patient_create(
+    session: Session, *, actor: Actor, clinic_id: str, code: str, now: datetime
+) -> Patient:
+    """A new record in a clinic the actor may write to."""
+    if not actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=clinic_id):
+        raise NotFound("clinic", clinic_id)  # not theirs: do not confirm it exists
+    require(actor, Permission.CLINIC_RECORDS_WRITE, clinic_id=clinic_id)
+    value = patient_code_check(code)
+    taken = session.scalars(
+        select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.code == value)
+    ).first()
+    if taken is not None:
+        raise Conflict("this clinic already has a record with this study code")
+    patient = Patient(clinic_id=clinic_id, code=value, created_at=now)
+    session.add(patient)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "patient.create",
+        entity_type="patient",
+        entity_id=patient.id,
+        clinic_id=clinic_id,
+        details={"new": {"code": value}},
+        now=now,
+    )
+    return patient
+
+
+def patient_own(session: Session, *, actor: Actor, now: datetime) -> Patient:
+    """The record a person keeps for themself, made on first use."""
+    require(actor, Permission.OWN_RECORD_READ)
+    patient = session.scalars(
+        select(Patient).where(Patient.person_id == actor.person_id, Patient.clinic_id.is_(None))
+    ).first()
+    if patient is None:
+        require(actor, Permission.OWN_RECORD_WRITE)
+        patient = Patient(person_id=actor.person_id, created_at=now)
+        session.add(patient)
+        session.flush()
+        _audit(
+            session, actor, "patient.create", entity_type="patient", entity_id=patient.id, now=now
+        )
+    return patient
+
+
+def patient_get(session: Session, *, actor: Actor, patient_id: str) -> Patient:
+    """One record the actor may read, or :class:`NotFound` (whoever else's it is)."""
+    patient = session.scalars(
+        select(Patient).where(Patient.id == patient_id, patient_scope(actor))
+    ).first()
+    if patient is None:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def patient_list(
+    session: Session, *, actor: Actor, clinic_id: str | None = None
+) -> Sequence[Patient]:
+    """The records the actor may read, optionally in one clinic, oldest first."""
+    query = select(Patient).where(patient_scope(actor)).order_by(Patient.created_at, Patient.id)
+    if clinic_id is not None:
+        query = query.where(Patient.clinic_id == clinic_id)
+    return session.scalars(query).all()
