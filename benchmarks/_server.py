@@ -6,12 +6,13 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +46,18 @@ def wait_for(url: str, tries: int = 300) -> None:
 
 
 @contextmanager
-def served(workers: int = 2) -> Iterator[str]:
-    """`hsct serve --workers N --no-access-log` on a free loopback port; yields its URL."""
+def served(workers: int = 2, *, env_extra: dict[str, str] | None = None) -> Iterator[str]:
+    """`hsct serve --workers N --no-access-log` on a free loopback port; yields its URL.
+
+    ``env_extra`` adds settings (for example a migrated ``HSCT_DATABASE_URL``).
+    """
     port = free_port()
-    env = {**os.environ, "HSCT_DATABASE_URL": "sqlite://", "HSCT_PORT": str(port)}
+    env = {
+        **os.environ,
+        "HSCT_DATABASE_URL": "sqlite://",
+        "HSCT_PORT": str(port),
+        **(env_extra or {}),
+    }
     hsct = str(Path(sys.executable).with_name("hsct"))
     with tempfile.TemporaryDirectory() as folder:
         server = subprocess.Popen(  # noqa: S603 - our own command line
@@ -94,3 +103,14 @@ def run_wrk(
 def have_wrk() -> bool:
     """Whether wrk is installed (`make bench` installs it)."""
     return shutil.which("wrk") is not None
+
+
+def per_call(fn: Callable[[], object], repeat: int) -> float:
+    """Median seconds per call of ``fn`` (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)

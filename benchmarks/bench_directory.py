@@ -16,11 +16,8 @@ The target is 5 times the rate the page had (about 100 requests/s at 50 connecti
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -29,23 +26,12 @@ from hsct.common.settings import Settings
 from hsct.web import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import have_wrk, run_wrk, served
+from _server import have_wrk, per_call, run_wrk, served
 
 TARGET = 5.0
 KEPT = "/facilities"
 #: The same page with a personal filter that leaves every clinic listed: rendered each time.
 RENDERED = "/facilities?age=40"
-
-
-def per_call(fn: Callable[[], object], repeat: int) -> float:
-    """Median seconds per call of ``fn``."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

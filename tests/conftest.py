@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hsct.common.settings import Settings
+from hsct.registry import upgrade_database
 from hsct.web import create_app
 from tests.support.postgres import PostgresCluster, find_postgres_bin, postgres_cluster
 from tests.support.strict import missing
@@ -48,10 +51,28 @@ def block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database at the newest schema, made once per run and copied per test."""
+    path = tmp_path_factory.mktemp("template") / "hsct.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    # One file, no write-ahead log beside it, so a plain copy is the whole database.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with a fresh SQLite database in the test's temporary folder."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'hsct.sqlite3'}")
+def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    """Settings with a fresh, migrated SQLite database and mail folder in the test's folder."""
+    database = tmp_path / "hsct.sqlite3"
+    shutil.copyfile(migrated_sqlite, database)
+    return Settings(
+        database_url=f"sqlite:///{database}",
+        mail_dir=tmp_path / "mail",
+        secret_key="test-secret-key-" + "x" * 32,
+    )
 
 
 @pytest.fixture

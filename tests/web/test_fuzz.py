@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hsct.common.settings import Settings
+from hsct.registry import upgrade_database
 from hsct.web import create_app
 
 FIELDS = [
@@ -181,7 +182,9 @@ PATH_VALUES = {
 def fuzz_client() -> Iterator[TestClient]:
     """One app for the module (Hypothesis runs many examples against it)."""
     with tempfile.TemporaryDirectory(prefix="hsct-fuzz-") as folder:
-        app = create_app(Settings(database_url=f"sqlite:///{Path(folder) / 'hsct.sqlite3'}"))
+        url = f"sqlite:///{Path(folder) / 'hsct.sqlite3'}"
+        upgrade_database(url)
+        app = create_app(Settings(database_url=url, mail_dir=Path(folder) / "mail"))
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
 

@@ -7,6 +7,7 @@ and the journey planner; then every access-log line is searched for them.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -89,7 +90,13 @@ def test_typed_answers_are_not_in_the_access_log(
     context.close()
 
     time.sleep(0.5)  # let the server flush its log
-    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if '"GET ' in line]
+    records = [
+        json.loads(line)
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    lines = [json.dumps(r) for r in records if r.get("method") == "GET"]
+    assert all(r["time"].endswith("+00:00") for r in records)  # UTC
     assert any("/facilities" in line for line in lines)
     assert any("/journey" in line for line in lines)
     for line in lines:

@@ -18,11 +18,13 @@ import typer
 from rich.console import Console
 
 from hsct import __version__
+from hsct.cli.accounts import clinics_app, tokens_app, users_app
 from hsct.cli.assess import assess_command
 from hsct.cli.database import check_database_url, upgrade
 from hsct.cli.edss import edss_command
 from hsct.cli.journey import journey_command
 from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
+from hsct.cli.maintenance import audit_app, backup_command, restore_command
 from hsct.cli.outcomes import outcomes_app
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 from hsct.common.settings import load_settings
@@ -43,6 +45,12 @@ app.command("legitimacy")(legitimacy_command)
 app.command("assess")(assess_command)
 app.command("journey")(journey_command)
 app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(audit_app, name="audit")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
+app.add_typer(users_app, name="users")
+app.add_typer(clinics_app, name="clinics")
+app.add_typer(tokens_app, name="tokens")
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -9,18 +9,22 @@ from contextlib import asynccontextmanager
 from typing import Final
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hsct import __version__
-from hsct.common.settings import Settings, load_settings
+from hsct.common.settings import Settings, load_settings, secret_key_bytes
 from hsct.knowledge import load_catalog
 from hsct.outcomes import start_warm_up
 from hsct.registry import make_engine, make_session_factory
 from hsct.web.api import OPENAPI_URL, api_router
+from hsct.web.auth import csrf_protect
 from hsct.web.errors import install_error_handlers
 from hsct.web.limits import RequestGuardMiddleware
+from hsct.web.mail import mailer_from
+from hsct.web.routes.account import account_router
 from hsct.web.routes.candidate import candidate_router
+from hsct.web.routes.clinic import clinic_router
 from hsct.web.routes.edss import edss_router
 from hsct.web.routes.health import health_router
 from hsct.web.routes.journey import journey_router
@@ -72,16 +76,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         debug=False,  # never show tracebacks to users, whatever settings.debug says
         lifespan=lifespan,
+        # Every unsafe request from a browser with a session proves it came from our pages.
+        dependencies=[Depends(csrf_protect)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.catalog = load_catalog()  # validated once; a bad file fails here, not per request
+    app.state.site_key = secret_key_bytes(settings)
+    app.state.mailer = mailer_from(settings)
+    app.state.clock = None  # tests set a function returning the (frozen) time
 
     pages = Pages()
     app.state.pages = pages
     app.add_middleware(RequestGuardMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.served_over_tls)
     install_error_handlers(app, pages)
     app.mount("/static", StaticFiles(packages=[("hsct.web", "static")]), name="static")
     app.include_router(health_router())
@@ -90,5 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge_router(pages))
     app.include_router(candidate_router(pages))
     app.include_router(journey_router(pages))
-    app.include_router(api_router(pages))
+    app.include_router(account_router(pages))
+    app.include_router(clinic_router(pages))
+    app.include_router(api_router(pages, docs=settings.api_docs))
     return app

@@ -8,12 +8,15 @@ from typing import Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hsct.common.errors import Conflict, HsctError, InvalidInput, NotFound, PermissionDenied
+from hsct.registry import audit_event_record, session_scope
+from hsct.web.auth import CredentialInAddress, SignInRequired, now_utc, sign_in_location
 from hsct.web.locale import resolve_locale
 from hsct.web.templating import Pages
+from hsct.web.throttle import TooManyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def install_error_handlers(app: FastAPI, pages: Pages) -> None:
+def install_error_handlers(app: FastAPI, pages: Pages) -> None:  # noqa: C901 - one small handler per error type, sharing one renderer
     """Register the 404/4xx and 500 handlers on ``app``."""
 
     def error_answer(
@@ -53,7 +56,16 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
     async def core_error(request: Request, exc: Exception) -> Response:
         """NotFound, PermissionDenied and Conflict: their status and their message."""
         status_code = next(code for kind, code in STATUS_FOR_ERROR.items() if isinstance(exc, kind))
+        if status_code in (403, 404):
+            audit_refusal(request, status_code)
         return error_answer(request, status_code, str(exc))
+
+    async def credential_in_address(request: Request, exc: Exception) -> Response:
+        return error_answer(request, 400, str(exc))
+
+    async def too_many(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TooManyRequests)  # noqa: S101 - registered for this type only
+        return error_answer(request, 429, str(exc), {"Retry-After": str(exc.retry_after)})
 
     async def server_error(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -121,12 +133,59 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:
             status_code=422,
         )
 
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(CredentialInAddress, credential_in_address)
+    app.add_exception_handler(TooManyRequests, too_many)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_invalid)
     app.add_exception_handler(InvalidInput, invalid_input)
     for error_type in STATUS_FOR_ERROR:
         app.add_exception_handler(error_type, core_error)
     app.add_exception_handler(Exception, server_error)
+
+
+async def sign_in_required(request: Request, exc: Exception) -> Response:
+    """No credentials: 401 for the API, the sign-in (or second-step) page for people."""
+    assert isinstance(exc, SignInRequired)  # noqa: S101 - registered for this type only
+    if _wants_json(request):
+        return JSONResponse(
+            {"detail": "sign in or send an API token (Authorization: Bearer)"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if exc.setup:
+        target = "/account/two-factor/setup"
+    elif exc.second_factor:
+        target = "/account/two-factor"
+    else:
+        target = sign_in_location(request.url.path)
+    return RedirectResponse(target, status_code=303)
+
+
+def audit_refusal(request: Request, status_code: int) -> None:
+    """Record that a signed-in actor was refused (403) or asked for what is not theirs (404).
+
+    The request's own transaction was rolled back, so this is a transaction of its own.
+    Only the route's pattern is kept, not the address (which may name a record).
+    """
+    auth = getattr(request.state, "auth", None)
+    actor = getattr(auth, "actor", None)
+    if actor is None:
+        return
+    route = request.scope.get("route")
+    pattern = getattr(route, "path", None) or "?"
+    try:
+        with session_scope(request.app.state.session_factory) as session:
+            audit_event_record(
+                session,
+                action="auth.access_refused",
+                actor=actor.person_id,
+                actor_role=actor.primary_role.value,
+                details={"status": status_code, "method": request.method, "route": pattern},
+                occurred_at=now_utc(request),
+            )
+    except Exception:  # the refusal stands even if the audit database is away
+        logger.exception("could not record a refused request in the audit trail")
 
 
 def field_path(field: str) -> list[str | int]:

@@ -35,22 +35,47 @@ SECURITY_HEADERS: Final = (
 )
 
 
-class SecurityHeadersMiddleware:
-    """Pure ASGI middleware (no per-request task overhead) that adds :data:`SECURITY_HEADERS`."""
+#: HTTPS only, for a year, subdomains included (ASVS 3.4.1); sent when HSCT_PUBLIC_URL is https.
+HSTS: Final = "max-age=31536000; includeSubDomains"
+_CREDENTIAL_COOKIES: Final = (b"hsct_session=", b"hsct_pre=")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def _carries_credentials(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return True
+        if name == b"cookie" and any(cookie in value for cookie in _CREDENTIAL_COOKIES):
+            return True
+    return False
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware (no per-request task overhead) that adds :data:`SECURITY_HEADERS`.
+
+    Answers to a request with a session, a pre-session or an API token are never stored by
+    browsers or proxies (``Cache-Control: no-store``); HSTS is added when ``hsts`` is set.
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        private = _carries_credentials(scope)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS:
                     headers.setdefault(name, value)
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+                if private or any("hsct_" in value for value in headers.getlist("set-cookie")):
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

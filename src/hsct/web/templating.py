@@ -8,6 +8,7 @@ thread-safe.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,7 +18,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from hsct import __version__
@@ -42,6 +43,7 @@ from hsct.knowledge.labels import (
 )
 from hsct.knowledge.money import convert, format_money
 from hsct.knowledge.schema import Criterion
+from hsct.web.auth import CSRF_FIELD, csrf_token, session_cookie_name
 from hsct.web.sections import SECTIONS
 
 SITE_NAME = "HSCT Navigator"
@@ -50,6 +52,31 @@ SITE_NAME = "HSCT Navigator"
 def static_url(path: str) -> str:
     """URL of a file under ``web/static``, with the version for cache busting."""
     return f"/static/{path}?v={__version__}"
+
+
+@pass_context
+def csrf_field(context: Mapping[str, Any]) -> Markup:
+    """The hidden CSRF input for a POST form (empty for a visitor with no cookie to bind to)."""
+    request = context.get("request")
+    token = csrf_token(request) if request is not None else ""
+    if not token:
+        return Markup("")
+    return Markup(  # noqa: S704 - a hex digest and fixed text
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">'
+    )
+
+
+@pass_context
+def csrf_header(context: Mapping[str, Any]) -> str:
+    """The JSON for htmx's ``hx-headers`` that sends the CSRF token with every htmx request."""
+    request = context.get("request")
+    token = csrf_token(request) if request is not None else ""
+    return json.dumps({"X-CSRF-Token": token}) if token else ""
+
+
+def signed_in_hint(request: Request) -> bool:
+    """True when the browser sends a session cookie (for the header link; checks nothing)."""
+    return bool(request.cookies.get(session_cookie_name(request)))
 
 
 def field_attrs(errors: Mapping[str, str], name: str, *, hint: bool = False) -> Markup:
@@ -182,7 +209,9 @@ def _locale_helpers(locale: str) -> dict[str, Any]:
 def _environment(locale: str) -> Environment:
     environment = Environment(
         loader=PackageLoader("hsct.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        autoescape=select_autoescape(
+            disabled_extensions=("txt",), default=True, default_for_string=True
+        ),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -210,6 +239,9 @@ def _environment(locale: str) -> Environment:
         sections=SECTIONS,
         format_step=format_step,
         field_attrs=field_attrs,
+        csrf_field=csrf_field,
+        csrf_header=csrf_header,
+        signed_in_hint=signed_in_hint,
         labels={
             "status": STATUS_LABELS,
             "intensity": INTENSITY_LABELS,

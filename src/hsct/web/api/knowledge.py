@@ -347,7 +347,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
     router = APIRouter(tags=[TAG])
 
     @router.get("/facilities", summary="Facility directory", responses=INVALID)
-    def list_facilities(  # noqa: PLR0917 - one query parameter per filter
+    def list_facilities(
         catalog: CatalogDep,
         country: str | None = None,
         ms_type: str | None = None,

@@ -14,6 +14,7 @@ from hsct.web.api.edss import edss_api_router
 from hsct.web.api.journeys import journeys_api_router
 from hsct.web.api.knowledge import knowledge_api_router
 from hsct.web.api.outcomes import outcomes_api_router
+from hsct.web.api.registry import registry_api_router
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -32,8 +33,8 @@ class ApiIndex(BaseModel):
     docs: str = Field(description="URL of the interactive documentation.")
 
 
-def api_router(pages: Pages) -> APIRouter:
-    """Routes under ``/api/v1``."""
+def api_router(pages: Pages, *, docs: bool = True) -> APIRouter:
+    """Routes under ``/api/v1``; ``docs=False`` leaves out the interactive documentation page."""
     router = APIRouter(prefix=API_ROOT)
 
     @router.get("/", tags=["meta"], summary="API index")
@@ -47,15 +48,18 @@ def api_router(pages: Pages) -> APIRouter:
             docs=DOCS_URL,
         )
 
-    @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
-    def api_docs(request: Request, locale: Locale) -> HTMLResponse:
-        return pages.render(
-            request, "api_docs.html", locale=locale, context={"openapi_url": OPENAPI_URL}
-        )
+    if docs:
+
+        @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+        def api_docs(request: Request, locale: Locale) -> HTMLResponse:
+            return pages.render(
+                request, "api_docs.html", locale=locale, context={"openapi_url": OPENAPI_URL}
+            )
 
     router.include_router(edss_api_router())
     router.include_router(knowledge_api_router())
     router.include_router(assessments_api_router())
     router.include_router(journeys_api_router())
     router.include_router(outcomes_api_router())
+    router.include_router(registry_api_router())
     return router

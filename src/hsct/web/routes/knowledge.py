@@ -33,6 +33,7 @@ from hsct.knowledge.labels import (
 )
 from hsct.knowledge.legitimacy import facility_cautions
 from hsct.knowledge.risk import risk_summary
+from hsct.web.auth import has_session_cookie
 from hsct.web.deps import CatalogDep
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
@@ -312,7 +313,12 @@ def knowledge_router(pages: Pages) -> APIRouter:
         partial = request.headers.get("HX-Request") == "true"
         # The page depends only on the filters, the language and the catalogue, so a page
         # without personal filters (age, EDSS, MS type) is rendered once and kept.
-        key = directory_key(locale, values, request.url.query, catalog)
+        # Nor is a page for someone with a session: it holds their CSRF token and account link.
+        key = (
+            None
+            if has_session_cookie(request)
+            else directory_key(locale, values, request.url.query, catalog)
+        )
 
         def make() -> HTMLResponse:
             context = directory_context(values, catalog, pages.gettext(locale))

@@ -1,0 +1,161 @@
+"""The registry's JSON API: who am I, my clinics, pseudonymous patient records.
+
+Browser sessions (for the pages' htmx, with the CSRF header) and bearer tokens alike.
+401 without credentials; 403 when the token's scope or the role does not allow it; 404
+for another clinic's or person's record, so its existence is never revealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from hsct.common.errors import NotFound
+from hsct.registry import Permission, require
+from hsct.registry import clinics as clinic_services
+from hsct.registry import patients as patient_services
+from hsct.web.api.schemas import ValidationProblem
+from hsct.web.auth import CurrentActor, NowDep
+from hsct.web.deps import DbSession
+
+#: Declares the scheme in the OpenAPI document; credentials are checked by hsct.web.auth.
+BEARER: Final = HTTPBearer(auto_error=False, description="An API token: hsct_…")
+
+
+class Problem(BaseModel):
+    """An error with one sentence of explanation."""
+
+    detail: str
+
+
+AUTH_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    401: {"model": Problem, "description": "No valid session or API token."},
+    403: {"model": Problem, "description": "The role or the token's scope does not allow it."},
+}
+NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
+    404: {"model": Problem, "description": "No such record that you may see."},
+}
+
+
+class GrantOut(BaseModel):
+    """A role, in a clinic or site-wide."""
+
+    role: str = Field(examples=["clinic_staff"])
+    clinic_id: str | None
+
+
+class MeOut(BaseModel):
+    """The signed-in account, pseudonymously."""
+
+    person_id: str = Field(description="Pseudonym; health records and audit events use it.")
+    roles: list[GrantOut]
+    token_scope: str | None = Field(description="Scope of the API token used, if any.")
+
+
+class ClinicOut(BaseModel):
+    """A clinic you belong to."""
+
+    id: str
+    name: str
+    facility_id: str | None
+
+
+class PatientOut(BaseModel):
+    """A pseudonymous patient record (no name, email or birth date is ever kept here)."""
+
+    id: str
+    clinic_id: str | None
+    code: str | None = Field(description="The clinic's own study code.")
+    own: bool = Field(description="True for the record a person keeps for themself.")
+    created_at: dt.datetime
+    locked: bool
+
+
+class PatientIn(BaseModel):
+    """A new record in a clinic: its study code only."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(
+        min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["P-0042"]
+    )
+
+
+def _patient_out(patient: Any, person_id: str) -> PatientOut:
+    return PatientOut(
+        id=patient.id,
+        clinic_id=patient.clinic_id,
+        code=patient.code,
+        own=patient.person_id == person_id and patient.clinic_id is None,
+        created_at=patient.created_at,
+        locked=patient.locked_at is not None,
+    )
+
+
+def registry_api_router() -> APIRouter:
+    """Routes under ``/api/v1`` for the registry."""
+    router = APIRouter(tags=["registry"], dependencies=[Depends(BEARER)], responses=AUTH_ERRORS)
+
+    @router.get("/me", summary="Who am I")
+    def me(actor: CurrentActor) -> MeOut:
+        """The account's pseudonym and roles (no email: ask the account page for that)."""
+        return MeOut(
+            person_id=actor.person_id,
+            roles=[GrantOut(role=g.role.value, clinic_id=g.clinic_id) for g in actor.grants],
+            token_scope=actor.token_scope.value if actor.token_scope else None,
+        )
+
+    @router.get("/clinics", summary="My clinics")
+    def clinics(actor: CurrentActor, db: DbSession) -> list[ClinicOut]:
+        """Clinics in which you hold a role (every clinic for a site administrator)."""
+        return [
+            ClinicOut(id=c.id, name=c.name, facility_id=c.facility_id)
+            for c in clinic_services.clinic_list(db, actor=actor)
+        ]
+
+    @router.get(
+        "/clinics/{clinic_id}/patients", summary="A clinic's patient records", responses=NOT_FOUND
+    )
+    def clinic_patients(clinic_id: str, actor: CurrentActor, db: DbSession) -> list[PatientOut]:
+        """The clinic's pseudonymous records (staff, lead and monitor of that clinic)."""
+        if not actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=clinic_id):
+            raise NotFound("clinic", clinic_id)
+        rows = patient_services.patient_list(db, actor=actor, clinic_id=clinic_id)
+        return [_patient_out(p, actor.person_id) for p in rows]
+
+    @router.post(
+        "/clinics/{clinic_id}/patients",
+        summary="Add a patient record",
+        status_code=201,
+        responses={
+            **NOT_FOUND,
+            409: {"model": Problem, "description": "The study code is taken."},
+            422: {"model": ValidationProblem, "description": "Bad study code."},
+        },
+    )
+    def clinic_patient_create(
+        clinic_id: str, body: PatientIn, actor: CurrentActor, db: DbSession, now: NowDep
+    ) -> PatientOut:
+        """A new pseudonymous record in the clinic (staff and lead)."""
+        patient = patient_services.patient_create(
+            db, actor=actor, clinic_id=clinic_id, code=body.code, now=now
+        )
+        return _patient_out(patient, actor.person_id)
+
+    @router.get("/patients/{patient_id}", summary="One patient record", responses=NOT_FOUND)
+    def patient(patient_id: str, actor: CurrentActor, db: DbSession) -> PatientOut:
+        """A record you may read: your clinic's, or your own."""
+        return _patient_out(
+            patient_services.patient_get(db, actor=actor, patient_id=patient_id), actor.person_id
+        )
+
+    @router.post("/me/record", summary="My own record (made on first use)")
+    def my_record(actor: CurrentActor, db: DbSession, now: NowDep) -> PatientOut:
+        """The record you keep for yourself as a patient; made the first time you ask."""
+        require(actor, Permission.OWN_RECORD_WRITE)
+        return _patient_out(patient_services.patient_own(db, actor=actor, now=now), actor.person_id)
+
+    return router
