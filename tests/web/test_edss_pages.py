@@ -69,9 +69,9 @@ def test_tampered_value_gets_a_message_not_a_crash(client: TestClient) -> None:
     response = client.get("/edss/examination?visual=9&pyramidal=x")
 
     assert response.status_code == 200
-    assert "Visual: this value is not allowed. Allowed: 0, 1, 2, 3, 4, 5, 6." in response.text
+    assert "Visual: this value cannot be used (allowed: 0, 1, 2, 3, 4, 5, 6)" in response.text
     assert (
-        "Pyramidal (strength): this value is not allowed. Allowed: a whole number." in response.text
+        "Pyramidal (strength): this value cannot be used (allowed: a whole number)" in response.text
     )
 
 

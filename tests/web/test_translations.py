@@ -27,8 +27,13 @@ READ_ATTRIBUTES = {"alt", "title", "aria-label", "aria-description", "placeholde
 
 def _source_messages() -> set[str]:
     """Message ids found in the code and templates, exactly as `make messages` finds them."""
-    method_map = [("**.py", "python"), ("web/templates/**.html", "jinja2")]
-    options = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    method_map = [
+        ("**.py", "python"),
+        ("web/templates/**.html", "jinja2"),
+        ("web/templates/mail/**.txt", "jinja2"),
+    ]
+    jinja = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+    options = {"web/templates/**.html": jinja, "web/templates/mail/**.txt": jinja}
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found: set[str] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(

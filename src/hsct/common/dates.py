@@ -15,18 +15,22 @@ DATE_MAX: Final = dt.date(2100, 12, 31)
 DATE_RANGE: Final = f"a date from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
 
 
+class DateOutOfRangeError(ValueError):
+    """A date before :data:`DATE_MIN` or after :data:`DATE_MAX` (a ValueError, for pydantic)."""
+
+
 def in_range(day: dt.date) -> dt.date:
-    """``day`` itself, or ValueError when it is outside :data:`DATE_MIN`..:data:`DATE_MAX`.
+    """``day`` itself, or :class:`DateOutOfRangeError` when outside the dates we compute with.
 
     >>> in_range(dt.date(2026, 11, 23))
     datetime.date(2026, 11, 23)
     >>> in_range(dt.date(1, 1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: is outside the dates this tool can compute with
+    hsct.common.dates.DateOutOfRangeError: is outside the dates this tool can compute with
     """
     if not DATE_MIN <= day <= DATE_MAX:
-        raise ValueError("is outside the dates this tool can compute with")
+        raise DateOutOfRangeError("is outside the dates this tool can compute with")
     return day
 
 

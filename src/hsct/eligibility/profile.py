@@ -21,9 +21,11 @@ from pydantic import (
 )
 from pydantic import model_validator as _model_validator
 
-from hsct.common.dates import DATE_RANGE, completed_years, in_range
+from hsct.common.dates import DATE_RANGE, DateOutOfRangeError, completed_years, in_range
 from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.common.errors import FieldError, InvalidInput, excerpt
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.edss import BedStatus, EdssResult, WalkingFacts, Wheelchair, score
 from hsct.knowledge import Catalog, load_catalog
 
@@ -203,32 +205,34 @@ def _course_problems(profile: PatientProfile) -> list[FieldError]:
     for index, course in enumerate(profile.treatments or ()):
         if course.start and course.stop and course.stop < course.start:
             problems.append(
-                FieldError(
-                    f"treatments.{index}.stop", "is before the start", "a date after the start"
+                FieldError.translatable(
+                    f"treatments.{index}.stop",
+                    Message(N_("the stop date is before the start date.")),
+                    Message(N_("a date after the start")),
                 )
             )
         if course.last_dose and course.start and course.last_dose < course.start:
             problems.append(
-                FieldError(
+                FieldError.translatable(
                     f"treatments.{index}.last_dose",
-                    "the last dose is before the start",
-                    "a date after the start",
+                    Message(N_("the last dose is before the start date.")),
+                    Message(N_("a date after the start")),
                 )
             )
         if course.last_dose and course.stop and course.last_dose > course.stop:
             problems.append(
-                FieldError(
+                FieldError.translatable(
                     f"treatments.{index}.last_dose",
-                    "the last dose is after the stop date",
-                    "a date on or before the stop date",
+                    Message(N_("the last dose is after the stop date.")),
+                    Message(N_("a date on or before the stop date")),
                 )
             )
         if course.reason_stopped is not None and course.stop is None:
             problems.append(
-                FieldError(
+                FieldError.translatable(
                     f"treatments.{index}.reason_stopped",
-                    "is given for a drug that has not stopped",
-                    "a stop date, or no reason",
+                    Message(N_("give the stop date, or no reason.")),
+                    Message(N_("a stop date, or no reason")),
                 )
             )
     return problems
@@ -239,15 +243,29 @@ def _order_problems(profile: PatientProfile) -> list[FieldError]:
     born, onset, diagnosis = profile.birth_date, profile.onset_date, profile.diagnosis_date
     if born and profile.age is not None and completed_years(born, profile.day) != profile.age:
         problems.append(
-            FieldError("age", "does not match the birth date", "the age on the assessment date")
+            FieldError.translatable(
+                "age",
+                Message(N_("the age does not match the date of birth.")),
+                Message(N_("the age on the assessment date")),
+            )
         )
     if onset and diagnosis and onset > diagnosis:
         problems.append(
-            FieldError("onset_date", "is after the diagnosis", "a date on or before the diagnosis")
+            FieldError.translatable(
+                "onset_date",
+                Message(N_("the first symptoms come before the diagnosis.")),
+                Message(N_("a date on or before the diagnosis")),
+            )
         )
     for name, value in (("diagnosis_date", diagnosis), ("onset_date", onset)):
         if born and value is not None and value < born:
-            problems.append(FieldError(name, "is before the birth date", "a later date"))
+            problems.append(
+                FieldError.translatable(
+                    name,
+                    Message(N_("this date is before the date of birth.")),
+                    Message(N_("a later date")),
+                )
+            )
     if profile.edss is not None and profile.edss_inputs is not None:
         problems.append(
             FieldError("edss_inputs", "is given as well as edss", "either edss or edss_inputs")
@@ -259,10 +277,13 @@ def consistency_problems(profile: PatientProfile) -> list[FieldError]:
     """Dates in the future, stops before starts, and other facts that cannot all be true."""
     day = profile.day
     problems = [
-        FieldError(
+        FieldError.translatable(
             field,
-            f"{value.isoformat()} is after the assessment date {day.isoformat()}",
-            f"a date on or before {day.isoformat()}",
+            Message(
+                N_("this date ({date}) is after the date the assessment is for."),
+                {"date": value.isoformat()},
+            ),
+            Message(N_("a date on or before {day}"), {"day": day.isoformat()}),
         )
         for field, value in _dates(profile)
         if value is not None and value > day
@@ -297,10 +318,13 @@ def parse_profile(data: Any, catalog: Catalog | None = None) -> PatientProfile:
                 drug = catalog.find_drug(name)
                 if drug is None:
                     errors.append(
-                        FieldError(
+                        FieldError.translatable(
                             f"treatments.{index}.drug",
-                            f"{excerpt(name)} is not a drug we know",
-                            ALLOWED["drug"],
+                            Message(
+                                N_("{name} is not a drug we know"),
+                                {"name": excerpt(name)},
+                            ),
+                            Message(ALLOWED["drug"]),
                         )
                     )
                 else:
@@ -348,9 +372,40 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
         allowed = EDSS_ALLOWED if leaf == "edss" else ALLOWED.get(leaf)
         if error["type"] == "extra_forbidden":
             found.append(FieldError(field, "is not a field of the profile", None))
-        else:
+            continue
+        kind = _problem_kind(error)
+        if kind is None:
             found.append(FieldError(field, _plain(error["msg"]), allowed))
+        else:
+            found.append(
+                FieldError(
+                    field,
+                    _plain(error["msg"]),
+                    allowed,
+                    message_text=kind,
+                    allowed_text=None if allowed is None else Message(allowed),
+                )
+            )
     return found
+
+
+#: Pydantic's error types (machine codes, not its English words) with our own wording.
+DATE_PROBLEM: Final = Message(N_("please give a real date, such as 2024-03-31."))
+RANGE_PROBLEM: Final = Message(N_("please give a date between 1900 and 2100."))
+ROWS_PROBLEM: Final = Message(N_("too many rows; at most {rows}."), {"rows": MAX_ROWS})
+
+
+def _problem_kind(error: Mapping[str, Any]) -> Message | None:
+    """Our translatable wording for a pydantic error, from its type and cause."""
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, DateOutOfRangeError):
+        return RANGE_PROBLEM
+    kind = str(error["type"])
+    if kind.startswith("date_"):
+        return DATE_PROBLEM
+    if kind == "too_long":
+        return ROWS_PROBLEM
+    return None
 
 
 def _plain(message: str) -> str:

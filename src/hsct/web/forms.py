@@ -7,37 +7,75 @@ English words); a field the form does not show is reported under ``_form``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 
-from hsct.common.errors import InvalidInput
+from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.web.auth import ensure_pre_session
 from hsct.web.templating import Pages
 
 FORM: str = "_form"
 
 
-def form_errors(
-    exc: InvalidInput, gettext: Callable[[str], str], *, shown: Iterable[str] | None = None
-) -> dict[str, str]:
-    """One translated message per bad field (the first problem of each field wins).
+#: How a problem reads next to its field's label.
+LABELLED: Final = N_("{field}: {problem}")
+#: A problem the core has no translatable words for: what is allowed still shows.
+GENERIC: Final = N_("this value cannot be used")
 
-    Fields not in ``shown`` (when given) are gathered under :data:`FORM`, so every problem
-    reaches the person even when the form has no control for it.
+
+def form_errors(
+    errors: InvalidInput | Iterable[FieldError],
+    gettext: Callable[[str], str],
+    *,
+    labels: Mapping[str, str] | Callable[[str], str] | None = None,
+    control: Callable[[str], str] | None = None,
+    hints: Mapping[str, str] | None = None,
+    shown: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """One translated message per form control (the first problem of each wins).
+
+    - The words come from the error's own translatable message
+      (:meth:`FieldError.translate`); an error without one reads :data:`GENERIC` and what
+      is allowed. Never from matching its English text.
+    - ``control`` maps a core field (``relapses.0.date``) to the form control's name;
+      ``labels`` (msgids by control or by field, or a function from the core field to
+      its translated label) put the field's name in front;
+      ``hints`` (msgids, by control) replace the message for controls with a fixed hint.
+    - Fields not in ``shown`` (when given) are gathered under :data:`FORM`, so every
+      problem reaches the person even when the form has no control for it.
     """
+    problems = errors.errors if isinstance(errors, InvalidInput) else tuple(errors)
     visible = None if shown is None else set(shown)
-    errors: dict[str, str] = {}
-    for error in exc.errors:
-        key = error.field if visible is None or error.field in visible else FORM
-        message = error.translate(gettext)
-        if key in errors:
+    found: dict[str, str] = {}
+    for error in problems:
+        name = control(error.field) if control is not None else error.field
+        key = name if visible is None or name in visible else FORM
+        if hints and name in hints:
+            message = gettext(hints[name])
+        else:
+            message = _problem(error, gettext)
+            if callable(labels):
+                message = gettext(LABELLED).format(field=labels(error.field), problem=message)
+            elif labels is not None:
+                label = labels.get(name) or labels.get(error.field) or name
+                message = gettext(LABELLED).format(field=gettext(label), problem=message)
+        if key in found:
             if key == FORM:
-                errors[key] += " " + message
+                found[key] += " " + message
             continue
-        errors[key] = message
-    return errors
+        found[key] = message
+    return found
+
+
+def _problem(error: FieldError, gettext: Callable[[str], str]) -> str:
+    if error.message_text is not None:
+        return error.translate(gettext)
+    generic = FieldError(error.field, GENERIC, error.allowed, Message(GENERIC), error.allowed_text)
+    return generic.translate(gettext)
 
 
 def form_page(

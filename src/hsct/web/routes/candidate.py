@@ -23,8 +23,9 @@ from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
 from hsct.common.jsontext import loads_checked
+from hsct.common.text import Message
 from hsct.eligibility import Assessment, evaluate, parse_profile
-from hsct.eligibility.profile import MAX_ROWS
+from hsct.eligibility.profile import MAX_ROWS, ROWS_PROBLEM
 from hsct.knowledge import Catalog
 from hsct.knowledge.labels import (
     INTENSITY_LABELS,
@@ -35,6 +36,7 @@ from hsct.knowledge.labels import (
     STRENGTH_LABELS,
 )
 from hsct.web.deps import CatalogDep
+from hsct.web.forms import form_errors
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -276,45 +278,19 @@ def _row_count(values: Mapping[str, str], prefix: str, extra: int) -> int:
     return min(max((present[-1] + 1) if present else 0, MIN_ROWS) + extra, MAX_ROWS)
 
 
-PROBLEMS: Final = (
-    (
-        "after the assessment date",
-        N_("{field}: this date is after the date the assessment is for."),
-    ),
-    ("last dose is before", N_("{field}: the last dose is before the start date.")),
-    ("last dose is after", N_("{field}: the last dose is after the stop date.")),
-    ("before the start", N_("{field}: the stop date is before the start date.")),
-    ("not a drug we know", N_("{field}: please choose a drug from the list.")),
-    ("does not match the birth date", N_("{field}: the age does not match the date of birth.")),
-    ("after the diagnosis", N_("{field}: the first symptoms come before the diagnosis.")),
-    ("has not stopped", N_("{field}: give the stop date, or no reason.")),
-    ("no file was chosen", N_("{field}: please choose your saved answers file.")),
-    ("too large", N_("{field}: the file is too large.")),
-    ("not a saved answers", N_("{field}: this is not a saved answers file.")),
-    ("is not valid JSON", N_("{field}: this is not a saved answers file.")),
-    ("nested too deeply", N_("{field}: this is not a saved answers file.")),
-    ("contains", N_("{field}: this is not a saved answers file.")),
-    ("rows", N_("{field}: too many rows; at most 50.")),
-    ("outside the dates", N_("{field}: please give a date between 1900 and 2100.")),
-    ("date", N_("{field}: please give a real date, such as 2024-03-31.")),
-)
-
-
 def messages(errors: list[FieldError], gettext: Gettext) -> dict[str, str]:
-    """One translated message per bad field (keyed by its form control's name)."""
-    found: dict[str, str] = {}
-    for error in errors:
-        parts = error.field.split(".")
-        label = gettext(FIELD_LABELS.get(parts[0], parts[0]))
+    """One translated message per bad answer, keyed by its form control (see ``form_errors``)."""
+
+    def label(field: str) -> str:
+        parts = field.split(".")
+        name = gettext(FIELD_LABELS.get(parts[0], parts[0]))
         if len(parts) > 1 and parts[1].isdigit():
-            label = f"{label} {int(parts[1]) + 1}"
-        template = N_("{field}: please check this answer.")
-        for clue, text in PROBLEMS:
-            if clue in error.message or (clue == "date" and "date" in parts[-1]):
-                template = text
-                break
-        found.setdefault(_form_name(parts), gettext(template).format(field=label))
-    return found
+            name = f"{name} {int(parts[1]) + 1}"
+        return name
+
+    return form_errors(
+        errors, gettext, labels=label, control=lambda field: _form_name(field.split("."))
+    )
 
 
 def _form_name(parts: list[str]) -> str:
@@ -361,9 +337,7 @@ def _rows_within_limit(form: Mapping[str, str]) -> list[FieldError]:
     ):
         rows = _rows(form, prefix)
         if rows and rows[-1] >= MAX_ROWS:
-            errors.append(
-                FieldError(field, f"has more than {MAX_ROWS} rows", f"at most {MAX_ROWS} rows")
-            )
+            errors.append(FieldError.translatable(field, ROWS_PROBLEM))
     return errors
 
 
@@ -543,17 +517,37 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
 async def read_upload(file: Any) -> dict[str, Any]:
     """A saved answers file as a dict; a missing, huge or foreign file is a named error."""
     if not isinstance(file, UploadFile):
-        raise InvalidInput([FieldError("profile", "no file was chosen", "a .json file")])
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "profile",
+                    Message(N_("please choose your saved answers file.")),
+                    Message(N_("a .json file")),
+                )
+            ]
+        )
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
-        raise InvalidInput([FieldError("profile", "the file is too large", "256 kB")])
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "profile", Message(N_("the file is too large.")), Message(N_("256 kB"))
+                )
+            ]
+        )
     try:
         data = loads_checked(content, field="profile")
     except InvalidInput:
         data = None
     if not isinstance(data, dict):
         raise InvalidInput(
-            [FieldError("profile", "the file is not a saved answers file", "a .json file")]
+            [
+                FieldError.translatable(
+                    "profile",
+                    Message(N_("this is not a saved answers file.")),
+                    Message(N_("a .json file")),
+                )
+            ]
         )
     return data
 

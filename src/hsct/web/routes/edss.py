@@ -27,6 +27,7 @@ from hsct.edss import (
     Wheelchair,
     score,
 )
+from hsct.web.forms import form_errors
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -124,22 +125,13 @@ def _grades(values: Mapping[str, str], errors: list[FieldError]) -> dict[str, in
 
 def _form_errors(problems: list[FieldError], gettext: Callable[[str], str]) -> dict[str, str]:
     """Field-level messages in the person's language, keyed by form field name."""
-    messages: dict[str, str] = {}
-    for problem in problems:
-        name = CORE_TO_FORM.get(problem.field, problem.field)
-        hint = CONTRADICTION_HINTS.get(name)
-        if hint is not None:
-            messages.setdefault(name, gettext(hint))
-        else:
-            label = gettext(LABELS.get(name, name))
-            allowed = problem.allowed or ""
-            messages.setdefault(
-                name,
-                gettext("{field}: this value is not allowed. Allowed: {allowed}.").format(
-                    field=label, allowed=allowed
-                ),
-            )
-    return messages
+    return form_errors(
+        problems,
+        gettext,
+        labels=LABELS,
+        control=lambda field: CORE_TO_FORM.get(field, field),
+        hints=CONTRADICTION_HINTS,
+    )
 
 
 def _compute(

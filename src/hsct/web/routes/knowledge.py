@@ -35,6 +35,7 @@ from hsct.knowledge.legitimacy import facility_cautions
 from hsct.knowledge.risk import risk_summary
 from hsct.web.auth import has_session_cookie
 from hsct.web.deps import CatalogDep
+from hsct.web.forms import form_errors
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
 
@@ -119,14 +120,7 @@ def directory_query(values: Mapping[str, str]) -> tuple[DirectoryQuery, list[Fie
 
 def field_messages(errors: list[FieldError], gettext: Gettext) -> dict[str, str]:
     """One translated message per bad field, naming it and what is allowed."""
-    template = gettext("{field}: this value cannot be used. Allowed: {allowed}.")
-    return {
-        e.field: template.format(
-            field=gettext(FIELD_LABELS.get(e.field, e.field)),
-            allowed=e.allowed_text.translate(gettext) if e.allowed_text else e.allowed or "",
-        )
-        for e in errors
-    }
+    return form_errors(errors, gettext, labels=FIELD_LABELS)
 
 
 def directory_context(
