@@ -338,11 +338,13 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     ok_id = _ids_ok("visits", v, report)
     ok_date, v_day = _date_ok("visits", v, "date", report)
     values = pd.to_numeric(v["edss"], errors="coerce").to_numpy(dtype=np.float64)
-    twice = values * 2
-    on_grid = (twice == np.round(twice)) & (values >= 0) & (values <= 10) & (values != 0.5)
+    # Range first: doubling a huge value (1e308) would overflow before it was refused.
+    in_range = (values >= 0) & (values <= 10) & (values != 0.5)
+    twice = np.where(in_range, values, 0.0) * 2
+    on_grid = in_range & (twice == np.round(twice))
     report.add("visits", v, ~on_grid, "edss", "error", "is not on the EDSS grid", EDSS_ALLOWED)
     keep = ok_id & ok_date & on_grid
-    del twice, on_grid, ok_id, ok_date
+    del twice, in_range, on_grid, ok_id, ok_date
 
     r = _prepare("relapses", relapses if relapses is not None else _empty("relapses"))
     ok_r = _ids_ok("relapses", r, report)

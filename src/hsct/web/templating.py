@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from babel import Locale as BabelLocale
 from babel.dates import format_date
@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from markupsafe import Markup, escape
 
 from hsct import __version__
-from hsct.common.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, translations
+from hsct.common.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, translations
 from hsct.common.text import Message
 from hsct.edss import format_step
 from hsct.eligibility.derive import Derived, shown
@@ -47,6 +47,15 @@ from hsct.web.auth import CSRF_FIELD, csrf_token, session_cookie_name
 from hsct.web.sections import SECTIONS
 
 SITE_NAME = "HSCT Navigator"
+
+#: Registry roles as people read them (msgids).
+ACCOUNT_ROLE_LABELS: Final = {
+    "patient": N_("Patient"),
+    "clinic_staff": N_("Clinic staff"),
+    "clinic_lead": N_("Clinic lead"),
+    "clinic_monitor": N_("Monitor (read only)"),
+    "site_admin": N_("Site administrator"),
+}
 
 
 def static_url(path: str) -> str:
@@ -253,6 +262,7 @@ def _environment(locale: str) -> Environment:
             "design": DESIGN_LABELS,
             "kind": RULESET_KIND_LABELS,
             "ruleset_status": RULESET_STATUS_LABELS,
+            "account_role": ACCOUNT_ROLE_LABELS,
         },
     )
     return environment

@@ -329,7 +329,13 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
             )
         except InvalidInput as exc:
             return overview(
-                request, locale, state, actor, db, errors=form_errors(exc, pages.gettext(locale))
+                request,
+                locale,
+                state,
+                actor,
+                db,
+                errors=form_errors(exc, pages.gettext(locale)),
+                status_code=422,
             )
         return RedirectResponse("/account#two-factor", status_code=303)
 

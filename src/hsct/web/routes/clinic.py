@@ -18,19 +18,13 @@ from hsct.web.deps import DbSession, SettingsDep
 from hsct.web.forms import form_errors, form_page
 from hsct.web.locale import Locale
 from hsct.web.mail import link, mail_send
-from hsct.web.templating import Pages
+from hsct.web.templating import ACCOUNT_ROLE_LABELS, Pages
 from hsct.web.throttle import AddressLimiter, client_address
 
 FormText = Annotated[str, Form(max_length=2000)]
 Password = Annotated[str, Form(max_length=4096)]
 INVITE_LIMIT: Final = (30, 3600.0)
-ROLE_LABELS: Final = {
-    Role.PATIENT: "Patient",
-    Role.CLINIC_STAFF: "Clinic staff",
-    Role.CLINIC_LEAD: "Clinic lead",
-    Role.CLINIC_MONITOR: "Monitor (read only)",
-    Role.SITE_ADMIN: "Site administrator",
-}
+ROLE_LABELS: Final = {Role(key): text for key, text in ACCOUNT_ROLE_LABELS.items()}
 
 
 def clinic_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closure per page
