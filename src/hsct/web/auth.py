@@ -166,7 +166,7 @@ def _resolve(request: Request, db: Session) -> Auth:
 AuthDep = Annotated[Auth, Depends(resolve_auth)]
 
 
-def current_actor(auth: AuthDep) -> Actor:
+async def current_actor(auth: AuthDep) -> Actor:
     """The signed-in actor, or :class:`SignInRequired` (401 for the API, sign-in page else)."""
     if auth.actor is None:
         if auth.state is not None:
@@ -180,10 +180,10 @@ def current_actor(auth: AuthDep) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def browser_session(auth: AuthDep) -> account_services.SessionState:
+async def browser_session(auth: AuthDep) -> account_services.SessionState:
     """A fully signed-in browser session (account pages are not for API tokens)."""
     if auth.via_token or auth.state is None or auth.actor is None:
-        current_actor(auth)
+        await current_actor(auth)
         raise SignInRequired
     return auth.state
 
