@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hsct.common.errors import Conflict, HsctError, InvalidInput, NotFound, PermissionDenied
 from hsct.registry import audit_event_record, session_scope
@@ -41,17 +42,24 @@ def install_error_handlers(app: FastAPI, pages: Pages) -> None:  # noqa: C901 - 
     ) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
-        return pages.render(
+        page = pages.render(
             request,
             "error.html",
             locale=resolve_locale(request),
             context={"status_code": status_code},
             status_code=status_code,
         )
+        page.headers.update(headers or {})
+        return page
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
-        return error_answer(request, exc.status_code, exc.detail, exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path only; RFC 9110
+            # 15.5.6 wants every method the resource has.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return error_answer(request, exc.status_code, exc.detail, headers)
 
     async def core_error(request: Request, exc: Exception) -> Response:
         """NotFound, PermissionDenied and Conflict: their status and their message."""
@@ -157,9 +165,22 @@ async def sign_in_required(request: Request, exc: Exception) -> Response:
         target = "/account/two-factor/setup"
     elif exc.second_factor:
         target = "/account/two-factor"
-    else:
+    elif request.method in ("GET", "HEAD"):
         target = sign_in_location(request.url.path)
+    else:  # a form posted without a session: back to a page that can be opened
+        target = sign_in_location("/account")
     return RedirectResponse(target, status_code=303)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            match, _ = route.matches({**request.scope, "method": method})
+            if match == Match.FULL:
+                methods |= set(getattr(route, "methods", None) or {method})
+    return sorted(methods)
 
 
 def audit_refusal(request: Request, status_code: int) -> None:

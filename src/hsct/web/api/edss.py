@@ -19,7 +19,8 @@ from hsct.web.api.schemas import CitationOut, MessageOut, ValidationProblem
 
 
 def _grade(key: str, name: str) -> int | None:
-    return Field(default=None, ge=0, le=FS_MAX[key], description=f"{name} grade, raw.")
+    # strict: JSON true/false are not grades 1/0 (the document says integer)
+    return Field(default=None, ge=0, le=FS_MAX[key], strict=True, description=f"{name} grade, raw.")
 
 
 class WalkingIn(BaseModel):
@@ -75,12 +76,16 @@ class EdssIn(BaseModel):
     bowel_bladder: int | None = _grade("bowel_bladder", "Bowel and bladder")
     cerebral: int | None = _grade("cerebral", "Cerebral")
     ambulation_score: int | None = Field(
-        None, ge=0, le=MAX_AMBULATION_SCORE, description="Neurostatus Ambulation Score."
+        None,
+        ge=0,
+        le=MAX_AMBULATION_SCORE,
+        strict=True,
+        description="Neurostatus Ambulation Score.",
     )
     walking: WalkingIn | None = None
     bed_status: BedStatus | None = Field(None, description="Kurtzke steps 8.0-10 (with AS 12).")
     other: int | None = Field(
-        None, ge=0, le=1, description="Kurtzke 'Other' FS; never changes the step."
+        None, ge=0, le=1, strict=True, description="Kurtzke 'Other' FS; never changes the step."
     )
     mode: Literal["neurostatus", "kurtzke"] = "neurostatus"
 

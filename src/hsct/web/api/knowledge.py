@@ -20,8 +20,8 @@ from hsct.knowledge import (
 from hsct.knowledge.directory import SortKey
 from hsct.knowledge.evidence import match_studies, matches_dict
 from hsct.knowledge.export import entry_dict, facility_dict, rating_dict
-from hsct.knowledge.labels import describe
-from hsct.knowledge.legitimacy import facility_cautions
+from hsct.knowledge.labels import INTENSITY_LABELS, MS_TYPE_LABELS, STATUS_LABELS, describe
+from hsct.knowledge.legitimacy import QUESTION_IDS, facility_cautions
 from hsct.knowledge.risk import risk_dict, risk_summary
 from hsct.knowledge.schema import (
     CostQuote,
@@ -182,14 +182,17 @@ class LegitimacyIn(BaseModel):
         },
     )
 
-    answers: dict[str, str]
+    answers: dict[str, str] = Field(
+        json_schema_extra={"propertyNames": {"enum": list(QUESTION_IDS)}},
+        description="Answer by question id (see GET /api/v1/legitimacy/questions).",
+    )
 
 
 PersonType = Literal["RRMS", "SPMS", "PPMS", "CIS", "RIS", "suspected", "progressive"]
 IntensityQuery = Literal["high", "intermediate", "low"]
 TYPE_QUERY = Query(description="Your MS type; 'progressive' means SPMS or PPMS.")
 EDSS_QUERY = Query(description="Your EDSS (0, or 1.0 to 10 in steps of 0.5).")
-AGE_QUERY = Query(description="Your age in years.")
+AGE_QUERY = Query(gt=0, le=120, description="Your age in years.")
 
 
 class StudyMatchOut(BaseModel):
@@ -349,14 +352,24 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
     @router.get("/facilities", summary="Facility directory", responses=INVALID)
     def list_facilities(
         catalog: CatalogDep,
-        country: str | None = None,
-        ms_type: str | None = None,
+        country: Annotated[
+            str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Two letters, such as MX.")
+        ] = None,
+        ms_type: Annotated[
+            str | None, Query(json_schema_extra={"enum": list(MS_TYPE_LABELS)})
+        ] = None,
         edss: Annotated[float | None, Query(description="Keep facilities that accept it.")] = None,
         age: Annotated[float | None, Query(description="Keep facilities that accept it.")] = None,
-        intensity: str | None = None,
-        status: str | None = None,
-        max_price: float | None = None,
-        currency: str = "USD",
+        intensity: Annotated[
+            str | None, Query(json_schema_extra={"enum": list(INTENSITY_LABELS)})
+        ] = None,
+        status: Annotated[
+            str | None, Query(json_schema_extra={"enum": list(STATUS_LABELS)})
+        ] = None,
+        max_price: Annotated[float | None, Query(gt=0)] = None,
+        currency: Annotated[
+            str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217, such as EUR.")
+        ] = "USD",
         hide_unknown: bool = False,
         sort: SortKey = "country",
     ) -> list[DirectoryEntryOut]:

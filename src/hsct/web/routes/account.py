@@ -8,7 +8,6 @@ email address has an account.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Annotated, Any, Final
 
@@ -46,8 +45,10 @@ Password = Annotated[str, Form(max_length=4096)]
 
 
 def _qr_data_uri(uri: str) -> str:
-    svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    """The QR code as an SVG data URI (with its namespace, so browsers show it in <img>)."""
+    return str(
+        segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#000", light="#fff")
+    )
 
 
 def _grouped(secret: str) -> str:
@@ -305,11 +306,15 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
                 }
                 return page(request, locale, "setup.html", context, 422)
             return response
-        response = page(request, locale, "recovery_codes.html", {"codes": codes})
+        token = None
         if state.mfa_pending:
             token = accounts.web_session_complete(
                 db, state=state, token=auth.session_token, now=now
             )
+            # The page's forms must carry a CSRF token bound to the new session id.
+            request.state.new_session = token
+        response = page(request, locale, "recovery_codes.html", {"codes": codes})
+        if token is not None:
             set_session_cookie(request, response, token)
         return response
 

@@ -1,0 +1,536 @@
+"""Who may use which route: every route of the app, asked by every role, with exact answers.
+
+The rows are written out by hand in :data:`EXPECTED` (one per method and path; ``HEAD``
+is left out, it answers like ``GET``), and :func:`test_every_route_has_a_row` fails when
+the app gains a route without a row, or keeps a row for a route it no longer has.
+
+How each actor asks (see ``tests/support/world.py``):
+
+- ``/api/v1`` routes: the actor's ``registry:write`` API token; "anonymous" sends nothing.
+- Pages: a browser fully signed in as the actor (a new session per request, so signing out
+  or ending other sessions cannot spoil the next request) with the CSRF header; "anonymous"
+  is a visitor holding only the pre-session cookie the forms hand out, with its CSRF token.
+- Path parameters name the world's clinic X, its patient record X-0001, a spare API token of
+  staff_x, and the membership of X's only lead. Bodies are empty (a form or ``{}``) except
+  where the route's rule is only reached with a valid one: a new study code, a new clinic's
+  name, an invitation to a new address.
+
+The answers this pins down: another clinic's or person's record is 404 (never 403), a role
+that does not allow an action in one's own clinic is 403, the API says 401 without
+credentials, and pages send a visitor to the sign-in page (303, coming back afterwards).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx2
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from hsct import outcomes
+from tests.support.world import ACTORS, World, world_for
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True, slots=True)
+class SeeOther:
+    """A 303 to ``location``; ``None`` means the sign-in page, coming back to this path.
+
+    ``{new}`` in a location stands for an id made by the request itself.
+    """
+
+    location: str | None = None
+
+
+SIGN_IN: Final = SeeOther()
+Expect = int | SeeOther
+
+
+def R(*answers: Expect) -> dict[str, Expect]:  # noqa: N802 - reads as a table row
+    """One row, in the order of :data:`ACTORS`:
+    anonymous, patient_a, patient_b, staff_x, staff_y, lead_x, monitor_x, site_admin."""
+    assert len(answers) == len(ACTORS)
+    return dict(zip(ACTORS, answers, strict=True))
+
+
+def everyone(answer: Expect) -> dict[str, Expect]:
+    """The same answer for every actor, signed in or not."""
+    return dict.fromkeys(ACTORS, answer)
+
+
+NO_SIGN_IN: Final = SeeOther("/account/sign-in")  # the handler's own redirect, no "next"
+SETUP: Final = SeeOther("/account/two-factor/setup")
+
+#: Public routes: the navigator's pages and its public API. Nobody is refused or sent to
+#: sign in; each answers the same to every actor for the request sent (GET without a query
+#: string, POST with an empty form or ``{}``).
+PUBLIC: Final[dict[tuple[str, str], Expect]] = {
+    ("GET", "/"): 200,
+    ("GET", "/healthz"): 200,
+    ("GET", "/readyz"): 200,  # the module fixture warms the outcomes kernel up first
+    ("POST", "/language"): 400,
+    ("GET", "/edss"): 200,
+    ("GET", "/edss/examination"): 200,
+    ("GET", "/edss/walking"): 200,
+    ("GET", "/facilities"): 200,
+    ("GET", "/facilities/compare"): 400,
+    ("GET", "/facilities/{facility_id}"): 200,
+    ("GET", "/legitimacy"): 200,
+    ("GET", "/evidence"): 200,
+    ("GET", "/candidate"): 200,
+    ("GET", "/candidate/wizard"): 200,
+    ("POST", "/candidate/wizard"): 200,
+    ("POST", "/candidate/results"): 200,
+    ("POST", "/candidate/summary"): 200,
+    ("POST", "/candidate/download"): 200,
+    ("POST", "/candidate/upload"): 422,
+    ("GET", "/journey"): 200,
+    ("POST", "/journey"): 200,
+    ("GET", "/journey/plan.ics"): 422,
+    ("POST", "/journey/plan.ics"): 422,
+    ("GET", "/api/v1/"): 200,
+    ("GET", "/api/v1/openapi.json"): 200,
+    ("GET", "/api/v1/docs"): 200,
+    ("POST", "/api/v1/edss"): 200,
+    ("GET", "/api/v1/facilities"): 200,
+    ("GET", "/api/v1/facilities/compare"): 422,
+    ("GET", "/api/v1/facilities/{facility_id}"): 200,
+    ("GET", "/api/v1/facilities/{facility_id}/legitimacy"): 200,
+    ("GET", "/api/v1/legitimacy/questions"): 200,
+    ("POST", "/api/v1/legitimacy"): 422,
+    ("GET", "/api/v1/rulesets"): 200,
+    ("GET", "/api/v1/rulesets/{ruleset_id}"): 200,
+    ("GET", "/api/v1/drugs"): 200,
+    ("GET", "/api/v1/regimens"): 200,
+    ("GET", "/api/v1/studies"): 200,
+    ("GET", "/api/v1/studies/matches"): 200,
+    ("GET", "/api/v1/risks"): 200,
+    ("GET", "/api/v1/sources/{source_id}"): 200,
+    ("GET", "/api/v1/exchange-rates"): 200,
+    ("POST", "/api/v1/assessments"): 200,
+    ("POST", "/api/v1/journeys"): 422,
+    ("POST", "/api/v1/outcomes/progression"): 422,
+}
+
+#: The registry, the account pages and the clinic pages, actor by actor. Each R(...) reads
+#: anonymous, patient_a, patient_b, staff_x, staff_y, lead_x, monitor_x, site_admin.
+REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
+    # ------------------------------------------------------------ JSON API (bearer tokens)
+    ("GET", "/api/v1/me"): R(401, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/clinics"): R(401, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/clinics/{clinic_id}/patients"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("POST", "/api/v1/clinics/{clinic_id}/patients"): R(401, 404, 404, 201, 404, 201, 403, 404),
+    ("GET", "/api/v1/patients/{patient_id}"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("POST", "/api/v1/me/record"): R(401, 200, 200, 403, 403, 403, 403, 403),
+    # ------------------------------------------------------------ account pages anyone uses
+    ("GET", "/account/sign-up"): everyone(200),
+    ("POST", "/account/sign-up"): everyone(422),  # no email given
+    ("GET", "/account/verify"): everyone(200),  # shows a button only
+    ("POST", "/account/verify"): everyone(400),  # no link token
+    ("GET", "/account/sign-in"): everyone(200),
+    ("POST", "/account/sign-in"): everyone(400),  # refused: no email or password
+    ("GET", "/account/forgot"): everyone(200),
+    ("POST", "/account/forgot"): everyone(422),  # no email given
+    ("GET", "/account/reset"): everyone(400),  # no link token
+    ("POST", "/account/reset"): everyone(400),
+    ("GET", "/account/email/confirm"): everyone(200),
+    ("POST", "/account/email/confirm"): everyone(400),
+    # No second step is due for anyone here (sessions are fully signed in, or none).
+    ("GET", "/account/two-factor"): everyone(NO_SIGN_IN),
+    ("POST", "/account/two-factor"): everyone(NO_SIGN_IN),
+    ("POST", "/account/sign-out"): everyone(SeeOther("/")),
+    # ------------------------------------------------------------ the signed-in account page
+    ("GET", "/account"): R(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/account/two-factor/setup"): R(NO_SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/account/two-factor/setup/start"): R(
+        NO_SIGN_IN, SETUP, SETUP, SETUP, SETUP, SETUP, SETUP, SETUP
+    ),
+    ("POST", "/account/two-factor/setup"): R(NO_SIGN_IN, 422, 422, 422, 422, 422, 422, 422),
+    # Clinic roles and the site admin must keep two-step sign-in (409); patients give a
+    # wrong (empty) password (422).
+    ("POST", "/account/two-factor/disable"): R(SIGN_IN, 422, 422, 409, 409, 409, 409, 409),
+    ("POST", "/account/recovery-codes"): R(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/account/sessions/end-others"): R(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/account/sessions/end-all"): R(
+        SIGN_IN, NO_SIGN_IN, NO_SIGN_IN, NO_SIGN_IN, NO_SIGN_IN, NO_SIGN_IN, NO_SIGN_IN, NO_SIGN_IN
+    ),
+    ("POST", "/account/password"): R(SIGN_IN, 422, 422, 422, 422, 422, 422, 422),
+    ("POST", "/account/email"): R(SIGN_IN, 422, 422, 422, 422, 422, 422, 422),
+    ("POST", "/account/tokens"): R(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    # staff_x's own token: only staff_x revokes it; for everyone else it does not exist.
+    ("POST", "/account/tokens/{token_id}/revoke"): R(
+        SIGN_IN, 404, 404, SeeOther("/account#tokens"), 404, 404, 404, 404
+    ),
+    ("POST", "/account/delete"): R(SIGN_IN, 422, 422, 422, 422, 422, 422, 422),  # unconfirmed
+    # ------------------------------------------------------------ clinic pages
+    ("GET", "/clinic"): R(SIGN_IN, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/clinic"): R(SIGN_IN, 403, 403, 403, 403, 403, 403, SeeOther("/clinic/{new}/staff")),
+    ("GET", "/clinic/{clinic_id}/staff"): R(SIGN_IN, 404, 404, 403, 404, 200, 403, 200),
+    ("POST", "/clinic/{clinic_id}/invitations"): R(SIGN_IN, 404, 404, 403, 404, 200, 403, 200),
+    # The membership of X's only lead: whoever may remove it is told a clinic keeps a lead.
+    ("POST", "/clinic/{clinic_id}/staff/{membership_id}/remove"): R(
+        SIGN_IN, 404, 404, 403, 404, 409, 403, 409
+    ),
+    ("GET", "/invitation"): everyone(400),  # no link token
+    ("POST", "/invitation"): everyone(400),
+}
+
+EXPECTED: Final[dict[tuple[str, str], dict[str, Expect]]] = {
+    **{route: everyone(answer) for route, answer in PUBLIC.items()},
+    **REGISTRY,
+}
+assert not PUBLIC.keys() & REGISTRY.keys(), "a route is both public and in the registry table"
+
+#: Mounted apps that serve files, not routes with methods.
+MOUNTS: Final = {"/static"}
+
+#: Requests that need a body to reach the rule being tested; others send none (or ``{}``).
+BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
+    ("POST", "/api/v1/clinics/{clinic_id}/patients"): lambda: {
+        "json": {"code": f"M-{uuid.uuid4().hex[:12]}"}
+    },
+    ("POST", "/clinic"): lambda: {"data": {"name": f"Clinic {uuid.uuid4().hex[:8]}"}},
+    ("POST", "/clinic/{clinic_id}/invitations"): lambda: {
+        "data": {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "role": "clinic_staff"}
+    },
+}
+
+# ---------------------------------------------------------------- fixtures and helpers
+
+
+@pytest.fixture(scope="module")
+def world(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One world for the module; the outcomes kernel warm, so /readyz says 200."""
+    outcomes.warm_up()
+    with world_for(migrated_sqlite, tmp_path_factory.mktemp("access-matrix")) as built:
+        yield built
+
+
+@pytest.fixture(scope="module")
+def path_values(world: World) -> dict[str, str]:
+    """What each path parameter stands for in the matrix."""
+    spare_token, _ = world.new_token("staff_x")
+    return {
+        "{clinic_id}": world.clinic_x,
+        "{patient_id}": world.record_x,
+        "{token_id}": spare_token,
+        "{membership_id}": str(world.lead_membership_x),
+        "{facility_id}": "moscow-pirogov",
+        "{ruleset_id}": "nhs-london-2016",
+        "{source_id}": "muraro-2025",
+    }
+
+
+_addresses = itertools.count(1)
+
+
+def fresh_client(world: World) -> TestClient:
+    """A client with its own address (the per-address limits on sign-in and mail cannot
+    trip) and an empty cookie jar; redirects are returned, not followed."""
+    number = next(_addresses)
+    return TestClient(
+        world.app,
+        client=(f"10.{number // 250 % 250}.{number % 250}.1", 50000),
+        follow_redirects=False,
+        raise_server_exceptions=False,
+    )
+
+
+def app_routes(world: World) -> tuple[set[tuple[str, str]], set[str]]:
+    """(method, path) of every route of the app, HEAD left out; and the mounted paths."""
+    routes: set[tuple[str, str]] = set()
+    mounts: set[str] = set()
+    for context in iter_route_contexts(world.app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            mounts.add(route.path)
+            continue
+        methods = getattr(route, "methods", None)
+        assert methods, f"a route of an unknown kind: {route!r}; give it a rule here"
+        routes.update((method, str(context.path)) for method in methods - {"HEAD"})
+    return routes, mounts
+
+
+def concrete(path: str, values: dict[str, str]) -> str:
+    """The path with its parameters filled in."""
+    for name, value in values.items():
+        path = path.replace(name, value)
+    assert "{" not in path, f"no value for a parameter of {path}"
+    return path
+
+
+def shown(answer: Expect, path: str, method: str = "GET") -> str:
+    """An expected answer as the test compares it: ``"404"`` or ``"303 → /where"``.
+
+    The sign-in page comes back to a page that can be opened: the path itself after a GET,
+    the account page after a form posted without a session.
+    """
+    if isinstance(answer, int):
+        return str(answer)
+    location = answer.location
+    if location is None:
+        back = path if method in ("GET", "HEAD") else "/account"
+        location = f"/account/sign-in?next={quote(back, safe='/')}"
+    return f"303 → {location}"
+
+
+_HEX_ID: Final = re.compile(r"[0-9a-f]{32}")
+
+
+def observed(response: httpx2.Response, world_ids: set[str]) -> str:
+    """A response as the test compares it; ids the request made itself read ``{new}``."""
+    if not 300 <= response.status_code < 400:
+        return str(response.status_code)
+    location = response.headers.get("location", "")
+    location = _HEX_ID.sub(lambda m: m[0] if m[0] in world_ids else "{new}", location)
+    return f"{response.status_code} → {location}"
+
+
+def ask(world: World, actor: str, method: str, path: str, url: str) -> httpx2.Response:
+    """Send the matrix's request for (method, path) as ``actor``."""
+    api = path.startswith("/api/")
+    headers = world.bearer(actor) if api else world.browser(actor)
+    body = BODIES.get((method, path))
+    kwargs = body() if body else {}
+    if method == "POST" and api and not kwargs:
+        kwargs = {"json": {}}
+    return fresh_client(world).request(method, url, headers=headers, **kwargs)
+
+
+def world_ids(world: World, values: dict[str, str]) -> set[str]:
+    """Every id the world made, so they stay visible in compared redirects."""
+    return {
+        world.clinic_x,
+        world.clinic_y,
+        world.record_x,
+        world.record_y,
+        *values.values(),
+        *(person.own_record for person in world.people.values() if person.own_record),
+    }
+
+
+def row_id(route: tuple[str, str]) -> str:
+    """``GET /api/v1/me``."""
+    return f"{route[0]} {route[1]}"
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+def test_every_route_has_a_row(world: World) -> None:
+    """A new route needs a row (and a decision about who may use it); old rows go."""
+    routes, mounts = app_routes(world)
+
+    assert sorted(routes - EXPECTED.keys()) == [], "routes without a row in EXPECTED"
+    assert sorted(EXPECTED.keys() - routes) == [], "rows in EXPECTED for routes that are gone"
+    assert mounts == MOUNTS
+
+
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=row_id)
+def test_route_answers_each_actor_as_expected(
+    world: World, path_values: dict[str, str], route: tuple[str, str]
+) -> None:
+    """One row: every actor's answer, compared all at once so the diff shows the row."""
+    method, path = route
+    url = concrete(path, path_values)
+    known = world_ids(world, path_values)
+
+    answers = {actor: observed(ask(world, actor, method, path, url), known) for actor in ACTORS}
+
+    assert answers == {actor: shown(EXPECTED[route][actor], url, route[0]) for actor in ACTORS}
+
+
+API_ROWS: Final = sorted(route for route in REGISTRY if route[1].startswith("/api/"))
+
+
+@pytest.mark.parametrize("route", API_ROWS, ids=row_id)
+def test_the_registry_api_answers_a_browser_session_like_a_token(
+    world: World, path_values: dict[str, str], route: tuple[str, str]
+) -> None:
+    """The pages' own scripts use the API with the session cookie (and the CSRF header):
+    the same answers as with a write token; a visitor with only a pre-session gets 401."""
+    method, path = route
+    url = concrete(path, path_values)
+    known = world_ids(world, path_values)
+    answers = {}
+    for actor in ACTORS:
+        body = BODIES.get(route)
+        kwargs = body() if body else ({"json": {}} if method == "POST" else {})
+        response = fresh_client(world).request(method, url, headers=world.browser(actor), **kwargs)
+        answers[actor] = observed(response, known)
+
+    assert answers == {actor: shown(REGISTRY[route][actor], url, route[0]) for actor in ACTORS}
+
+
+POST_ROWS: Final = sorted(route for route in EXPECTED if route[0] == "POST")
+
+
+@pytest.mark.parametrize("route", POST_ROWS, ids=row_id)
+def test_every_post_with_a_session_but_no_csrf_token_is_refused(
+    world: World, path_values: dict[str, str], route: tuple[str, str]
+) -> None:
+    """A forged request riding on the session cookie: 403 on every route, before anything."""
+    url = concrete(route[1], path_values)
+    headers = world.browser("staff_x", csrf=False)
+
+    response = fresh_client(world).post(url, headers=headers)
+
+    assert response.status_code == 403
+
+
+STATEFUL_POSTS: Final = sorted(
+    route for route in POST_ROWS if route[1].startswith(("/account", "/clinic", "/invitation"))
+)
+
+
+@pytest.mark.parametrize("route", STATEFUL_POSTS, ids=row_id)
+def test_account_and_clinic_forms_need_a_cookie(
+    world: World, path_values: dict[str, str], route: tuple[str, str]
+) -> None:
+    """Without even a pre-session cookie there is no CSRF token to check: refused (403),
+    so a sign-in form cannot be forged from another site either."""
+    url = concrete(route[1], path_values)
+
+    response = fresh_client(world).post(url)
+
+    assert response.status_code == 403
+
+
+# ---------------------------------------------------------------- records and tokens
+
+
+def test_a_patient_reads_their_own_record_and_no_one_elses(world: World) -> None:
+    """patient_a's own record: theirs only; patient_b, clinic roles and the admin get 404."""
+    own = world.people["patient_a"].own_record
+    url = f"/api/v1/patients/{own}"
+    client = fresh_client(world)
+
+    mine = client.get(url, headers=world.bearer("patient_a"))
+    answers = {
+        actor: client.get(url, headers=world.bearer(actor)).status_code
+        for actor in ACTORS
+        if actor != "patient_a"
+    }
+
+    assert mine.status_code == 200
+    assert mine.json()["id"] == own
+    assert mine.json()["own"] is True
+    assert mine.json()["clinic_id"] is None
+    assert answers == {
+        "anonymous": 401,
+        "patient_b": 404,
+        "staff_x": 404,
+        "staff_y": 404,
+        "lead_x": 404,
+        "monitor_x": 404,
+        "site_admin": 404,
+    }
+
+
+def test_a_patient_cannot_read_a_clinic_record(world: World) -> None:
+    """Clinic X's record is not found for a patient, whoever's it is."""
+    response = fresh_client(world).get(
+        f"/api/v1/patients/{world.record_x}", headers=world.bearer("patient_a")
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("actor", "method", "path", "json"),
+    [
+        ("staff_x", "POST", "/api/v1/clinics/{X}/patients", {"code": "R-1"}),
+        ("lead_x", "POST", "/api/v1/clinics/{X}/patients", {"code": "R-2"}),
+        ("patient_a", "POST", "/api/v1/me/record", None),
+    ],
+)
+def test_a_read_token_cannot_write_even_for_a_role_that_may(
+    world: World, actor: str, method: str, path: str, json: dict[str, str] | None
+) -> None:
+    """registry:read limits the token to reading: 403, though the role would allow it."""
+    url = path.replace("{X}", world.clinic_x)
+    client = fresh_client(world)
+
+    refused = client.request(method, url, json=json, headers=world.bearer(actor, read_only=True))
+    allowed = client.request(method, url, json=json, headers=world.bearer(actor))
+
+    assert refused.status_code == 403
+    assert allowed.status_code in (200, 201)
+
+
+def test_a_read_token_still_reads(world: World) -> None:
+    """The same read-only token lists and opens clinic X's records."""
+    headers = world.bearer("staff_x", read_only=True)
+    client = fresh_client(world)
+
+    listed = client.get(f"/api/v1/clinics/{world.clinic_x}/patients", headers=headers)
+    opened = client.get(f"/api/v1/patients/{world.record_x}", headers=headers)
+    me = client.get("/api/v1/me", headers=headers)
+
+    assert listed.status_code == 200
+    assert opened.status_code == 200
+    assert me.json()["token_scope"] == "registry:read"
+
+
+@pytest.mark.parametrize("name", ["access_token", "api_key", "apikey", "bearer", "ACCESS_TOKEN"])
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/patients/{record}", "/account"])
+def test_a_token_in_the_address_is_refused(world: World, name: str, path: str) -> None:
+    """?access_token=…: 400, even when the header carries a good token too."""
+    url = path.replace("{record}", world.record_x)
+    token = world.token("staff_x")
+    client = fresh_client(world)
+
+    alone = client.get(url, params={name: token})
+    with_header = client.get(url, params={name: token}, headers=world.bearer("staff_x"))
+
+    assert alone.status_code == 400
+    assert with_header.status_code == 400
+
+
+def test_a_revoked_token_is_401(world: World) -> None:
+    """The token worked until it was revoked; after that it is no credential at all."""
+    token_id, token = world.new_token("staff_x")
+    client = fresh_client(world)
+    headers = {"Authorization": f"Bearer {token}"}
+    before = client.get("/api/v1/me", headers=headers)
+
+    world.revoke_token("staff_x", token_id)
+    after = client.get("/api/v1/me", headers=headers)
+    record = client.get(f"/api/v1/patients/{world.record_x}", headers=headers)
+
+    assert before.status_code == 200
+    assert after.status_code == 401
+    assert after.headers["www-authenticate"] == "Bearer"
+    assert record.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer hsct_not-a-real-token", "Bearer ", "Basic dXNlcjpwdw==", "Bearer x"]
+)
+def test_a_bad_authorization_header_is_401(world: World, authorization: str) -> None:
+    """Unknown tokens and other schemes are not credentials."""
+    response = fresh_client(world).get("/api/v1/me", headers={"Authorization": authorization})
+
+    assert response.status_code == 401
+
+
+def test_a_wrong_password_when_switching_two_step_sign_in_off_is_a_422(world: World) -> None:
+    """Like every other form on the account page, a refused form is a 422."""
+    response = fresh_client(world).post(
+        "/account/two-factor/disable",
+        data={"password": "not the password at all"},
+        headers=world.browser("patient_a"),
+    )
+
+    assert response.status_code == 422
