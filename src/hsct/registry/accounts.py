@@ -667,6 +667,22 @@ def web_session_resolve(
     return SessionState(row, account)
 
 
+def web_session_purge(
+    session: Session, *, now: datetime, idle: timedelta, absolute: timedelta
+) -> int:
+    """Delete every session past its idle or absolute time-out; returns how many.
+
+    A timed-out cookie is refused when it is next sent, but that request's transaction is
+    rolled back with its answer, so the rows are removed here (at each sign-in).
+    """
+    result = session.execute(
+        delete(WebSession).where(
+            (WebSession.last_seen_at <= now - idle) | (WebSession.created_at <= now - absolute)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def web_session_end(session: Session, *, token: str) -> None:
     """End one session (sign out)."""
     session.execute(delete(WebSession).where(WebSession.id_hash == auth.token_digest(token)))

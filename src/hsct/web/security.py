@@ -65,7 +65,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        private = _carries_credentials(scope)
+        # Static files are the same for everyone: cacheable even with a session cookie.
+        private = not scope.get("path", "").startswith("/static/") and _carries_credentials(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

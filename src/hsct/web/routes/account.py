@@ -8,8 +8,9 @@ email address has an account.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Final
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Form, Request
@@ -41,6 +42,7 @@ SIGN_IN_LIMIT: Final = (20, 300.0)
 MAIL_LIMIT: Final = (10, 3600.0)
 
 FormText = Annotated[str, Form(max_length=2000)]
+NextField = Annotated[str, Form(alias="next", max_length=2000)]
 Password = Annotated[str, Form(max_length=4096)]
 
 
@@ -85,15 +87,23 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
     ) -> RedirectResponse:
         if auth.session_token:
             accounts.web_session_end(db, token=auth.session_token)  # a new id on every sign-in
+        settings = request.app.state.settings
+        accounts.web_session_purge(
+            db,
+            now=now,
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        )
         actor = accounts.actor_for(db, account=account)
         pending = actor.needs_second_factor or account.totp_enabled_at is not None
         token = accounts.web_session_start(db, account=account, mfa_pending=pending, now=now)
         if pending:
-            target = (
+            step = (
                 "/account/two-factor"
                 if account.totp_enabled_at is not None
                 else "/account/two-factor/setup"
             )
+            target = step if target == "/account" else f"{step}?next={quote(target, safe='/')}"
         response = RedirectResponse(target, status_code=303)
         set_session_cookie(request, response, token)
         response.delete_cookie(pre_cookie_name(request), secure=uses_tls(request))
@@ -180,7 +190,7 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
         now: NowDep,
         email: FormText = "",
         password: Password = "",
-        next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/account",
+        next_path: NextField = "/account",
     ) -> Response:
         target = safe_next_path(next_path)
         values = {"email": email}
@@ -204,10 +214,12 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
         return start_session(request, db, auth, account, now, target)
 
     @router.get("/two-factor", response_class=HTMLResponse, response_model=None)
-    def second_step_form(request: Request, locale: Locale, auth: AuthDep) -> Response:
+    def second_step_form(
+        request: Request, locale: Locale, auth: AuthDep, next: str = "/account"
+    ) -> Response:
         if auth.state is None or not auth.state.mfa_pending:
             return RedirectResponse("/account/sign-in", status_code=303)
-        return page(request, locale, "two_factor.html")
+        return page(request, locale, "two_factor.html", {"next": safe_next_path(next)})
 
     @router.post("/two-factor", response_model=None)
     def second_step(
@@ -217,8 +229,10 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
         auth: AuthDep,
         now: NowDep,
         code: FormText = "",
+        next_path: NextField = "/account",
     ) -> Response:
         state = auth.state
+        target = safe_next_path(next_path)
         if state is None or not state.mfa_pending or auth.session_token is None:
             return RedirectResponse("/account/sign-in", status_code=303)
         try:
@@ -226,9 +240,10 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
                 db, account=state.account, code=code, site_key=site_key(request), now=now
             )
         except accounts.SecondFactorRefused:
-            return page(request, locale, "two_factor.html", {"errors": {"code": "refused"}}, 400)
+            context = {"errors": {"code": "refused"}, "next": target}
+            return page(request, locale, "two_factor.html", context, 400)
         token = accounts.web_session_complete(db, state=state, token=auth.session_token, now=now)
-        response = RedirectResponse("/account", status_code=303)
+        response = RedirectResponse(target, status_code=303)
         set_session_cookie(request, response, token)
         return response
 
@@ -251,30 +266,41 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
 
     # ------------------------------------------------------------ two-step set-up
 
+    def setup_context(
+        request: Request, db: DbSession, state: accounts.SessionState, target: str
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {"required": state.mfa_pending, "secret": None, "next": target}
+        secret = accounts.totp_pending_secret(state.account, site_key=site_key(request))
+        if secret is not None:
+            identity = accounts.identity_get(db, account_id=state.account.id)
+            uri = totp_uri(secret, account_label=identity.email)
+            context.update(secret=_grouped(secret), qr=_qr_data_uri(uri))
+        return context
+
     @router.get("/two-factor/setup", response_class=HTMLResponse, response_model=None)
-    def setup_form(request: Request, locale: Locale, auth: AuthDep, db: DbSession) -> Response:
+    def setup_form(
+        request: Request, locale: Locale, auth: AuthDep, db: DbSession, next: str = "/account"
+    ) -> Response:
         state = auth.state
         if state is None:
             return RedirectResponse("/account/sign-in", status_code=303)
-        account = state.account
-        if account.totp_enabled_at is not None:
+        if state.account.totp_enabled_at is not None:
             return RedirectResponse("/account", status_code=303)
-        secret = accounts.totp_pending_secret(account, site_key=site_key(request))
-        context: dict[str, Any] = {"required": state.mfa_pending, "secret": None}
-        if secret is not None:
-            identity = accounts.identity_get(db, account_id=account.id)
-            uri = totp_uri(secret, account_label=identity.email)
-            context.update(secret=_grouped(secret), qr=_qr_data_uri(uri))
+        context = setup_context(request, db, state, safe_next_path(next))
         return page(request, locale, "setup.html", context)
 
     @router.post("/two-factor/setup/start")
-    def setup_start(request: Request, auth: AuthDep, db: DbSession) -> Response:
+    def setup_start(
+        request: Request, auth: AuthDep, db: DbSession, next_path: NextField = "/account"
+    ) -> Response:
         state = auth.state
         if state is None:
             return RedirectResponse("/account/sign-in", status_code=303)
         if state.account.totp_enabled_at is None:
             accounts.totp_setup_begin(db, account=state.account, site_key=site_key(request))
-        return RedirectResponse("/account/two-factor/setup", status_code=303)
+        target = safe_next_path(next_path)
+        query = "" if target == "/account" else f"?next={quote(target, safe='/')}"
+        return RedirectResponse(f"/account/two-factor/setup{query}", status_code=303)
 
     @router.post("/two-factor/setup", response_model=None)
     def setup_confirm(
@@ -284,28 +310,22 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
         db: DbSession,
         now: NowDep,
         code: FormText = "",
+        next_path: NextField = "/account",
     ) -> Response:
         state = auth.state
+        target = safe_next_path(next_path)
         if state is None or auth.session_token is None:
             return RedirectResponse("/account/sign-in", status_code=303)
+        if state.account.totp_enabled_at is not None:
+            return RedirectResponse("/account", status_code=303)
         try:
             codes = accounts.totp_setup_confirm(
                 db, account=state.account, code=code, site_key=site_key(request), now=now
             )
         except InvalidInput as exc:
-            errors = form_errors(exc, pages.gettext(locale))
-            response = setup_form(request, locale, auth, db)
-            if isinstance(response, HTMLResponse):
-                secret = accounts.totp_pending_secret(state.account, site_key=site_key(request))
-                identity = accounts.identity_get(db, account_id=state.account.id)
-                context = {
-                    "required": state.mfa_pending,
-                    "secret": _grouped(secret or ""),
-                    "qr": _qr_data_uri(totp_uri(secret or "", account_label=identity.email)),
-                    "errors": errors,
-                }
-                return page(request, locale, "setup.html", context, 422)
-            return response
+            context = setup_context(request, db, state, target)
+            context["errors"] = form_errors(exc, pages.gettext(locale))
+            return page(request, locale, "setup.html", context, 422)
         token = None
         if state.mfa_pending:
             token = accounts.web_session_complete(
@@ -313,7 +333,7 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
             )
             # The page's forms must carry a CSRF token bound to the new session id.
             request.state.new_session = token
-        response = page(request, locale, "recovery_codes.html", {"codes": codes})
+        response = page(request, locale, "recovery_codes.html", {"codes": codes, "next": target})
         if token is not None:
             set_session_cookie(request, response, token)
         return response
