@@ -96,7 +96,11 @@ def now_utc(request: Request) -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
-NowDep = Annotated[datetime, Depends(now_utc)]
+async def _now(request: Request) -> datetime:
+    return now_utc(request)  # on the event loop: no worker-thread hop to read a clock
+
+
+NowDep = Annotated[datetime, Depends(_now)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,15 @@ def get_db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-CatalogDep = Annotated[Catalog, Depends(get_catalog)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def _catalog(request: Request) -> Catalog:
+    # Trivial lookups run on the event loop as dependencies: no worker-thread hop each.
+    return get_catalog(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+CatalogDep = Annotated[Catalog, Depends(_catalog)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]

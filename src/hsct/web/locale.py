@@ -21,7 +21,12 @@ def resolve_locale(request: Request) -> str:
     )
 
 
-Locale = Annotated[str, Depends(resolve_locale)]
+async def _locale(request: Request) -> str:
+    # As a dependency it runs on the event loop: no worker-thread hop for a cookie lookup.
+    return resolve_locale(request)
+
+
+Locale = Annotated[str, Depends(_locale)]
 
 
 def safe_next_path(candidate: str | None) -> str:
