@@ -652,15 +652,20 @@ def web_session_resolve(
     """
     if not token or len(token) > 100:
         return None
-    row = session.get(WebSession, auth.token_digest(token))
-    if row is None:
+    # One query for the session and its account: this runs on every signed-in request.
+    found = session.execute(
+        select(WebSession, Account)
+        .join(Account, Account.id == WebSession.account_id)
+        .where(WebSession.id_hash == auth.token_digest(token))
+    ).first()
+    if found is None:
         return None
+    row, account = found
     if row.last_seen_at + idle <= now or row.created_at + absolute <= now:
         session.delete(row)
         session.flush()
         return None
-    account = session.get(Account, row.account_id)
-    if account is None or account.disabled_at is not None:
+    if account.disabled_at is not None:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
