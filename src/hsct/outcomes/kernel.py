@@ -6,6 +6,14 @@ events are written into slots indexed by the onset visit, so patients are indepe
 the outputs need no merging; a second event at the same onset replaces the first, which is
 how the reference (pymsprog 1.0.7) resolves duplicates.
 
+:func:`search_block` runs a contiguous block of patients and returns only its events, in
+patient and onset order. Blocks share nothing but the read-only inputs and each writes its
+own patients' ``start`` entries, so they can run on several threads at once (every function
+here is compiled with ``nogil``) and their results, put back in block order, are the same
+as one thread's. Days are whole numbers (int32) and EDSS values are on the half-point grid
+(exact in float32); every comparison is made as in float64, so the results do not depend on
+the storage types.
+
 The search itself follows the reference's definitions step by step (its source is not
 copied: pymsprog declares no licence). The steps are documented in
 docs/user-guide/outcomes.md.
@@ -14,7 +22,7 @@ docs/user-guide/outcomes.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 import numba
 import numpy as np
@@ -383,7 +391,7 @@ def start_index(x: Any, rels: Any, t0: float, rbl_a: float, rbl_b: float) -> int
 
 
 @_jit
-def search_cohort(
+def search_block(
     v_off: Any,
     v_day: Any,
     v_val: Any,
@@ -396,19 +404,31 @@ def search_cohort(
     idl: Any,
     conf_win: Any,
     indep: Any,
+    p_lo: int,
+    p_hi: int,
     start: Any,
-    kind: Any,
-    bl_out: Any,
-    conf_out: Any,
-    pconf_out: Any,
-    sust_out: Any,
-) -> None:
-    """Run the search for every patient. ``start`` receives each patient's first used visit.
+    scratch: Any,
+) -> int:
+    """Run the search for patients ``p_lo`` to ``p_hi - 1``; returns how many events.
 
-    Slot outputs are indexed by global visit row; local indices are made global here.
+    ``start[p]`` receives each patient's first used visit (a global row, -1 when none).
+    ``scratch`` is ``(kind, bl, conf, pconf, sust, rows, patient, conf_first, pconf_first)``,
+    each with at least as many rows as the block has visits: the caller's memory, so a
+    thread running this allocates nothing that outlives a patient. On return the first
+    ``count`` rows of all but ``pconf`` hold the events in patient and onset order: ``rows``
+    the onset's global visit row; ``bl``, ``sust`` and ``conf`` (one column per confirmation
+    window; -1 none, -2 in column 0: imputed at the last visit) global rows too;
+    ``conf_first``/``pconf_first`` the earliest confirmation (PIRA confirmation) in any
+    window, -1 when none.
     """
+    kind, bl_out, conf_out, pconf_out, sust_out, rows, patient, conf_first, pconf_first = scratch
+    n_win = conf_win.shape[0]
+    base = v_off[p_lo]
+    for k in range(v_off[p_hi] - base):
+        kind[k] = NONE
     rbl_a = opt_f[0]
-    for p in range(v_off.shape[0] - 1):
+    j = 0  # events so far; they are moved to the front as each patient is done
+    for p in range(p_lo, p_hi):
         lo, hi = v_off[p], v_off[p + 1]
         rels_all = r_day[r_off[p] : r_off[p + 1]]
         s = 0
@@ -429,6 +449,7 @@ def search_cohort(
         x = v_day[a:hi]
         keep = rels_all >= x[0] - rbl_a if x.shape[0] > 0 else rels_all >= 0
         rels = rels_all[keep]
+        la, lh = a - base, hi - base
         _search_patient(
             x,
             v_val[a:hi],
@@ -439,19 +460,305 @@ def search_cohort(
             idl,
             conf_win,
             indep,
-            kind[a:hi],
-            bl_out[a:hi],
-            conf_out[a:hi],
-            pconf_out[a:hi],
-            sust_out[a:hi],
+            kind[la:lh],
+            bl_out[la:lh],
+            conf_out[la:lh],
+            pconf_out[la:lh],
+            sust_out[la:lh],
             search0,
         )
-        for k in range(a, hi):
-            if kind[k] != NONE:
-                bl_out[k] += a
-                sust_out[k] += a
-                for m in range(conf_out.shape[1]):
-                    if conf_out[k, m] >= 0:
-                        conf_out[k, m] += a
-                    if pconf_out[k, m] >= 0:
-                        pconf_out[k, m] += a
+        # Slot k (this patient's visit k - la) moves to row j <= k: rows before k are done
+        # with, and the next patient's slots start after k. Local indices + a = global rows.
+        for k in range(la, lh):
+            if kind[k] == NONE:
+                continue
+            first, pfirst = -1, -1
+            for m in range(n_win):
+                c = conf_out[k, m]
+                if c >= 0:
+                    if first < 0 or c < first:
+                        first = c
+                    c += a
+                conf_out[j, m] = c
+                c = pconf_out[k, m]
+                if c >= 0 and (pfirst < 0 or c < pfirst):
+                    pfirst = c
+            kind[j] = kind[k]
+            bl_out[j] = bl_out[k] + a
+            sust_out[j] = sust_out[k] + a
+            conf_first[j] = first + a if first >= 0 else -1
+            pconf_first[j] = pfirst + a if pfirst >= 0 else -1
+            rows[j] = base + k
+            patient[j] = p
+            j += 1
+    return j
+
+
+# ---- Column helpers: one pass each, no temporaries the size of a table. -------------------
+
+NAT: Final = np.iinfo(np.int64).min
+DAY_SECONDS: Final = 86_400
+
+
+@_jit
+def event_columns(
+    rows: Any,
+    patient: Any,
+    bl: Any,
+    conf_first: Any,
+    pconf_first: Any,
+    sust: Any,
+    v_off: Any,
+    v_day: Any,
+    v_val: Any,
+    first_day: Any,
+) -> Any:
+    """The numeric columns of the events table (dates in seconds since 1970, NaT = int64 min).
+
+    Returns onset, baseline, confirmation and PIRA confirmation dates; EDSS at onset, baseline
+    and confirmation (NaN without one); days from time zero; days sustained; whether the
+    change held to the last visit.
+    """
+    n = rows.shape[0]
+    onset = np.empty(n, dtype=np.int64)
+    base = np.empty(n, dtype=np.int64)
+    conf = np.empty(n, dtype=np.int64)
+    pconf = np.empty(n, dtype=np.int64)
+    edss = np.empty(n, dtype=np.float64)
+    base_edss = np.empty(n, dtype=np.float64)
+    conf_edss = np.empty(n, dtype=np.float64)
+    from_t0 = np.empty(n, dtype=np.float64)
+    sustained = np.empty(n, dtype=np.float64)
+    to_last = np.empty(n, dtype=np.bool_)
+    for j in range(n):
+        r, p, b, s = rows[j], patient[j], bl[j], sust[j]
+        onset[j] = np.int64(v_day[r]) * DAY_SECONDS
+        base[j] = np.int64(v_day[b]) * DAY_SECONDS
+        edss[j] = np.float64(v_val[r])
+        base_edss[j] = np.float64(v_val[b])
+        c = conf_first[j]
+        if c >= 0:
+            conf[j] = np.int64(v_day[c]) * DAY_SECONDS
+            conf_edss[j] = np.float64(v_val[c])
+        else:
+            conf[j] = NAT
+            conf_edss[j] = np.nan
+        c = pconf_first[j]
+        pconf[j] = np.int64(v_day[c]) * DAY_SECONDS if c >= 0 else NAT
+        from_t0[j] = np.float64(v_day[r]) - first_day[p]
+        sustained[j] = np.float64(v_day[s]) - np.float64(v_day[r])
+        to_last[j] = s == v_off[p + 1] - 1
+    return onset, base, conf, pconf, edss, base_edss, conf_edss, from_t0, sustained, to_last
+
+
+@_jit
+def patient_counts(patient: Any, kind: Any, rows: Any, v_day: Any, n: int) -> Any:
+    """Per patient: CDW, CDI, PIRA and RAW counts, and the day of the first CDW (NaN: none)."""
+    cdw = np.zeros(n, dtype=np.int64)
+    cdi = np.zeros(n, dtype=np.int64)
+    pira = np.zeros(n, dtype=np.int64)
+    raw = np.zeros(n, dtype=np.int64)
+    first = np.full(n, np.nan)
+    for j in range(patient.shape[0]):
+        p, k = patient[j], kind[j]
+        if k == CDI:
+            cdi[p] += 1
+        elif k != NONE:
+            if cdw[p] == 0:
+                first[p] = v_day[rows[j]]  # events come in onset order
+            cdw[p] += 1
+            if k == PIRA:
+                pira[p] += 1
+            elif k == RAW:
+                raw[p] += 1
+    return cdw, cdi, pira, raw, first
+
+
+@_jit
+def edss_grid(values: Any) -> Any:
+    """Which values are on the EDSS grid (0, 1.0, 1.5 ... 10), and the values as float32.
+
+    Off-grid values become 0 in the copy (their rows are not used).
+    """
+    n = values.shape[0]
+    ok = np.empty(n, dtype=np.bool_)
+    out = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        v = values[i]
+        good = v >= 0 and v <= 10 and v != 0.5  # NaN fails every comparison
+        if good:
+            twice = v * 2.0
+            good = twice == np.floor(twice)
+        ok[i] = good
+        out[i] = v if good else 0.0
+    return ok, out
+
+
+@_jit
+def is_sorted(codes: Any, day: Any, row: Any) -> bool:
+    """Whether rows are in (patient code, day, row) order."""
+    for i in range(1, codes.shape[0]):
+        if codes[i] != codes[i - 1]:
+            if codes[i] < codes[i - 1]:
+                return False
+        elif day[i] != day[i - 1]:
+            if day[i] < day[i - 1]:
+                return False
+        elif row[i] < row[i - 1]:
+            return False
+    return True
+
+
+@_jit
+def sorted_codes(ids: Any) -> Any:
+    """Codes 0, 1, 2... for ids that never decrease, and the distinct ids; None if unsorted."""
+    n = ids.shape[0]
+    codes = np.empty(n, dtype=np.int32)
+    k = 0
+    for i in range(n):
+        if i > 0 and ids[i] != ids[i - 1]:
+            if ids[i] < ids[i - 1]:
+                return False, codes, ids[:0].copy()
+            k += 1
+        codes[i] = k
+    uniques = np.empty(k + 1 if n else 0, dtype=ids.dtype)
+    for i in range(n):
+        uniques[codes[i]] = ids[i]
+    return True, codes, uniques
+
+
+@_jit
+def lookup(uniques: Any, ids: Any) -> Any:
+    """Position of each id in the sorted distinct ``uniques`` (int32), -1 when absent.
+
+    Walks forward while the ids keep increasing (sorted input costs one pass) and searches
+    afresh when one is smaller than the last.
+    """
+    n = uniques.shape[0]
+    out = np.empty(ids.shape[0], dtype=np.int32)
+    j = 0
+    for i in range(ids.shape[0]):
+        v = ids[i]
+        if i == 0 or v < ids[i - 1]:
+            lo, hi = 0, n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if uniques[mid] < v:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            j = lo
+        else:
+            while j < n and uniques[j] < v:
+                j += 1
+        out[i] = j if j < n and uniques[j] == v else -1
+    return out
+
+
+@_jit
+def offsets(codes: Any, n: int) -> Any:
+    """Where each code's rows start, for rows sorted by code (``n + 1`` entries, int64).
+
+    As ``cumsum(bincount(codes))`` but without bincount's int64 copy of the codes.
+    """
+    off = np.zeros(n + 1, dtype=np.int64)
+    for i in range(codes.shape[0]):
+        off[codes[i] + 1] += 1
+    for p in range(n):
+        off[p + 1] += off[p]
+    return off
+
+
+@_jit
+def same_day(codes: Any, day: Any) -> Any:
+    """Rows followed by a row of the same patient on the same day, and how many there are."""
+    n = codes.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    count = 0
+    for i in range(n - 1):
+        if codes[i] == codes[i + 1] and day[i] == day[i + 1]:
+            out[i] = True
+            count += 1
+    return out, count
+
+
+@_jit
+def compact(values: Any, drop: Any) -> int:
+    """Move the rows not in ``drop`` to the front of ``values`` (in place); their number."""
+    j = 0
+    for i in range(values.shape[0]):
+        if not drop[i]:
+            values[j] = values[i]
+            j += 1
+    return j
+
+
+@_jit
+def before_time_zero(use: Any, codes: Any, days: Any, t0: Any) -> Any:
+    """Rows in use dated on or before their patient's time zero (never when it is NaN)."""
+    out = np.zeros(use.shape[0], dtype=np.bool_)
+    for i in range(use.shape[0]):
+        if use[i]:
+            out[i] = days[i] <= t0[codes[i]]
+    return out
+
+
+@_jit
+def first_relapse(r_off: Any, r_day: Any, t0: Any) -> Any:
+    """Per patient, the day of the first relapse after time zero (inf: none)."""
+    n = t0.shape[0]
+    out = np.full(n, np.inf)
+    for p in range(n):
+        for i in range(r_off[p], r_off[p + 1]):
+            if r_day[i] > t0[p]:
+                out[p] = r_day[i]
+                break
+    return out
+
+
+@_jit
+def rebaseline_scans(m_off: Any, m_day: Any, t0: Any, lo: Any, hi: Any) -> Any:
+    """Per patient, the last scan after time zero inside [lo, hi] (-inf: none) and the first
+    one after ``hi`` (inf: none)."""
+    n = t0.shape[0]
+    inside = np.full(n, -np.inf)
+    later = np.full(n, np.inf)
+    for p in range(n):
+        for i in range(m_off[p], m_off[p + 1]):
+            d = m_day[i]
+            if d > t0[p]:
+                if lo[p] <= d <= hi[p]:
+                    inside[p] = d
+                elif d > hi[p] and later[p] == np.inf:
+                    later[p] = d
+    return inside, later
+
+
+@_jit
+def mri_days(
+    m_off: Any, m_day: Any, m_active: Any, m_bv: Any, t0: Any, ref: Any, bv_limit: float
+) -> Any:
+    """Per patient, from the scans after time zero: the first active scan after ``ref`` (inf:
+    none), the last scan (-inf: none), the first scan after ``ref`` with a brain-volume change
+    below ``bv_limit`` (inf: none) and the last scan with a brain-volume value (-inf: none).
+    """
+    n = t0.shape[0]
+    active = np.full(n, np.inf)
+    last = np.full(n, -np.inf)
+    shrink = np.full(n, np.inf)
+    last_bv = np.full(n, -np.inf)
+    for p in range(n):
+        for i in range(m_off[p], m_off[p + 1]):
+            d = m_day[i]
+            if not d > t0[p]:
+                continue
+            last[p] = d
+            counted = d > ref[p]
+            if counted and m_active[i] and active[p] == np.inf:
+                active[p] = d
+            bv = m_bv[i]
+            if not np.isnan(bv):
+                last_bv[p] = d
+                if counted and bv < bv_limit and shrink[p] == np.inf:
+                    shrink[p] = d
+    return active, last, shrink, last_bv

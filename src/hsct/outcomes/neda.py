@@ -30,8 +30,15 @@ import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Citation
+from hsct.outcomes import kernel
 from hsct.outcomes.options import ProgressionOptions
-from hsct.outcomes.progression import ProgressionResult, progression, to_seconds
+from hsct.outcomes.progression import (
+    ProgressionResult,
+    check_threads,
+    columns_frame,
+    progression,
+    to_seconds,
+)
 from hsct.outcomes.tables import Cohort
 
 YEAR_DAYS: Final = 365.25
@@ -165,98 +172,59 @@ def neda_sources(*, brain_volume: bool, rebaseline: bool = False) -> list[Citati
     return out
 
 
-def _pick(
-    off: np.ndarray[Any, Any],
-    day: np.ndarray[Any, Any],
-    mask: np.ndarray[Any, Any],
-    n: int,
-    *,
-    last: bool,
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Per patient, the first (or last) ``day`` where ``mask`` holds; rows sorted by day."""
-    out = np.full(n, -np.inf if last else np.inf)
-    idx = np.flatnonzero(mask)
-    if idx.size:
-        pat = np.searchsorted(off, idx, side="right") - 1
-        edge = np.ones(idx.size, dtype=bool)
-        if last:
-            edge[:-1] = pat[:-1] != pat[1:]
-        else:
-            edge[1:] = pat[1:] != pat[:-1]
-        out[pat[edge]] = day[idx[edge]]
-    return out
-
-
-def _first_after(
-    off: np.ndarray[Any, Any], day: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], n: int
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return _pick(off, day, mask, n, last=False)
-
-
-def _last_where(
-    off: np.ndarray[Any, Any], day: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], n: int
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return _pick(off, day, mask, n, last=True)
-
-
 def neda(
     cohort: Cohort,
     options: NedaOptions | None = None,
     *,
     result: ProgressionResult | None = None,
+    threads: int | None = None,
 ) -> pd.DataFrame:
     """One row per patient: NEDA-3 (and NEDA-4), durable remission and single endpoints.
 
-    ``result`` reuses a progression run (its first CDW per patient); otherwise one is made.
+    ``result`` reuses a progression run (its first CDW per patient); otherwise one is made,
+    on ``threads`` threads (``None``: every core; see :func:`progression`).
     """
+    n_threads = check_threads(threads)
     options = options or NedaOptions()
     if not cohort.has_mri:
         raise InvalidInput(
             [FieldError("mri", "NEDA-3 needs the MRI table", "patient_id,date,gd_enhancing,new_t2")]
         )
     window = options.window_months()
-    result = result or progression(cohort, options.progression)
-    n = cohort.n_patients
+    result = result or progression(cohort, options.progression, threads=n_threads)
     base_day = np.where(
         result.start_rows >= 0, cohort.v_day[np.maximum(result.start_rows, 0)], np.nan
     )
     t0 = np.where(np.isnan(cohort.t0), base_day, cohort.t0)
+    del base_day
 
-    r_pat = np.repeat(np.arange(n), np.diff(cohort.r_off))
-    relapse = _first_after(cohort.r_off, cohort.r_day, cohort.r_day > t0[r_pat], n)
-
-    m_pat = np.repeat(np.arange(n), np.diff(cohort.m_off))
+    relapse = kernel.first_relapse(cohort.r_off, cohort.r_day, t0)
     # Every scan after time zero is an assessment (censoring); activity counts only on the
-    # scans after the reference: time zero, or the re-baseline scan.
-    after = cohort.m_day > t0[m_pat]
-    ref, ref_kind = (t0, None) if window is None else _rebaseline(cohort, t0, window, m_pat)
-    counted = after & (cohort.m_day > ref[m_pat])
-    mri = _first_after(cohort.m_off, cohort.m_day, counted & cohort.m_active, n)
-    last_mri = _last_where(cohort.m_off, cohort.m_day, after, n)
+    # scans after the reference: time zero, or the re-baseline scan. One compiled pass per
+    # table, patient by patient: no per-row temporaries.
+    ref, ref_kind = (t0, None) if window is None else _rebaseline(cohort, t0, window)
+    mri, last_mri, shrink, last_bv = kernel.mri_days(
+        cohort.m_off, cohort.m_day, cohort.m_active, cohort.m_bv, t0, ref, BRAIN_VOLUME_LIMIT
+    )
 
     cdw = result.first_cdw_day
     cdw_day = np.where(~np.isnan(cdw) & (cdw > t0), cdw, np.inf)
     last_visit = cohort.v_day[cohort.v_off[1:] - 1]
 
-    out = pd.DataFrame({"patient_id": cohort.ids, "time_zero": to_seconds(t0)})
+    out: dict[str, np.ndarray[Any, Any]] = {
+        "patient_id": cohort.ids.copy(),  # the frame takes its columns without a copy
+        "time_zero": to_seconds(t0),
+    }
     if ref_kind is not None:
         out["mri_rebaseline_date"] = to_seconds(np.where(np.isfinite(ref), ref, np.nan))
         out["mri_rebaseline_scan"] = ref_kind
     censor3 = np.maximum(np.minimum(last_visit, last_mri), t0)
     _composite(out, "neda3", t0, censor3, {"relapse": relapse, "mri": mri, "cdw": cdw_day})
-    lost_years = out["neda3_years"].to_numpy()
-    lost = out["neda3_lost"].to_numpy()
-    durable = np.where(lost_years >= DURABLE_YEARS, "yes", np.where(lost, "no", "not yet known"))
-    out["durable_remission"] = durable
+    lost_years = out["neda3_years"]
+    lost = out["neda3_lost"]
+    durable = np.where(lost_years >= DURABLE_YEARS, 0, np.where(lost, 1, 2))
+    out["durable_remission"] = _DURABLE[durable]  # text as objects: no fixed-width copy
     if cohort.has_brain_volume:
-        measured = after & ~np.isnan(cohort.m_bv)
-        shrink = _first_after(
-            cohort.m_off,
-            cohort.m_day,
-            measured & counted & (cohort.m_bv < BRAIN_VOLUME_LIMIT),
-            n,
-        )
-        last_bv = _last_where(cohort.m_off, cohort.m_day, measured, n)
         censor4 = np.maximum(np.minimum(censor3, last_bv), t0)
         _composite(
             out,
@@ -274,8 +242,10 @@ def neda(
         hit = np.isfinite(event)
         out[f"{name}_event"] = hit
         out[f"{name}_years"] = (np.where(hit, event, np.maximum(censor, t0)) - t0) / YEAR_DAYS
-    return out
+    return columns_frame(out)
 
+
+_DURABLE: Final = np.array(["yes", "no", "not yet known"], dtype=object)
 
 #: What ``mri_rebaseline_scan`` says about each patient's re-baseline scan.
 REBASELINE_KINDS: Final = ("in window", "after window", "none")
@@ -285,7 +255,6 @@ def _rebaseline(
     cohort: Cohort,
     t0: np.ndarray[Any, np.dtype[np.float64]],
     window: tuple[float, float],
-    m_pat: np.ndarray[Any, Any],
 ) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, Any]]:
     """Per patient, the re-baseline scan's day (``inf`` when none) and which rule found it.
 
@@ -304,13 +273,9 @@ def _rebaseline(
        not activity (they fall in the period the re-baseline is there to discount); they
        still count as assessments, so the patient is censored at the last of them.
     """
-    n = cohort.n_patients
     lo = t0 + window[0] * MONTH_DAYS
     hi = t0 + window[1] * MONTH_DAYS
-    day = cohort.m_day
-    after = day > t0[m_pat]
-    inside = _last_where(cohort.m_off, day, after & (day >= lo[m_pat]) & (day <= hi[m_pat]), n)
-    later = _first_after(cohort.m_off, day, after & (day > hi[m_pat]), n)
+    inside, later = kernel.rebaseline_scans(cohort.m_off, cohort.m_day, t0, lo, hi)
     found = np.isfinite(inside)
     ref = np.where(found, inside, later)
     kind = np.where(found, 0, np.where(np.isfinite(later), 1, 2))
@@ -318,7 +283,7 @@ def _rebaseline(
 
 
 def _composite(
-    out: pd.DataFrame,
+    out: dict[str, np.ndarray[Any, Any]],
     name: str,
     t0: np.ndarray[Any, Any],
     censor: np.ndarray[Any, Any],

@@ -12,14 +12,18 @@
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numba
 import numpy as np
 import pandas as pd
 
 from hsct.common.edss_value import format_step
+from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.outcomes import kernel
@@ -36,8 +40,11 @@ from hsct.outcomes.tables import Cohort, build_cohort
 
 __all__ = [
     "EVENT_COLUMNS",
+    "THREADS_ALLOWED",
     "ProgressionResult",
     "build_cohort",
+    "check_threads",
+    "columns_frame",
     "explain",
     "explain_messages",
     "progression",
@@ -55,15 +62,63 @@ EVENT_COLUMNS: Final = (
 )
 _KIND_EVENT: Final = np.array(["", "CDW", "CDW", "CDW", "CDI"], dtype=object)
 _KIND_TYPE: Final = np.array(["", "undefined", "RAW", "PIRA", ""], dtype=object)
-#: Patients per call of the compiled search (the progress bar moves once per chunk).
-CHUNK: Final = 50_000
+#: Most patients per call of the compiled search (the progress bar moves once per block);
+#: a block of 16,384 patients (~350,000 visits) needs ~13 MB of working memory.
+CHUNK: Final = 16_384
+#: Fewest patients per block when several threads share the work (a block costs ~10 µs).
+MIN_BLOCK: Final = 256
+#: Blocks per thread: a thread that drew quick patients takes another block.
+BLOCKS_PER_THREAD: Final = 4
+#: What ``threads`` may be.
+THREADS_ALLOWED: Final = "a whole number, 1 or more (1: one thread); none: every core"
+
+
+def check_threads(threads: object) -> int:
+    """How many threads to use: ``threads`` itself, or every core for ``None``.
+
+    Every core is ``numba.config.NUMBA_NUM_THREADS`` (the cores this process may use, or the
+    ``NUMBA_NUM_THREADS`` environment variable). Anything but a whole number of 1 or more
+    raises :class:`InvalidInput` naming ``threads``.
+
+    >>> check_threads(2)
+    2
+    """
+    if threads is None:
+        return max(1, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise InvalidInput(
+            [FieldError("threads", f"{threads!r} is not a number of threads", THREADS_ALLOWED)]
+        )
+    return int(threads)
+
+
+def columns_frame(columns: dict[str, np.ndarray[Any, Any]]) -> pd.DataFrame:
+    """A DataFrame that takes ``columns`` as they are (every one must be a new array).
+
+    No copy, and no type inference on text (object) columns, which would allocate about 41
+    bytes a row while it looks for dates among the strings.
+    """
+    return pd.DataFrame(
+        {
+            name: pd.Series(column, dtype=object, copy=False) if column.dtype == object else column
+            for name, column in columns.items()
+        },
+        copy=False,
+    )
 
 
 def to_seconds(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Days since 1970-01-01 (NaN = none) as datetime64[s], the unit pandas keeps as is."""
-    out = np.full(days.shape, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
-    ok = ~np.isnan(days)
-    out[ok] = days[ok].astype(np.int64) * 86_400
+    days = np.asarray(days)
+    if days.dtype.kind in "iu":  # whole days: nothing is missing
+        out = days.astype(np.int64)
+        out *= kernel.DAY_SECONDS
+    else:
+        missing = np.isnan(days)
+        with np.errstate(invalid="ignore"):  # NaN rows are replaced below
+            out = days.astype(np.int64)
+        out *= kernel.DAY_SECONDS
+        out[missing] = kernel.NAT
     return out.view("datetime64[s]")
 
 
@@ -134,166 +189,226 @@ def progression(
     options: ProgressionOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> ProgressionResult:
     """Find the events of every patient in ``cohort``.
 
-    ``progress`` is called with the number of patients done after each chunk.
+    ``progress`` is called with the number of patients done after each block. ``threads``:
+    how many threads search at once (``None``: every core, 1: this thread only); the result
+    is the same whatever the number.
     """
+    n_threads = check_threads(threads)
     options = options or ProgressionOptions()
     opt_i, opt_f, wd, idl, conf_win, indep = _option_arrays(options)
-    n_vis, n_win = cohort.n_visits, len(options.conf_days)
-    kind = np.zeros(n_vis, dtype=np.int8)
-    # Visit rows fit 32 bits (checked in build_cohort); halves the memory of a 1M cohort.
-    bl_out = np.zeros(n_vis, dtype=np.int32)
-    conf_out = np.full((n_vis, n_win), -1, dtype=np.int32)
-    pconf_out = np.full((n_vis, n_win), -1, dtype=np.int32)
-    sust_out = np.zeros(n_vis, dtype=np.int32)
+    blocks = _blocks(cohort.n_patients, n_threads)
     start = np.full(cohort.n_patients, -1, dtype=np.int64)
-    for lo in range(0, cohort.n_patients, CHUNK):
-        hi = min(lo + CHUNK, cohort.n_patients)
-        kernel.search_cohort(
-            cohort.v_off[lo : hi + 1],
-            cohort.v_day,
-            cohort.v_val,
-            cohort.r_off[lo : hi + 1],
-            cohort.r_day,
-            cohort.t0[lo:hi],
-            opt_i,
-            opt_f,
-            wd,
-            idl,
-            conf_win,
-            indep,
-            start[lo:hi],
-            kind,
-            bl_out,
-            conf_out,
-            pconf_out,
-            sust_out,
-        )
-        if progress is not None:
-            progress(hi - lo)
-    # Keep only the event rows, and let the visit-sized outputs go before building tables.
-    rows = np.flatnonzero(kind)
-    slots = _Slots(
-        rows,
-        kind[rows],
-        bl_out[rows].astype(np.int64),
-        conf_out[rows].astype(np.int64),
-        pconf_out[rows].astype(np.int64),
-        sust_out[rows].astype(np.int64),
+    arrays = (cohort.v_off, cohort.v_day, cohort.v_val, cohort.r_off, cohort.r_day, cohort.t0)
+    options_arrays = (opt_i, opt_f, wd, idl, conf_win, indep)
+
+    def run(lo: int, hi: int, scratch: _Scratch) -> int:
+        count: int = kernel.search_block(*arrays, *options_arrays, lo, hi, start, scratch)
+        return count
+
+    # Global visit rows fit 32 bits below 2^31 visits: half the memory of int64.
+    index = np.dtype(np.int32 if cohort.n_visits < 2**31 - 1 else np.int64)
+    sizes = cohort.v_off[[hi for _, hi in blocks]] - cohort.v_off[[lo for lo, _ in blocks]]
+    rows = int(sizes.max()) if sizes.size else 0
+    slots = _run_blocks(
+        run, blocks, n_threads, lambda: _scratch(rows, len(conf_win), index), progress
     )
-    del kind, bl_out, conf_out, pconf_out, sust_out
     return _tables(cohort, options, slots, start)
 
 
-@dataclass(frozen=True, slots=True)
-class _Slots:
-    """The kernel's outputs at the event rows (global visit indices, int64)."""
+#: One block's working memory, as :func:`kernel.search_block` takes it.
+_Scratch = tuple[np.ndarray[Any, Any], ...]
+#: Which scratch arrays hold the events, in the order :func:`_tables` takes them: rows,
+#: patient, kind, baseline, confirmations, first confirmation, first PIRA confirmation, end.
+_EVENTS: Final = (5, 6, 0, 1, 2, 7, 8, 4)
 
-    rows: np.ndarray[Any, Any]
-    kind: np.ndarray[Any, Any]
-    bl: np.ndarray[Any, Any]
-    conf: np.ndarray[Any, Any]
-    pconf: np.ndarray[Any, Any]
-    sust: np.ndarray[Any, Any]
+
+def _scratch(rows: int, windows: int, index: np.dtype[Any]) -> _Scratch:
+    """Working memory for blocks of up to ``rows`` visits (untouched pages cost nothing)."""
+    return (
+        np.empty(rows, dtype=np.int8),
+        np.empty(rows, dtype=index),
+        np.empty((rows, windows), dtype=index),
+        np.empty((rows, windows), dtype=index),
+        np.empty(rows, dtype=index),
+        np.empty(rows, dtype=np.int64),
+        np.empty(rows, dtype=index),
+        np.empty(rows, dtype=index),
+        np.empty(rows, dtype=index),
+    )
+
+
+def _blocks(n: int, threads: int) -> list[tuple[int, int]]:
+    """Contiguous blocks of patients: up to :data:`CHUNK`, smaller when threads share them."""
+    size = CHUNK
+    if threads > 1:
+        size = min(CHUNK, max(MIN_BLOCK, -(-n // (threads * BLOCKS_PER_THREAD))))
+    return [(lo, min(lo + size, n)) for lo in range(0, n, size)] or [(0, 0)]
+
+
+def _run_blocks(
+    run: Callable[[int, int, _Scratch], int],
+    blocks: list[tuple[int, int]],
+    threads: int,
+    scratch: Callable[[], _Scratch],
+    progress: Callable[[int], None] | None,
+) -> list[np.ndarray[Any, Any]]:
+    """The events of every block, joined in block order, found on up to ``threads`` threads.
+
+    The compiled search releases the GIL, so the threads run at once. They share nothing but
+    the read-only cohort, each block's own ``start`` entries, and working memory lent to one
+    block at a time; so the results do not depend on which thread ran which block. The
+    events are copied out of the working memory by this thread: memory that worker threads
+    allocate stays with their malloc arenas after it is freed, and would count at the peak.
+    """
+    workers = min(threads, len(blocks))
+    free: queue.SimpleQueue[_Scratch] = queue.SimpleQueue()
+    for _ in range(workers + 1 if workers > 1 else 1):
+        free.put(scratch())
+    pieces: list[list[np.ndarray[Any, Any]]] = [[] for _ in blocks]
+
+    def work(lo: int, hi: int) -> tuple[_Scratch, int]:
+        memory = free.get()
+        try:
+            return memory, run(lo, hi, memory)
+        except BaseException:
+            free.put(memory)
+            raise
+
+    def take(i: int, memory: _Scratch, count: int) -> None:
+        pieces[i] = [memory[f][:count].copy() for f in _EVENTS]
+        free.put(memory)
+        lo, hi = blocks[i]
+        if progress is not None and hi > lo:
+            progress(hi - lo)
+
+    if workers <= 1:
+        for i, (lo, hi) in enumerate(blocks):
+            take(i, *work(lo, hi))
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsct-outcomes")
+        try:
+            futures = {pool.submit(work, lo, hi): i for i, (lo, hi) in enumerate(blocks)}
+            for future in as_completed(futures):
+                take(futures[future], *future.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return _gather(pieces)
+
+
+def _gather(pieces: list[list[np.ndarray[Any, Any]]]) -> list[np.ndarray[Any, Any]]:
+    """The blocks' events joined field by field; each block's piece goes once it is copied."""
+    if len(pieces) == 1:
+        return pieces.pop()
+    fields = [list(column) for column in zip(*pieces, strict=True)]
+    pieces.clear()
+    out = []
+    for i, column in enumerate(fields):
+        out.append(np.concatenate(column))
+        fields[i] = []
+    return out
 
 
 def _tables(
-    cohort: Cohort, options: ProgressionOptions, slots: _Slots, start: np.ndarray[Any, Any]
+    cohort: Cohort,
+    options: ProgressionOptions,
+    slots: list[np.ndarray[Any, Any]],
+    start: np.ndarray[Any, Any],
 ) -> ProgressionResult:
-    rows, k, bl, sust = slots.rows, slots.kind, slots.bl, slots.sust
-    patient = np.searchsorted(cohort.v_off, rows, side="right") - 1
-    day, val = cohort.v_day, cohort.v_val
+    """The events table and the summary from the kernel's events (``slots``, emptied here).
+
+    ``slots`` are the outputs of :func:`kernel.search_block` joined over the blocks; each is
+    let go as soon as it has been used, so the kernel's outputs and the events table are
+    not all held at once.
+    """
+    rows, patient, k, bl, conf, conf_first, pconf_first, sust = slots
+    slots.clear()
+    day = cohort.v_day
     first_day = np.where(np.isnan(cohort.t0), day[np.maximum(start, 0)], cohort.t0)
-    conf = slots.conf
+    cdw, cdi, pira, raw, first_cdw = kernel.patient_counts(patient, k, rows, day, cohort.n_patients)
+    columns: dict[str, np.ndarray[Any, Any]] = {}
     imputed = conf[:, 0] == -2 if conf.shape[1] else np.zeros(rows.shape[0], dtype=bool)
-    big = np.iinfo(np.int64).max
-    conf_any = np.where(conf >= 0, conf, big).min(axis=1)
-    has_conf = conf_any != big
-    conf_first = np.where(has_conf, conf_any, 0)
-    pconf_any = np.where(slots.pconf >= 0, slots.pconf, big).min(axis=1)
-    has_pconf = pconf_any != big
-
-    def dates(idx: np.ndarray[Any, Any], present: np.ndarray[Any, Any] | None = None) -> Any:
-        d = day[idx]
-        if present is not None:
-            d = np.where(present, d, np.nan)
-        return to_seconds(d)
-
-    types = _KIND_TYPE[k] if options.labels_pira_raw else np.full(k.shape[0], "", dtype=object)
-    # Column by column: a DataFrame built from one dict copies every column into blocks.
-    events = pd.DataFrame({"patient_id": cohort.ids[patient]})
-    events["event"] = _KIND_EVENT[k]
-    events["onset_date"] = dates(rows)
-    events["edss"] = val[rows]
-    events["baseline_date"] = dates(bl)
-    events["baseline_edss"] = val[bl]
-    events["confirmation_date"] = dates(conf_first, has_conf)
-    events["type"] = np.where(k == kernel.CDI, "", types)
-    events["confirmation_edss"] = np.where(has_conf, val[conf_first], np.nan)
-    events["pira_confirmation_date"] = dates(np.where(has_pconf, pconf_any, 0), has_pconf)
-    events["days_from_time_zero"] = day[rows] - first_day[patient]
-    events["sustained_days"] = day[sust] - day[rows]
-    events["sustained_to_last_visit"] = sust == cohort.v_off[patient + 1] - 1
-    events["imputed_at_last_visit"] = imputed
+    windows: dict[str, np.ndarray[Any, Any]] = {}
     if len(options.conf_days) > 1:
         for m, c in enumerate(options.conf_days):
-            events[f"confirmation_{int(c)}d_date"] = dates(
-                np.maximum(conf[:, m], 0), conf[:, m] >= 0
+            found = conf[:, m] >= 0
+            windows[f"confirmation_{int(c)}d_date"] = to_seconds(
+                np.where(found, day[np.maximum(conf[:, m], 0)], np.nan)
             )
-    first_cdw = _first_cdw(cohort, rows, k, patient)
-    summary = _summary(cohort, k, patient, start, first_day, first_cdw)
+    del conf
+    onset, base, conf_day, pconf_day, edss, base_edss, conf_edss, from_t0, held, to_last = (
+        kernel.event_columns(
+            rows,
+            patient,
+            bl,
+            conf_first,
+            pconf_first,
+            sust,
+            cohort.v_off,
+            day,
+            cohort.v_val,
+            first_day,
+        )
+    )
+    del bl, conf_first, pconf_first, sust
+    seconds = "datetime64[s]"
+    columns["patient_id"] = cohort.ids[patient]
+    del patient
+    types = _KIND_TYPE[k] if options.labels_pira_raw else np.full(k.shape[0], "", dtype=object)
+    columns |= {
+        "event": _KIND_EVENT[k],
+        "onset_date": onset.view(seconds),
+        "edss": edss,
+        "baseline_date": base.view(seconds),
+        "baseline_edss": base_edss,
+        "confirmation_date": conf_day.view(seconds),
+        "type": np.where(k == kernel.CDI, "", types),
+        "confirmation_edss": conf_edss,
+        "pira_confirmation_date": pconf_day.view(seconds),
+        "days_from_time_zero": from_t0,
+        "sustained_days": held,
+        "sustained_to_last_visit": to_last,
+        "imputed_at_last_visit": imputed,
+    }
+    del onset, base, conf_day, pconf_day, edss, base_edss, conf_edss, from_t0, held, to_last
+    del k, types
+    columns |= windows
+    del windows
+    events = columns_frame(columns)
+    del columns
+    summary = _summary(cohort, start, first_day, (cdw, cdi, pira, raw), first_cdw)
     return ProgressionResult(events, summary, options, cohort, rows, start, first_cdw)
 
 
-def _first_cdw(
+def _summary(
     cohort: Cohort,
-    onset_rows: np.ndarray[Any, Any],
-    k: np.ndarray[Any, Any],
-    patient: np.ndarray[Any, Any],
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    cdw_mask = (k != kernel.CDI) & (k != kernel.NONE)
-    first_cdw = np.full(cohort.n_patients, np.nan)
-    onset_days = cohort.v_day[onset_rows[cdw_mask]]
-    # Events come in patient, onset order: the first row of a patient is the earliest.
-    pts, first_pos = np.unique(patient[cdw_mask], return_index=True)
-    first_cdw[pts] = onset_days[first_pos]
-    return first_cdw
-
-
-def _summary(  # noqa: PLR0917
-    cohort: Cohort,
-    k: np.ndarray[Any, Any],
-    patient: np.ndarray[Any, Any],
     start: np.ndarray[Any, Any],
     first_day: np.ndarray[Any, Any],
+    counts: tuple[np.ndarray[Any, Any], ...],
     first_cdw: np.ndarray[Any, Any],
 ) -> pd.DataFrame:
-    n = cohort.n_patients
     last = cohort.v_off[1:] - 1
     used = start >= 0
-
-    def count(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        return np.bincount(patient[mask], minlength=n)
-
-    cdw_mask = (k != kernel.CDI) & (k != kernel.NONE)
-    return pd.DataFrame(
-        {
-            "patient_id": cohort.ids,
-            "time_zero": to_seconds(first_day),
-            "baseline_date": to_seconds(np.where(used, cohort.v_day[np.maximum(start, 0)], np.nan)),
-            "baseline_edss": np.where(used, cohort.v_val[np.maximum(start, 0)], np.nan),
-            "last_visit_date": to_seconds(cohort.v_day[last]),
-            "follow_up_days": cohort.v_day[last] - first_day,
-            "visits": np.diff(cohort.v_off),
-            "cdw": count(cdw_mask),
-            "cdi": count(k == kernel.CDI),
-            "pira": count(k == kernel.PIRA),
-            "raw": count(k == kernel.RAW),
-            "first_cdw_date": to_seconds(first_cdw),
-        }
-    )
+    first = np.maximum(start, 0)
+    cdw, cdi, pira, raw = counts
+    columns = {
+        "patient_id": cohort.ids.copy(),  # the frame takes its columns without a copy
+        "time_zero": to_seconds(first_day),
+        "baseline_date": to_seconds(np.where(used, cohort.v_day[first], np.nan)),
+        "baseline_edss": np.where(used, cohort.v_val[first].astype(np.float64), np.nan),
+        "last_visit_date": to_seconds(cohort.v_day[last]),
+        "follow_up_days": cohort.v_day[last] - first_day,
+        "visits": np.diff(cohort.v_off),
+        "cdw": cdw,
+        "cdi": cdi,
+        "pira": pira,
+        "raw": raw,
+        "first_cdw_date": to_seconds(first_cdw),
+    }
+    return columns_frame(columns)
 
 
 def explain(result: ProgressionResult, index: int) -> list[str]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.outcomes import kernel
 
 Table = Literal["visits", "relapses", "mri", "patients"]
 Severity = Literal["error", "warning"]
@@ -37,9 +38,24 @@ _EPOCH: Final = np.datetime64("1970-01-01", "D")
 REPORT_COLUMNS: Final = ("table", "row", "patient_id", "field", "value", "severity", "problem")
 
 
+#: Report columns that hold one value per call of :meth:`InputReport.add`.
+_CONSTANT: Final = ("table", "field", "severity", "problem", "reason", "allowed")
+
+
+def _constant(value: str | None, n: int) -> pd.Categorical:
+    """``value`` ``n`` times in one byte a row (``None``: missing)."""
+    categories = [] if value is None else [value]
+    codes = np.full(n, -1 if value is None else 0, dtype=np.int8)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
+
 @dataclass(slots=True)
 class InputReport:
-    """Problems found in the input, one entry per row and field."""
+    """Problems found in the input, one entry per row and field.
+
+    ``rows`` keeps each check's rows compactly: ids and values as given, and the columns that
+    are the same for the whole check as categories; :meth:`frame` turns them into text.
+    """
 
     rows: list[pd.DataFrame] = field(default_factory=list)
 
@@ -56,23 +72,24 @@ class InputReport:
         """Report every row of ``frame`` where ``mask`` is true (``allowed``: what would do)."""
         if not mask.any():
             return
-        picked = frame.loc[mask]
-        values = picked[field_name] if field_name in picked else pd.Series("", index=picked.index)
+        n = int(np.count_nonzero(mask))
+        ids = frame["patient_id"].array[mask] if "patient_id" in frame else np.full(n, "")
+        values = frame[field_name].array[mask] if field_name in frame else np.full(n, "")
+        shown = problem if allowed is None else f"{problem} (allowed: {allowed})"
         self.rows.append(
             pd.DataFrame(
                 {
-                    "table": table,
-                    "row": picked["_row"].to_numpy(),
-                    "patient_id": picked["patient_id"].astype(str).to_numpy()
-                    if "patient_id" in picked
-                    else "",
-                    "field": field_name,
-                    "value": values.astype(str).to_numpy(),
-                    "severity": severity,
-                    "problem": problem if allowed is None else f"{problem} (allowed: {allowed})",
-                    "reason": problem,
-                    "allowed": allowed,
-                }
+                    "table": _constant(table, n),
+                    "row": frame["_row"].to_numpy()[mask],
+                    "patient_id": ids,
+                    "field": _constant(field_name, n),
+                    "value": values,
+                    "severity": _constant(severity, n),
+                    "problem": _constant(shown, n),
+                    "reason": _constant(problem, n),
+                    "allowed": _constant(allowed, n),
+                },
+                copy=False,
             )
         )
 
@@ -84,7 +101,7 @@ class InputReport:
         if not self.rows:
             columns = (*REPORT_COLUMNS, "reason", "allowed")
             return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-        out = pd.concat(self.rows, ignore_index=True)
+        out = pd.concat([_as_text(r) for r in self.rows], ignore_index=True)
         order = {"visits": 0, "relapses": 1, "mri": 2, "patients": 3}
         out["_t"] = out["table"].map(order)
         return (
@@ -138,6 +155,17 @@ class InputReport:
         ]
 
 
+def _as_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """One check's rows as the report shows them: ids and values as text, plain columns."""
+    out = rows.copy(deep=False)
+    for column in ("patient_id", "value"):
+        out[column] = out[column].astype(str).to_numpy()
+    for column in _CONSTANT:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(object)
+    return out
+
+
 def read_csv(path: str | Path, table: Table) -> pd.DataFrame:
     """A CSV file as text columns; a missing file or missing column names the file."""
     path = Path(path)
@@ -174,8 +202,16 @@ def _prepare(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _days(values: pd.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Whole days since 1970-01-01 (NaN where the date cannot be read)."""
+#: Rows converted at a time, so a 20-million-row column needs no full-size temporaries.
+_PIECE: Final = 1 << 20
+_INT32: Final = np.iinfo(np.int32)
+
+
+def _days(values: pd.Series) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.int32]]]:
+    """Whole days since 1970-01-01 (int32), and which rows hold a date that can be read.
+
+    A date more than 5.8 million years from 1970 does not fit and counts as unreadable.
+    """
     if pd.api.types.is_datetime64_any_dtype(values) and not isinstance(
         values.dtype, pd.DatetimeTZDtype
     ):
@@ -185,11 +221,16 @@ def _days(values: pd.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
         stamp = pd.to_datetime(text, format="ISO8601", errors="coerce").to_numpy(
             dtype="datetime64[ns]"
         )
-    days = stamp.astype("datetime64[D]")
-    missing = np.isnat(days)
-    out: np.ndarray[Any, np.dtype[np.float64]] = days.view(np.int64).astype(np.float64)
-    out[missing] = np.nan
-    return out
+    n = stamp.shape[0]
+    out = np.zeros(n, dtype=np.int32)
+    ok = np.empty(n, dtype=bool)
+    for lo in range(0, n, _PIECE):
+        days = stamp[lo : lo + _PIECE].astype("datetime64[D]")
+        whole = days.view(np.int64)
+        good = ~np.isnat(days) & (whole >= _INT32.min) & (whole <= _INT32.max)
+        ok[lo : lo + _PIECE] = good
+        out[lo : lo + _PIECE] = np.where(good, whole, 0)
+    return ok, out
 
 
 def _id_column(frame: pd.DataFrame) -> pd.Series:
@@ -213,20 +254,27 @@ def _ids_ok(table: Table, frame: pd.DataFrame, report: InputReport) -> np.ndarra
 
 def _date_ok(
     table: Table, frame: pd.DataFrame, column: str, report: InputReport
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.float64]]]:
-    days = _days(frame[column])
-    bad = np.isnan(days)
-    report.add(table, frame, bad, column, "error", "is not a date", "YYYY-MM-DD")
-    return ~bad, days
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.int32]]]:
+    ok, days = _days(frame[column])
+    report.add(table, frame, ~ok, column, "error", "is not a date", "YYYY-MM-DD")
+    return ok, days
 
 
 def _count(
     table: Table, frame: pd.DataFrame, column: str, report: InputReport
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.float64]]]:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.isnan(values) | (values < 0) | (values != np.floor(values))
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Which rows hold a count (0, 1, 2...), and which hold more than 0."""
+    raw = frame[column]
+    if raw.dtype == np.int64:  # whole numbers already: no float copy
+        numbers = raw.to_numpy()
+        bad = numbers < 0
+        positive = numbers > 0
+    else:
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.isnan(values) | (values < 0) | (values != np.floor(values))
+        positive = values > 0
     report.add(table, frame, bad, column, "error", "is not a count", "0, 1, 2, ...")
-    return ~bad, values
+    return ~bad, positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,22 +282,24 @@ class Cohort:
     """Checked input as columns, sorted by patient then date, with per-patient offsets.
 
     ``v_off[p]:v_off[p+1]`` are patient ``p``'s visits (likewise relapses and MRI).
-    Days count from 1970-01-01. ``t0`` is the transplant day, NaN when not given.
+    Days count from 1970-01-01, as int32. EDSS values are float32 (every value on the EDSS
+    grid is exact in it). Row numbers are int32 below 2^31 rows. ``t0`` is the transplant
+    day, NaN when not given.
     """
 
     ids: np.ndarray[Any, Any]
     v_off: np.ndarray[Any, np.dtype[np.int64]]
-    v_day: np.ndarray[Any, np.dtype[np.float64]]
-    v_val: np.ndarray[Any, np.dtype[np.float64]]
-    v_row: np.ndarray[Any, np.dtype[np.int64]]
+    v_day: np.ndarray[Any, np.dtype[np.int32]]
+    v_val: np.ndarray[Any, np.dtype[np.float32]]
+    v_row: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
     r_off: np.ndarray[Any, np.dtype[np.int64]]
-    r_day: np.ndarray[Any, np.dtype[np.float64]]
-    r_row: np.ndarray[Any, np.dtype[np.int64]]
+    r_day: np.ndarray[Any, np.dtype[np.int32]]
+    r_row: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
     m_off: np.ndarray[Any, np.dtype[np.int64]]
-    m_day: np.ndarray[Any, np.dtype[np.float64]]
+    m_day: np.ndarray[Any, np.dtype[np.int32]]
     m_active: np.ndarray[Any, np.dtype[np.bool_]]
     m_bv: np.ndarray[Any, np.dtype[np.float64]]
-    m_row: np.ndarray[Any, np.dtype[np.int64]]
+    m_row: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
     t0: np.ndarray[Any, np.dtype[np.float64]]
     attributes: pd.DataFrame
     report: InputReport
@@ -268,14 +318,15 @@ class Cohort:
 def _order(
     codes: np.ndarray[Any, Any], day: np.ndarray[Any, Any], row: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any] | None:
-    """The sort order by (patient, day, row); cheap when the table is already in that order.
+    """The sort order by (patient, day, row), or ``None`` when the rows are in it already.
 
-    The three keys are packed into one 64-bit number when they fit (patients < 2^20, days
-    within 2^17 of 1970 on either side... 1791-2148, rows < 2^26); otherwise lexsort.
+    The check is one compiled pass without temporaries. Otherwise the three keys are packed
+    into one 64-bit number when they fit (patients < 2^20, days within 2^16 of 1970 on either
+    side... 1791-2149, rows < 2^26) and sorted once; failing that, lexsort.
     """
     n = codes.shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
+    if n == 0 or kernel.is_sorted(codes, day, row):
+        return None
     lo, hi = day.min(), day.max()
     fits = codes.max() < (1 << 20) and row.max() < (1 << 26)
     if fits and lo + (1 << 16) >= 0 and hi + (1 << 16) < (1 << 17):
@@ -288,8 +339,6 @@ def _order(
         key |= part
         del part
         key |= row
-        if np.all(key[1:] >= key[:-1]):
-            return None  # already in order
         return np.argsort(key, kind="stable")
     return np.lexsort((row, day, codes))
 
@@ -315,9 +364,24 @@ def _grouped(
 
 def off_for(codes: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, np.dtype[np.int64]]:
     """Where each patient's rows start, for rows sorted by patient code."""
-    off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(codes, minlength=n), out=off[1:])
+    off: np.ndarray[Any, np.dtype[np.int64]] = kernel.offsets(codes, n)
     return off
+
+
+def _codes(ids: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Patient codes 0, 1, 2... in id order (int32 below 2^31 rows), and the ids by code.
+
+    Whole-number ids already in order take one compiled pass; others go through
+    ``pandas.factorize`` (sorted).
+    """
+    if ids.dtype == np.int64 and ids.shape[0] < 2**31 - 1:
+        done, codes, uniques = kernel.sorted_codes(ids)
+        if done:
+            return codes, uniques
+    codes, uniques = pd.factorize(ids, sort=True)
+    if codes.shape[0] < 2**31 - 1:
+        codes = codes.astype(np.int32)
+    return codes, np.asarray(uniques)
 
 
 def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
@@ -338,13 +402,12 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     ok_id = _ids_ok("visits", v, report)
     ok_date, v_day = _date_ok("visits", v, "date", report)
     values = pd.to_numeric(v["edss"], errors="coerce").to_numpy(dtype=np.float64)
-    # Range first: doubling a huge value (1e308) would overflow before it was refused.
-    in_range = (values >= 0) & (values <= 10) & (values != 0.5)
-    twice = np.where(in_range, values, 0.0) * 2
-    on_grid = in_range & (twice == np.round(twice))
+    # One compiled pass: the grid check, and the values as float32 (exact on the grid).
+    on_grid, v_val = kernel.edss_grid(values)
+    del values
     report.add("visits", v, ~on_grid, "edss", "error", "is not on the EDSS grid", EDSS_ALLOWED)
     keep = ok_id & ok_date & on_grid
-    del twice, in_range, on_grid, ok_id, ok_date
+    del on_grid, ok_id, ok_date
 
     r = _prepare("relapses", relapses if relapses is not None else _empty("relapses"))
     ok_r = _ids_ok("relapses", r, report)
@@ -354,8 +417,10 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     m = _prepare("mri", mri if mri is not None else _empty("mri"))
     ok_m = _ids_ok("mri", m, report)
     ok_md, m_day = _date_ok("mri", m, "date", report)
-    ok_gd, gd = _count("mri", m, "gd_enhancing", report)
-    ok_t2, t2 = _count("mri", m, "new_t2", report)
+    ok_gd, gd_positive = _count("mri", m, "gd_enhancing", report)
+    ok_t2, t2_positive = _count("mri", m, "new_t2", report)
+    active = gd_positive | t2_positive
+    del gd_positive, t2_positive
     has_bv = "brain_volume_change" in m.columns
     bv = (
         pd.to_numeric(m["brain_volume_change"], errors="coerce").to_numpy(dtype=np.float64)
@@ -394,9 +459,8 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         raise InvalidInput(report.errors())
 
     # Patients: everyone with at least one usable visit.
-    v_codes, uniques = pd.factorize(_take(v["patient_id"].to_numpy(), keep), sort=True)
-    index = pd.Index(uniques)
-    ids = index.to_numpy()
+    v_codes, ids = _codes(_take(v["patient_id"].to_numpy(), keep))
+    index = pd.Index(ids)
     n = ids.shape[0]
     v_off, (v_day_s, v_row_s, v_codes_s, v_val_s) = _grouped(
         v_codes,
@@ -404,14 +468,12 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         _take(v_day, keep),
         _take(v["_row"].to_numpy(), keep),
         v_codes,
-        _take(values, keep),
+        _take(v_val, keep),
     )
-    del v_day, values, v_codes  # a 1M-patient cohort has 20M visits: keep one copy only
+    del v_day, v_val, v_codes, keep  # a 1M-patient cohort has 20M visits: keep one copy only
     # Two visits on one day: the later row is used (as the reference tool does).
-    same = np.zeros(v_day_s.shape[0], dtype=bool)
-    if v_day_s.shape[0] > 1:
-        same[:-1] = (v_codes_s[:-1] == v_codes_s[1:]) & (v_day_s[:-1] == v_day_s[1:])
-    if same.any():
+    same, n_same = kernel.same_day(v_codes_s, v_day_s)
+    if n_same:
         dropped = np.zeros(len(v), dtype=bool)
         dropped[v_row_s[same] - 2] = True
         report.add(
@@ -422,12 +484,20 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
             "warning",
             "is a second visit on the same day for this patient; the later row is used",
         )
-        kept = ~same
+        del dropped
+        # In place: these columns are this function's own (the row numbers are the prepared
+        # frame's, which is not read again; pandas hands them out read-only under
+        # copy-on-write, and then they are copied).
+        if not v_row_s.flags.writeable:
+            v_row_s = v_row_s.copy()
+        kept = 0
+        for column in (v_day_s, v_codes_s, v_val_s, v_row_s):
+            kept = kernel.compact(column, same)
         v_day_s, v_codes_s, v_val_s, v_row_s = (
-            a[kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s)
+            a[:kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s)
         )
-        v_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(v_codes_s, minlength=n), out=v_off[1:])
+        v_off = off_for(v_codes_s, n)
+    del same, v_codes_s
 
     def codes_for(frame: pd.DataFrame, ok: np.ndarray[Any, Any], table: Table) -> tuple[Any, Any]:
         raw = frame["patient_id"]
@@ -436,7 +506,12 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
             lookup = pd.Index(index.astype("string"))
         else:
             lookup = index
-        pos = lookup.get_indexer(raw) if len(raw) else np.zeros(0, dtype=np.int64)
+        if raw.dtype == np.int64 and ids.dtype == np.int64:
+            pos = kernel.lookup(ids, raw.to_numpy())  # one pass when the ids are in order
+        elif len(raw):
+            pos = lookup.get_indexer(raw).astype(np.int32)
+        else:
+            pos = np.zeros(0, dtype=np.int32)
         known = pos >= 0
         report.add(
             table,
@@ -446,17 +521,17 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
             "warning",
             "has no usable EDSS visit; the row is not used",
         )
-        return ok & known, np.maximum(pos, 0)
+        np.maximum(pos, 0, out=pos)
+        return ok & known, pos
 
     use_r, r_codes = codes_for(r, ok_r & ok_rd, "relapses")
     r_off, (r_day_s, r_row_s) = _grouped(
-        r_codes[use_r], n, r_day[use_r], r["_row"].to_numpy()[use_r]
+        _take(r_codes, use_r), n, _take(r_day, use_r), _take(r["_row"].to_numpy(), use_r)
     )
     use_m, m_codes = codes_for(m, ok_m & ok_md & ok_gd & ok_t2 & ok_bv, "mri")
-    active = (gd > 0) | (t2 > 0)
     m_cols = [_take(a, use_m) for a in (m_codes, m_day, m["_row"].to_numpy(), active, bv)]
     m_off, (m_day_s, m_row_s, m_act_s, m_bv_s) = _grouped(m_cols[0], n, *m_cols[1:])
-    del m_cols, gd, t2, active
+    del m_cols, active, bv
     use_p, p_codes = codes_for(p, ok_p & ok_pd & ~dup_p, "patients")
     t0 = np.full(n, np.nan)
     t0[p_codes[use_p]] = p_day[use_p]
@@ -497,8 +572,8 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         r_row=r_row_s,
         m_off=m_off,
         m_day=m_day_s,
-        m_active=m_act_s.astype(bool),
-        m_bv=m_bv_s.astype(np.float64),
+        m_active=np.asarray(m_act_s, dtype=bool),
+        m_bv=np.asarray(m_bv_s, dtype=np.float64),  # no copy when it is float64 already
         m_row=m_row_s,
         t0=t0,
         attributes=attributes,
@@ -521,7 +596,7 @@ def _report_before_time_zero(  # noqa: PLR0917
 ) -> None:
     if t0.shape[0] == 0:
         return
-    before = use & (days <= t0[codes])
+    before = kernel.before_time_zero(use, codes, days, t0)
     report.add(table, frame, before, "date", "warning", problem)
 
 

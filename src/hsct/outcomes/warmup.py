@@ -6,8 +6,10 @@ and about 0.3 s when it loads it from the on-disk cache. The web app calls
 its readiness check asks :func:`kernel_status`.
 
 The warm-up runs one tiny synthetic history through the public path the API takes
-(:func:`history_frames`, :func:`build_cohort`, :func:`progression`), so the kernel is
-compiled for exactly the argument types real requests use.
+(:func:`history_frames`, :func:`build_cohort`, :func:`progression`, :func:`neda` with and
+without the MRI re-baseline), so the kernel is compiled for exactly the argument types real
+requests use; then a tiny cohort the way the command line and the benchmarks give it
+(whole-number ids, dates as datetime64, in patient order), searched on two threads.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ import threading
 import time
 from typing import Final, Literal
 
+import numpy as np
+import pandas as pd
+
+from hsct.outcomes.neda import NedaOptions, neda
 from hsct.outcomes.progression import progression
 from hsct.outcomes.tables import build_cohort, history_frames
 
@@ -37,6 +43,37 @@ _VISITS: Final = (
     {"date": "2021-08-01", "edss": 4.0},
 )
 _RELAPSES: Final = ({"date": "2019-06-01"},)
+# Scans before and after the transplant, one active, brain volume given on some.
+_MRI: Final = (
+    {"date": "2020-01-05", "gd_enhancing": 1, "new_t2": 0, "brain_volume_change": None},
+    {"date": "2020-08-01", "gd_enhancing": 0, "new_t2": 0, "brain_volume_change": -0.2},
+    {"date": "2021-08-01", "gd_enhancing": 0, "new_t2": 2, "brain_volume_change": -0.6},
+)
+
+
+def _run_once() -> None:
+    """The API's path, then the command line's (numbers and datetime64 columns)."""
+    cohort = build_cohort(
+        *history_frames(list(_VISITS), list(_RELAPSES), list(_MRI), "2020-02-01"),
+        strict=False,
+    )
+    result = progression(cohort)
+    neda(cohort, NedaOptions(), result=result)
+    neda(cohort, NedaOptions(rebaseline=True), result=result)
+    days = np.datetime64("2020-01-10") + np.array([0, 200, 390, 570])
+    stamps = days.astype("datetime64[s]")
+    visits = pd.DataFrame(
+        {
+            "patient_id": np.repeat(np.arange(1, 601, dtype=np.int64), 4),
+            "date": np.tile(stamps, 600),
+            "edss": np.tile([3.0, 4.0, 4.0, 4.0], 600),
+        }
+    )
+    first = pd.DataFrame({"patient_id": np.arange(1, 601, dtype=np.int64), "date": stamps[0]})
+    mri = first.assign(gd_enhancing=np.int64(1), new_t2=np.int64(0), brain_volume_change=-0.5)
+    patients = first.rename(columns={"date": "transplant_date"})
+    cohort = build_cohort(visits, first, mri, patients, strict=False)
+    neda(cohort, NedaOptions(rebaseline=True), threads=2)
 
 
 def kernel_status() -> KernelStatus:
@@ -56,11 +93,7 @@ def warm_up() -> float:
             return 0.0
         _state = "compiling"
         try:
-            cohort = build_cohort(
-                *history_frames(list(_VISITS), list(_RELAPSES), None, "2020-02-01"),
-                strict=False,
-            )
-            progression(cohort)
+            _run_once()
         except BaseException:
             _state = "failed"
             raise
