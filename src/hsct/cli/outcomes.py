@@ -1,41 +1,40 @@
-"""``hsct outcomes``: confirmed progression, NEDA and Kaplan-Meier curves from CSV files."""
+"""``hsct outcomes``: confirmed progression, NEDA and Kaplan-Meier curves from CSV or Parquet.
+
+Inputs and outputs are CSV or Parquet by the file's extension (``.parquet``, ``.pq``,
+``.parq``; a folder is a set of Parquet files). ``--engine dask`` runs the same engine on a
+Dask cluster over Parquet folders partitioned by patient (the ``[dask]`` extra).
+
+Nothing heavy is imported here at module level (pandas, numpy, numba, pyarrow, Dask): the
+commands import the engine when they run, so ``hsct --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hsct.cli.files import check_readable, check_writable, read_object, reading, writing
+from hsct.cli.files import check_readable, check_writable, read_object, reading, shown, writing
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
-from hsct.outcomes import (
-    ENDPOINTS,
-    LIFELINES,
-    PRESETS,
-    REBASELINE_WINDOW_MONTHS,
-    Cohort,
-    NedaOptions,
-    ProgressionResult,
-    build_cohort,
-    curves_svg,
-    explain,
-    groups_of,
-    km_fit,
-    neda,
-    neda_sources,
-    parse_options,
-    progression,
-    read_csv,
-    to_records,
-)
-from hsct.outcomes.tables import Table as InputTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hsct.common.text import Citation
+    from hsct.outcomes import Cohort, InputReport, NedaOptions, ProgressionOptions
+    from hsct.outcomes.tables import Table as InputTable
+
+#: The library's names, repeated so that option help needs no import of the engine (a test
+#: checks they match hsct.outcomes.PRESETS, ENDPOINTS and REBASELINE_WINDOW_MONTHS).
+PRESET_NAMES: Final = ("default", "pymsprog-1.0.7")
+ENDPOINT_NAMES: Final = ("neda3", "neda4", "cdw", "relapse", "mri")
+REBASELINE_WINDOW: Final = (3.0, 9.0)
+ENGINES: Final = ("single", "dask")
 
 outcomes_app = typer.Typer(
     help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
@@ -44,27 +43,33 @@ outcomes_app = typer.Typer(
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
-Visits = Annotated[Path, typer.Option(help="CSV: patient_id,date,edss.")]
-Relapses = Annotated[Path | None, typer.Option(help="CSV: patient_id,date (relapse onset).")]
+_TABLE = "CSV or Parquet file, or folder of Parquet files"
+Visits = Annotated[Path, typer.Option(help=f"{_TABLE}: patient_id,date,edss.")]
+Relapses = Annotated[Path | None, typer.Option(help=f"{_TABLE}: patient_id,date (relapse onset).")]
 Mri = Annotated[
     Path | None,
-    typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2[,brain_volume_change]."),
+    typer.Option(help=f"{_TABLE}: patient_id,date,gd_enhancing,new_t2[,brain_volume_change]."),
 ]
 Patients = Annotated[
     Path | None,
-    typer.Option(help="CSV: patient_id,transplant_date[,facility,regimen,ms_type...] (time zero)."),
+    typer.Option(
+        help=f"{_TABLE}: patient_id,transplant_date[,facility,regimen,ms_type...] (time zero)."
+    ),
 ]
 SkipInvalid = Annotated[
     bool, typer.Option("--skip-invalid", help="Leave out rows that cannot be used (and list them).")
 ]
-Report = Annotated[Path | None, typer.Option(help="Write every row problem to this CSV file.")]
+Report = Annotated[
+    Path | None, typer.Option(help="Write every row problem to this file (CSV or .parquet).")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 NedaMri = Annotated[
-    Path, typer.Option(help="CSV: patient_id,date,gd_enhancing,new_t2[,brain_volume_change].")
+    Path,
+    typer.Option(help=f"{_TABLE}: patient_id,date,gd_enhancing,new_t2[,brain_volume_change]."),
 ]
 CdwPreset = Annotated[str, typer.Option(help="Options for the CDW part.")]
 CdwOptions = Annotated[Path | None, typer.Option("--options", help="JSON options for CDW.")]
-_START, _END = (f"{m:g}" for m in REBASELINE_WINDOW_MONTHS)
+_START, _END = (f"{m:g}" for m in REBASELINE_WINDOW)
 Rebaseline = Annotated[
     bool,
     typer.Option(
@@ -83,6 +88,29 @@ RebaselineWindow = Annotated[
 RebaselineMonths = Annotated[
     float | None,
     typer.Option(help="Older form: the same as --rebaseline-window-months N,N."),
+]
+
+
+Engine = Annotated[
+    str,
+    typer.Option(
+        help="single: one process. dask: a Dask cluster (pip install 'hsct-navigator\\[dask]'), "
+        "over Parquet files partitioned by patient; the same results."
+    ),
+]
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        help="Threads for the event search (default: every core); the results are the same. "
+        "With --engine dask: per worker (default 1)."
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        help="With --engine dask: tcp://HOST:PORT (a running cluster) or local:N "
+        "(N local workers; default: local with one worker per core)."
+    ),
 ]
 
 
@@ -112,48 +140,136 @@ def _options(raw: dict[str, Any], options_file: Path | None) -> dict[str, Any]:
     return merged
 
 
-def _load(
-    visits: Path,
-    relapses: Path | None,
-    mri: Path | None,
-    patients: Path | None,
-    *,
-    skip_invalid: bool,
-    report: Path | None,
-) -> Cohort:
-    frames = {
-        "visits": _read(visits, "visits"),
-        "relapses": None if relapses is None else _read(relapses, "relapses"),
-        "mri": None if mri is None else _read(mri, "mri"),
-        "patients": None if patients is None else _read(patients, "patients"),
-    }
-    cohort = build_cohort(
-        frames["visits"], frames["relapses"], frames["mri"], frames["patients"], strict=False
-    )
-    problems = cohort.report
-    if report is not None:
-        with writing(report, "--report"):
-            problems.frame().to_csv(report, index=False)
-    if problems.n_errors or problems.n_warnings:
-        _print_problems(cohort, limit=10)
-    if problems.n_errors and not skip_invalid:
-        raise RowProblemsError(
-            f"{problems.n_errors} input rows cannot be used (listed above"
-            + (f" and in {report}" if report else "")
-            + "); fix them, or run again with --skip-invalid to leave them out."
+def _engine(engine: str, scheduler: str | None, threads: int | None = None) -> str:
+    """The engine asked for, checked with --scheduler and --threads (before any file is read)."""
+    if threads is not None:
+        from hsct.outcomes.progression import check_threads  # noqa: PLC0415
+
+        check_threads(threads)
+    if engine not in ENGINES:
+        raise InvalidInput(
+            [FieldError("engine", f"unknown engine {excerpt(engine)}", " or ".join(ENGINES))]
         )
+    if scheduler is not None and engine != "dask":
+        raise InvalidInput(
+            [FieldError("scheduler", "is for --engine dask", "--engine dask --scheduler ...")]
+        )
+    if engine == "dask":
+        from hsct.outcomes.distributed import parse_scheduler  # noqa: PLC0415
+
+        parse_scheduler(scheduler or "local")
+    return engine
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a command shows, from either engine."""
+
+    n_patients: int
+    n_visits: int
+    events: pd.DataFrame
+    summary: pd.DataFrame
+    neda: pd.DataFrame | None
+    attributes: pd.DataFrame
+    report: InputReport
+    sources: tuple[Citation, ...]
+    engine: str
+    partitions: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """The input files and what to compute, as the command line gave them."""
+
+    files: tuple[Path, Path | None, Path | None, Path | None]
+    options: ProgressionOptions
+    neda_options: NedaOptions | None = None
+    engine: str = "single"
+    scheduler: str | None = None
+    skip_invalid: bool = False
+    report: Path | None = None
+    summary: bool = True
+    explain: bool = False
+    threads: int | None = None
+
+
+_OPTIONS: Final = ("--visits", "--relapses", "--mri", "--patients")
+_TABLES: Final[tuple[InputTable, ...]] = ("visits", "relapses", "mri", "patients")
+
+
+def _outcome(request: _Request) -> _Outcome:
+    """Read, check, search (and NEDA when asked) with the engine asked for."""
+    for path, option in zip(request.files, _OPTIONS, strict=True):
+        if path is not None and not path.is_dir():
+            check_readable(path, option)
+    if request.engine == "dask":
+        return _on_dask(request)
+    cohort = _load(request)
+    result = _search(cohort, request.options, request.threads)
+    events = result.events
+    if request.explain:
+        from hsct.outcomes import explain  # noqa: PLC0415
+
+        events = events.assign(
+            explanation=[" ".join(explain(result, i)) for i in range(len(events))]
+        )
+    frame = None
+    if request.neda_options is not None:
+        from hsct.outcomes import neda  # noqa: PLC0415
+
+        frame = neda(cohort, request.neda_options, result=result, threads=request.threads)
+    return _Outcome(
+        cohort.n_patients,
+        cohort.n_visits,
+        events,
+        result.summary,
+        frame,
+        cohort.attributes,
+        cohort.report,
+        tuple(result.sources()),
+        "single",
+    )
+
+
+def _load(request: _Request) -> Cohort:
+    from hsct.outcomes import build_cohort  # noqa: PLC0415
+
+    frames = [
+        None if path is None else _read(path, table)
+        for path, table in zip(request.files, _TABLES, strict=True)
+    ]
+    cohort = build_cohort(*frames, strict=False)
+    _check_report(cohort.report, request)
     return cohort
 
 
+def _check_report(problems: InputReport, request: _Request) -> None:
+    """Write and show the input problems; stop when rows cannot be used and may not be skipped."""
+    if request.report is not None:
+        from hsct.outcomes.io import write_table  # noqa: PLC0415
+
+        with writing(request.report, "--report"):
+            write_table(problems.frame(), request.report)
+    if problems.n_errors or problems.n_warnings:
+        _print_problems(problems, limit=10)
+    if problems.n_errors and not request.skip_invalid:
+        raise RowProblemsError(
+            f"{problems.n_errors} input rows cannot be used (listed above"
+            + (f" and in {request.report}" if request.report else "")
+            + "); fix them, or run again with --skip-invalid to leave them out."
+        )
+
+
 def _read(path: Path, table: InputTable) -> pd.DataFrame:
-    """A CSV input; a folder or an unreadable file is one error naming the option."""
-    check_readable(path, f"--{table}")
+    """A CSV or Parquet input; an unreadable file is one error naming the option."""
+    from hsct.outcomes.io import read_table  # noqa: PLC0415
+
     with reading(path, f"--{table}"):
-        return read_csv(path, table)
+        return read_table(path, table)
 
 
-def _print_problems(cohort: Cohort, *, limit: int) -> None:
-    frame = cohort.report.frame()
+def _print_problems(problems: InputReport, *, limit: int) -> None:
+    frame = problems.frame()
     errors = frame[frame["severity"] == "error"].head(limit)
     for r in errors.itertuples():
         patient = str(r.patient_id) if len(str(r.patient_id)) <= 40 else excerpt(r.patient_id)
@@ -165,24 +281,99 @@ def _print_problems(cohort: Cohort, *, limit: int) -> None:
     table = Table(title="Input rows with problems", title_justify="left")
     for column in ("table", "severity", "problem", "rows"):
         table.add_column(column, justify="right" if column == "rows" else "left")
-    for r in cohort.report.counts().itertuples():
+    for r in problems.counts().itertuples():
         table.add_row(r.table, r.severity, r.problem, str(r.rows))
     stderr.print(table)
 
 
-def _run(cohort: Cohort, options: Any) -> ProgressionResult:
-    with Progress(
-        TextColumn("Searching for events"),
+def _bar(label: str, unit: str) -> Any:
+    from rich.progress import (  # noqa: PLC0415 - loaded when a command runs
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("patients"),
+        TextColumn(unit),
         TimeElapsedColumn(),
         console=stderr,
         transient=True,
         disable=not stderr.is_terminal,
-    ) as bar:
+    )
+
+
+def _search(cohort: Cohort, options: ProgressionOptions, threads: int | None) -> Any:
+    from hsct.outcomes import progression  # noqa: PLC0415
+
+    with _bar("Searching for events", "patients") as bar:
         task = bar.add_task("search", total=cohort.n_patients)
-        return progression(cohort, options, progress=lambda done: bar.advance(task, done))
+        return progression(
+            cohort, options, progress=lambda done: bar.advance(task, done), threads=threads
+        )
+
+
+def _on_dask(request: _Request) -> _Outcome:
+    """The same run on a Dask cluster, over Parquet files partitioned by patient."""
+    from hsct.outcomes.distributed import run  # noqa: PLC0415
+    from hsct.outcomes.io import table_format  # noqa: PLC0415
+
+    for path, option in zip(request.files, _OPTIONS, strict=True):
+        if path is not None and table_format(path) != "parquet":
+            raise InvalidInput(
+                [
+                    FieldError(
+                        option,
+                        f"{shown(path)} is a CSV file; --engine dask reads Parquet",
+                        "a folder of Parquet files partitioned by patient (see the guide)",
+                    )
+                ]
+            )
+    with _bar("Running on Dask", "partitions") as bar:
+        task = bar.add_task("dask", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        visits, relapses, mri, patients = request.files
+        result = run(
+            visits,
+            relapses,
+            mri,
+            patients,
+            options=request.options,
+            neda_options=request.neda_options,
+            events=request.neda_options is None,
+            summary=request.summary,
+            explain_events=request.explain,
+            scheduler=request.scheduler or "local",
+            threads=1 if request.threads is None else request.threads,
+            progress=advance,
+        )
+    _check_report(result.report, request)
+    return _Outcome(
+        result.n_patients,
+        result.n_visits,
+        result.events,
+        result.summary,
+        result.neda,
+        result.attributes,
+        result.report,
+        result.sources,
+        "dask",
+        result.partitions,
+    )
+
+
+def _write(frame: pd.DataFrame, path: Path, option: str) -> None:
+    from hsct.outcomes.io import write_table  # noqa: PLC0415
+
+    with writing(path, option):
+        write_table(frame, path)
 
 
 def progression_command(  # noqa: PLR0917 - one option per definition
@@ -191,7 +382,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     mri: Mri = None,
     patients: Patients = None,
     preset: Annotated[
-        str, typer.Option(help=f"Starting options: {', '.join(PRESETS)}.")
+        str, typer.Option(help=f"Starting options: {', '.join(PRESET_NAMES)}.")
     ] = "default",
     options_file: Annotated[
         Path | None, typer.Option("--options", help="JSON file of options (names as in the guide).")
@@ -240,10 +431,10 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         float | None, typer.Option(help="0 never, 1 always, N>1 within N days of follow-up.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Write events here (CSV); else to stdout.")
+        Path | None, typer.Option(help="Write events here (CSV or .parquet); else to stdout.")
     ] = None,
     summary: Annotated[
-        Path | None, typer.Option(help="Write the per-patient summary (CSV).")
+        Path | None, typer.Option(help="Write the per-patient summary (CSV or .parquet).")
     ] = None,
     explain_events: Annotated[
         bool, typer.Option("--explain", help="Add an explanation column in words.")
@@ -251,8 +442,13 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     skip_invalid: SkipInvalid = False,
     report: Report = None,
     as_json: AsJson = False,
+    engine: Engine = "single",
+    scheduler: Scheduler = None,
+    threads: Threads = None,
 ) -> None:
     """Confirmed disability worsening and improvement: one row per event."""
+    from hsct.outcomes import parse_options, to_records  # noqa: PLC0415 - loaded on use
+
     raw = {
         "event": event,
         "baseline": baseline,
@@ -273,31 +469,38 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     }
     for path, option in ((out, "--out"), (summary, "--summary"), (report, "--report")):
         check_writable(path, option)  # before the search, which may take long
+    engine = _engine(engine, scheduler, threads)
     options = parse_options(_options(raw, options_file), preset=preset)
     started = time.perf_counter()
-    cohort = _load(visits, relapses, mri, patients, skip_invalid=skip_invalid, report=report)
-    result = _run(cohort, options)
+    result = _outcome(
+        _Request(
+            (visits, relapses, mri, patients),
+            options,
+            engine=engine,
+            scheduler=scheduler,
+            skip_invalid=skip_invalid,
+            report=report,
+            summary=summary is not None,
+            explain=explain_events,
+            threads=threads,
+        )
+    )
     seconds = time.perf_counter() - started
     events = result.events
-    if explain_events:
-        events = events.assign(
-            explanation=[" ".join(explain(result, i)) for i in range(len(events))]
-        )
     if summary is not None:
-        with writing(summary, "--summary"):
-            result.summary.to_csv(summary, index=False)
-    counts = _counts(result)
+        _write(result.summary, summary, "--summary")
+    counts = _counts(events, options)
     if out is not None:
-        with writing(out, "--out"):
-            events.to_csv(out, index=False)
+        _write(events, out, "--out")
     if as_json:
         payload: dict[str, Any] = {
-            "patients": cohort.n_patients,
-            "visits": cohort.n_visits,
+            "patients": result.n_patients,
+            "visits": result.n_visits,
             "counts": counts,
             "options": options.to_dict(),
-            "sources": [c.to_dict() for c in result.sources()],
-            "input_problems": to_records(cohort.report.counts()),
+            "sources": [c.to_dict() for c in result.sources],
+            "input_problems": to_records(result.report.counts()),
+            "engine": result.engine,
         }
         if out is None:
             payload["events"] = to_records(events)
@@ -313,25 +516,26 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     )
     table.add_column("")
     table.add_column("count", justify="right")
-    table.add_row("patients", str(cohort.n_patients))
-    table.add_row("visits used", str(cohort.n_visits))
+    table.add_row("patients", str(result.n_patients))
+    table.add_row("visits used", str(result.n_visits))
     for name, value in counts.items():
         table.add_row(name, str(value))
     table.add_row("seconds", f"{seconds:.2f}")
+    if result.engine == "dask":
+        table.add_row("Dask partitions", str(result.partitions))
     console.print(table)
     if out is not None:
         console.print(f"Wrote {len(events)} events to {out}.")
 
 
-def _counts(result: ProgressionResult) -> dict[str, int]:
-    ev = result.events
+def _counts(ev: pd.DataFrame, options: ProgressionOptions) -> dict[str, int]:
     cdw = ev["event"] == "CDW"
     out = {
         "CDW events": int(cdw.sum()),
         "patients with CDW": int(ev.loc[cdw, "patient_id"].nunique()),
         "CDI events": int((ev["event"] == "CDI").sum()),
     }
-    if result.options.labels_pira_raw:
+    if options.labels_pira_raw:
         for kind in ("PIRA", "RAW", "undefined"):
             out[f"CDW {kind}"] = int((ev["type"] == kind).sum())
     return out
@@ -360,22 +564,39 @@ def _neda_frame(
     options_file: Path | None,
     rebaseline: tuple[bool, str | None, float | None],
     *,
+    engine: tuple[str, str | None, int | None],
     skip_invalid: bool,
     report: Path | None,
-) -> tuple[Cohort, pd.DataFrame, NedaOptions]:
+) -> tuple[_Outcome, pd.DataFrame, NedaOptions]:
     """Read, check, search and compute NEDA: what `neda` and `km` share.
 
-    ``rebaseline`` is (--rebaseline, --rebaseline-window-months, --rebaseline-months).
+    ``rebaseline`` is (--rebaseline, --rebaseline-window-months, --rebaseline-months);
+    ``engine`` is (--engine, --scheduler, --threads).
     """
+    from hsct.outcomes import NedaOptions, parse_options  # noqa: PLC0415 - loaded on use
+
+    name = _engine(*engine)
     options = parse_options(_options({}, options_file), preset=preset)
     on, window, months = rebaseline
     neda_options = NedaOptions(
         options, rebaseline_months=months, rebaseline=on, rebaseline_window_months=_window(window)
     )
     neda_options.window_months()  # bad re-baseline options stop the run before the search
-    cohort = _load(*files, skip_invalid=skip_invalid, report=report)
-    result = _run(cohort, options)
-    return cohort, neda(cohort, neda_options, result=result), neda_options
+    result = _outcome(
+        _Request(
+            files,
+            options,
+            neda_options,
+            engine=name,
+            scheduler=engine[1],
+            skip_invalid=skip_invalid,
+            report=report,
+            summary=False,
+            threads=engine[2],
+        )
+    )
+    assert result.neda is not None  # noqa: S101 - asked for above
+    return result, result.neda, neda_options
 
 
 def neda_command(  # noqa: PLR0917
@@ -388,32 +609,39 @@ def neda_command(  # noqa: PLR0917
     rebaseline: Rebaseline = False,
     rebaseline_window_months: RebaselineWindow = None,
     rebaseline_months: RebaselineMonths = None,
-    out: Annotated[Path | None, typer.Option(help="Write one row per patient here (CSV).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write one row per patient here (CSV or .parquet).")
+    ] = None,
     skip_invalid: SkipInvalid = False,
     report: Report = None,
     as_json: AsJson = False,
+    engine: Engine = "single",
+    scheduler: Scheduler = None,
+    threads: Threads = None,
 ) -> None:
     """NEDA-3 (and NEDA-4 with brain volume), durable remission and single endpoints."""
+    from hsct.outcomes import neda_sources, to_records  # noqa: PLC0415 - loaded on use
+
     check_writable(out, "--out")
     check_writable(report, "--report")
-    cohort, frame, neda_options = _neda_frame(
+    result, frame, neda_options = _neda_frame(
         (visits, relapses, mri, patients),
         preset,
         options_file,
         (rebaseline, rebaseline_window_months, rebaseline_months),
+        engine=(engine, scheduler, threads),
         skip_invalid=skip_invalid,
         report=report,
     )
     window = neda_options.window_months()
     if out is not None:
-        with writing(out, "--out"):
-            frame.to_csv(out, index=False)
+        _write(frame, out, "--out")
     lost = int(frame["neda3_lost"].sum())
     durable = frame["durable_remission"].value_counts().to_dict()
     stats = {
-        "patients": cohort.n_patients,
+        "patients": result.n_patients,
         "NEDA-3 lost": lost,
-        "NEDA-3 kept to the last assessment": cohort.n_patients - lost,
+        "NEDA-3 kept to the last assessment": result.n_patients - lost,
         "durable remission (5 years): yes": int(durable.get("yes", 0)),
         "durable remission: no": int(durable.get("no", 0)),
         "durable remission: not yet known": int(durable.get("not yet known", 0)),
@@ -454,7 +682,7 @@ def km_command(  # noqa: PLR0917
         str | None,
         typer.Option(help="Patients-table column to group by (facility, regimen, ms_type)."),
     ] = None,
-    endpoint: Annotated[str, typer.Option(help=f"{', '.join(ENDPOINTS)}.")] = "neda3",
+    endpoint: Annotated[str, typer.Option(help=f"{', '.join(ENDPOINT_NAMES)}.")] = "neda3",
     preset: CdwPreset = "default",
     options_file: CdwOptions = None,
     rebaseline: Rebaseline = False,
@@ -462,24 +690,44 @@ def km_command(  # noqa: PLR0917
     rebaseline_months: RebaselineMonths = None,
     out: Annotated[Path | None, typer.Option(help="Write the SVG plot here.")] = None,
     table_out: Annotated[
-        Path | None, typer.Option("--table", help="Write the estimates (CSV).")
+        Path | None, typer.Option("--table", help="Write the estimates (CSV or .parquet).")
     ] = None,
     skip_invalid: SkipInvalid = False,
     report: Report = None,
     as_json: AsJson = False,
+    engine: Engine = "single",
+    scheduler: Scheduler = None,
+    threads: Threads = None,
 ) -> None:
     """Kaplan-Meier estimates at 1, 2, 3, 5 and 10 years (95% CI, numbers at risk), by group."""
+    import numpy as np  # noqa: PLC0415 - loaded on use
+
+    from hsct.outcomes import (  # noqa: PLC0415
+        ENDPOINTS,
+        LIFELINES,
+        curves_svg,
+        groups_of,
+        km_fit,
+        to_records,
+    )
+
     for path, option in ((out, "--out"), (table_out, "--table"), (report, "--report")):
         check_writable(path, option)
-    cohort, frame, _ = _neda_frame(
+    if endpoint not in ENDPOINTS:  # before the search, as the library would say after it
+        raise InvalidInput(
+            [FieldError("endpoint", f"unknown endpoint {endpoint!r}", ", ".join(ENDPOINTS))]
+        )
+    result, frame, _ = _neda_frame(
         (visits, relapses, mri, patients),
         preset,
         options_file,
         (rebaseline, rebaseline_window_months, rebaseline_months),
+        engine=(engine, scheduler, threads),
         skip_invalid=skip_invalid,
         report=report,
     )
-    groups = groups_of(frame, cohort.attributes, by)
+    # Kaplan-Meier on this machine (the driver, with Dask) from one row per patient.
+    groups = groups_of(frame, result.attributes, by)
     km = km_fit(frame, endpoint, groups)
     table = km.table()
     if out is not None:
@@ -487,8 +735,7 @@ def km_command(  # noqa: PLR0917
         with writing(out, "--out"):
             out.write_text(svg, encoding="utf-8")
     if table_out is not None:
-        with writing(table_out, "--table"):
-            table.to_csv(table_out, index=False)
+        _write(table, table_out, "--table")
     if as_json:
         stdout.print_json(
             data={
@@ -499,19 +746,19 @@ def km_command(  # noqa: PLR0917
             }
         )
         return
-    shown = Table(title=f"Kaplan-Meier: {ENDPOINTS[endpoint][2]}", title_justify="left")
+    view = Table(title=f"Kaplan-Meier: {ENDPOINTS[endpoint][2]}", title_justify="left")
     for column in ("group", "years", "at risk", "estimate", "95% CI"):
-        shown.add_column(column, justify="left" if column == "group" else "right")
+        view.add_column(column, justify="left" if column == "group" else "right")
     for r in table.itertuples():
         estimable = not np.isnan(r.survival)
-        shown.add_row(
+        view.add_row(
             str(r.group),
             f"{r.years:g}",
             str(r.at_risk),
             f"{r.survival:.1%}" if estimable else "not estimable",
             f"{r.lower_95:.1%}-{r.upper_95:.1%}" if estimable else "",
         )
-    stdout.print(shown)
+    stdout.print(view)
     if out is not None:
         stdout.print(f"Wrote {out}.")
 
