@@ -17,7 +17,6 @@ from rich.console import Console
 
 from hsct.cli.maintenance import database_url
 from hsct.common.errors import FieldError, InvalidInput
-from hsct.common.settings import load_settings
 
 users_app = typer.Typer(help="Create, invite and disable accounts.", no_args_is_help=True)
 clinics_app = typer.Typer(help="Create clinics (tenants of the registry).", no_args_is_help=True)
@@ -69,7 +68,8 @@ def users_create(  # noqa: PLR0917 - typer takes options by parameter
     as_json: AsJson = False,
 ) -> None:
     """Create an account (email confirmed) with one role."""
-    from hsct.registry import CLINIC_ROLES, Grant, unit_of_work  # noqa: PLC0415 - fast start
+    from hsct.common.settings import load_settings  # noqa: PLC0415 - fast start
+    from hsct.registry import CLINIC_ROLES, Grant, unit_of_work  # noqa: PLC0415
     from hsct.registry import accounts as services  # noqa: PLC0415
     from hsct.registry import clinics as clinic_services  # noqa: PLC0415
     from hsct.web.mail import link  # noqa: PLC0415
@@ -130,6 +130,7 @@ def users_invite(
 ) -> None:
     """Invite someone to a clinic role by email (the link works for 7 days)."""
     from hsct.common.i18n import SUPPORTED_LOCALES  # noqa: PLC0415
+    from hsct.common.settings import load_settings  # noqa: PLC0415
     from hsct.registry import clinics as clinic_services  # noqa: PLC0415
     from hsct.registry import unit_of_work  # noqa: PLC0415
     from hsct.web.mail import link, mail_send, mailer_from  # noqa: PLC0415

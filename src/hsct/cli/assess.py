@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from rich.console import Console
@@ -12,12 +12,9 @@ from rich.console import Console
 from hsct.cli.files import read_object, short
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Message
-from hsct.eligibility import Assessment, RuleSetResult, evaluate, parse_profile
-from hsct.eligibility.advice import LAB
-from hsct.eligibility.derive import shown
-from hsct.eligibility.export import assessment_dict
-from hsct.knowledge import describe, load_catalog
-from hsct.knowledge.labels import PARAMETER_LABELS, STATUS_LABELS
+
+if TYPE_CHECKING:
+    from hsct.eligibility import Assessment, RuleSetResult
 
 MARKS: Final = {"met": "✓", "not_met": "✗", "unknown": "?", "clinic": "·", "not_applicable": "-"}
 VERDICT_WORDS: Final = {
@@ -43,6 +40,9 @@ def profile_errors(field: str, exc: InvalidInput) -> InvalidInput:
 
 
 def _print_ruleset(console: Console, result: RuleSetResult, show_all: bool) -> None:
+    from hsct.knowledge import describe  # noqa: PLC0415 - `hsct --help` stays fast
+    from hsct.knowledge.labels import STATUS_LABELS  # noqa: PLC0415
+
     ruleset = result.ruleset
     status = ""
     if result.facility is not None:
@@ -101,6 +101,12 @@ def assess_command(
 
     Information, not a decision: the treating team decides whom it treats.
     """
+    from hsct.eligibility import evaluate, parse_profile  # noqa: PLC0415 - `hsct --help` stays fast
+    from hsct.eligibility.derive import shown  # noqa: PLC0415
+    from hsct.eligibility.export import assessment_dict  # noqa: PLC0415
+    from hsct.knowledge import load_catalog  # noqa: PLC0415
+    from hsct.knowledge.labels import PARAMETER_LABELS, STATUS_LABELS  # noqa: PLC0415
+
     data = read_profile_file(profile)  # a bad file is reported before the slow catalog load
     catalog = load_catalog()
     try:
@@ -155,6 +161,8 @@ def assess_command(
 
 def _print_top(console: Console, assessment: Assessment) -> None:
     """Risks, advice and drug timing: once, before any clinic."""
+    from hsct.eligibility.advice import LAB  # noqa: PLC0415 - `hsct --help` stays fast
+
     risk = assessment.risk
     cite = risk.pooled.citation
     console.print(

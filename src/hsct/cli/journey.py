@@ -13,10 +13,6 @@ from rich.console import Console
 from hsct.cli.assess import profile_errors, read_profile_file
 from hsct.cli.files import check_writable, writing
 from hsct.common.errors import FieldError, InvalidInput, excerpt
-from hsct.eligibility import parse_profile
-from hsct.journey import plan, to_ics
-from hsct.journey.export import timeline_dict
-from hsct.knowledge import load_catalog
 
 BASIS_WORDS = {"facility": "", "generic": " (typical timing)", "profile": " (from your drugs)"}
 
@@ -46,6 +42,11 @@ def journey_command(  # noqa: PLR0917 - one option per input
     today: Annotated[str | None, typer.Option(help="Plan as if today were this date.")] = None,
 ) -> None:
     """A dated timeline from washout to five years after day 0, each step with its source."""
+    from hsct.eligibility import parse_profile  # noqa: PLC0415 - `hsct --help` stays fast
+    from hsct.journey import plan, to_ics  # noqa: PLC0415
+    from hsct.journey.export import timeline_dict  # noqa: PLC0415
+    from hsct.knowledge import load_catalog  # noqa: PLC0415
+
     check_writable(ics, "--ics")  # before any work
     data = None if profile is None else read_profile_file(profile, "--profile")
     catalog = load_catalog()

@@ -5,36 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
-from rich.table import Table
 
 from hsct.cli.files import os_reason, read_text, shown
 from hsct.common.edss_value import format_step
 from hsct.common.errors import FieldError, InvalidInput, excerpt
-from hsct.knowledge import (
-    QUESTIONS,
-    Catalog,
-    DirectoryQuery,
-    Facility,
-    check,
-    compare,
-    describe,
-    format_money,
-    load_catalog,
-    load_catalog_from,
-    rate,
-    rate_facility,
-    search,
-)
-from hsct.knowledge.catalog import Limits
-from hsct.knowledge.directory import SORT_KEYS, SortKey
-from hsct.knowledge.export import entry_dict, facility_dict, rating_dict
-from hsct.knowledge.labels import INTENSITY_LABELS, STATUS_LABELS, TAG_LABELS
-from hsct.knowledge.schema import CostQuote, Fact
+
+# The knowledge base (pydantic, YAML, Babel) and Rich tables are imported by the commands
+# that use them, so `hsct --help` stays fast.
+if TYPE_CHECKING:
+    from hsct.knowledge import Catalog, Facility
+    from hsct.knowledge.catalog import Limits
+    from hsct.knowledge.directory import SortKey
+    from hsct.knowledge.schema import CostQuote, Fact
 
 knowledge_app = typer.Typer(help="Check the knowledge base.", no_args_is_help=True)
 facilities_app = typer.Typer(help="The facility directory.", no_args_is_help=True)
@@ -60,6 +46,8 @@ def knowledge_check(
 
     Exits 1 when the data are invalid (the problems are listed).
     """
+    from hsct.knowledge import check, load_catalog  # noqa: PLC0415 - see the imports above
+
     day = _parse_day(today)
     catalog = _load_folder(data) if data else load_catalog()
     report = check(catalog, day)
@@ -105,6 +93,8 @@ def knowledge_check(
 
 def _load_folder(root: Path) -> Catalog:
     """The knowledge base in ``root``; a file that cannot be read or parsed is named."""
+    from hsct.knowledge import load_catalog_from  # noqa: PLC0415 - see the imports above
+
     try:
         return load_catalog_from(root)
     except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
@@ -113,6 +103,8 @@ def _load_folder(root: Path) -> Catalog:
 
 def _unreadable_file(root: Path, exc: Exception) -> InvalidInput:
     """Which file of ``root`` the loader could not take, and why (found by reading them again)."""
+    import yaml  # noqa: PLC0415 - see the imports above
+
     if isinstance(exc, OSError):
         where = shown(exc.filename) if exc.filename else shown(root)
         return InvalidInput([FieldError("--data", f"cannot read {where}: {os_reason(exc)}")])
@@ -168,6 +160,8 @@ def _limits_text(limits: Limits) -> tuple[str, str, str]:
 
 
 def _quote_text(quote: CostQuote) -> str:
+    from hsct.knowledge import format_money  # noqa: PLC0415 - see the imports above
+
     amount = format_money(quote.amount, quote.currency, "en")
     if quote.amount_max is not None:
         amount += " to " + format_money(quote.amount_max, quote.currency, "en")
@@ -196,6 +190,13 @@ def facilities_list(  # noqa: PLR0917 - Typer passes CLI options as parameters
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List facilities, filtered and sorted. Limits not stated by a facility are shown as such."""
+    from rich.table import Table  # noqa: PLC0415 - see the imports above
+
+    from hsct.knowledge import DirectoryQuery, format_money, load_catalog, search  # noqa: PLC0415
+    from hsct.knowledge.directory import SORT_KEYS  # noqa: PLC0415
+    from hsct.knowledge.export import entry_dict  # noqa: PLC0415
+    from hsct.knowledge.labels import STATUS_LABELS  # noqa: PLC0415
+
     catalog = load_catalog()
     if sort not in SORT_KEYS:
         raise InvalidInput(
@@ -250,6 +251,8 @@ def facilities_list(  # noqa: PLR0917 - Typer passes CLI options as parameters
 
 
 def _fact_line(catalog: Catalog, label: str, fact: Fact[Any], value: str | None = None) -> str:
+    from hsct.knowledge.labels import TAG_LABELS  # noqa: PLC0415 - see the imports above
+
     shown = "not known" if not fact.known else value if value is not None else str(fact.value)
     date = catalog.fact_date(fact)
     source = catalog.sources[fact.src].label if fact.src else None
@@ -264,6 +267,10 @@ def facilities_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Everything known about one facility, each fact with its source and date."""
+    from hsct.knowledge import describe, load_catalog, rate_facility  # noqa: PLC0415
+    from hsct.knowledge.export import facility_dict  # noqa: PLC0415
+    from hsct.knowledge.labels import STATUS_LABELS  # noqa: PLC0415
+
     catalog = load_catalog()
     facility = _facility(catalog, facility_id, "FACILITY_ID")
     if as_json:
@@ -356,6 +363,12 @@ def facilities_compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Two to four facilities side by side, each price in its own currency and year."""
+    from rich.table import Table  # noqa: PLC0415 - see the imports above
+
+    from hsct.knowledge import compare, load_catalog, rate_facility  # noqa: PLC0415
+    from hsct.knowledge.export import facility_dict  # noqa: PLC0415
+    from hsct.knowledge.labels import INTENSITY_LABELS, STATUS_LABELS  # noqa: PLC0415
+
     catalog = load_catalog()
     try:
         chosen = compare(catalog, facility_ids)
@@ -429,6 +442,8 @@ def _parse_answers(pairs: list[str]) -> dict[str, str]:
 
 def _ask_the_rest(answers: dict[str, str]) -> None:
     """Prompt for every unanswered question; a reply outside the choices is asked again."""
+    from hsct.knowledge import QUESTIONS  # noqa: PLC0415 - see the imports above
+
     for question in QUESTIONS:
         if question.id in answers:
             continue
@@ -457,6 +472,9 @@ def legitimacy_command(
     named_team, follow_up, risks_explained. Answers: yes, no, unsure (cells: own_blood_stem_cells,
     mesenchymal, fat, cord, exosomes, unsure; duration: hours_or_days, weeks, unsure).
     """
+    from hsct.knowledge import load_catalog, rate, rate_facility  # noqa: PLC0415
+    from hsct.knowledge.export import rating_dict  # noqa: PLC0415
+
     catalog = load_catalog()
     if facility is not None:
         rating = rate_facility(_facility(catalog, facility), catalog)

@@ -17,7 +17,6 @@ from typing import Annotated, Any, Final, NoReturn, Protocol, runtime_checkable
 import typer
 from rich.console import Console
 
-from hsct import __version__
 from hsct.cli.accounts import clinics_app, tokens_app, users_app
 from hsct.cli.assess import assess_command
 from hsct.cli.database import check_database_url, upgrade
@@ -27,7 +26,6 @@ from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
 from hsct.cli.maintenance import audit_app, backup_command, restore_command
 from hsct.cli.outcomes import outcomes_app
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
-from hsct.common.settings import load_settings
 
 app = typer.Typer(
     name="hsct",
@@ -59,6 +57,8 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 @app.command()
 def version() -> None:
     """Print the version of HSCT Navigator."""
+    from hsct import __version__  # noqa: PLC0415 - reading the metadata slows every start
+
     stdout.print(f"hsct-navigator {__version__}")
 
 
@@ -81,6 +81,7 @@ def serve(
     """Serve the web app and the JSON API."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
+    from hsct.common.settings import load_settings  # noqa: PLC0415
     from hsct.web import create_app  # noqa: PLC0415 - keeps `hsct version` fast
     from hsct.web.logs import log_config  # noqa: PLC0415
 
@@ -112,6 +113,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create the database if needed and apply every migration."""
+    from hsct.common.settings import load_settings  # noqa: PLC0415 - pydantic: not for --help
+
     settings = load_settings()
     status = upgrade(settings.database_url, revision)
     state = "up to date" if status.up_to_date else f"at revision {status.current}"

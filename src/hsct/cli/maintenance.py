@@ -20,7 +20,6 @@ from rich.console import Console
 from hsct.cli.database import CONNECT_TIMEOUT_S, check_database_url
 from hsct.cli.files import check_readable, check_writable, shown
 from hsct.common.errors import FieldError, HsctError, InvalidInput
-from hsct.common.settings import load_settings
 
 if TYPE_CHECKING:
     from hsct.registry import ChainReport
@@ -47,6 +46,8 @@ def database_url() -> str:
     InvalidInput
         Under ``HSCT_DATABASE_URL`` for a URL that does not parse or has no driver.
     """
+    from hsct.common.settings import load_settings  # noqa: PLC0415 - pydantic: not for --help
+
     url = load_settings().database_url
     check_database_url(url)
     # libpq waits for ever on a server that accepts and never answers; a person can override.

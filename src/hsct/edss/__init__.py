@@ -9,6 +9,8 @@ Pure core: no web, database or CLI imports (enforced by import-linter).
 (4.5, True)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.edss._alternatives import Alternative
 from hsct.edss._ambulation import WalkingFacts, Wheelchair
@@ -26,7 +28,20 @@ from hsct.edss._tables import (
     BedStatus,
     Mode,
 )
-from hsct.edss._vector import score_many
+
+if TYPE_CHECKING:
+    from hsct.edss._vector import score_many
+
+
+def __getattr__(name: str) -> Any:
+    """``score_many`` is imported on first use: it needs numpy, which ``hsct --help`` must not."""
+    if name == "score_many":
+        from hsct.edss._vector import score_many  # noqa: PLC0415 - see the docstring
+
+        globals()[name] = score_many  # later look-ups skip this function
+        return score_many
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AMBULATION_LEVELS",

@@ -1,0 +1,117 @@
+"""`hsct --help` and every command's `--help` import only the command line, never the heavy
+libraries the commands use when they run (issue 17: help in well under a second).
+
+Each help runs in a fresh interpreter, which then lists the modules it imported. No timing
+here: the speed itself is measured by ``benchmarks/bench_startup.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from hsct.cli.main import app
+
+#: Libraries that only running a command may import (web, database, data frames, compilers).
+FORBIDDEN = frozenset(
+    {
+        "pandas",
+        "numpy",
+        "numba",
+        "lifelines",
+        "matplotlib",
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "sqlalchemy",
+        "alembic",
+        "psycopg",
+        "jinja2",
+        "pyarrow",
+        "dask",
+    }
+)
+
+#: Runs ``hsct <args> --help`` as ``hsct`` does, then writes what it imported to argv[1].
+CHILD = """
+import json, sys
+from hsct.cli.main import main
+code = None
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    code = exc.code
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    json.dump({"exit": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def command_paths(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command and group under ``command``, as the words typed after ``hsct``."""
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from command_paths(sub, (*path, name))
+
+
+COMMANDS = list(command_paths(typer.main.get_command(app)))
+
+
+def help_imports(words: tuple[str, ...], folder: Path, child: str = CHILD) -> dict[str, Any]:
+    """Exit code, output and imported modules of ``hsct <words> --help`` in a new process."""
+    report = folder / f"{'-'.join(words) or 'hsct'}.json"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HSCT_")}
+    environment["COLUMNS"] = "100"
+    result = subprocess.run(
+        [sys.executable, "-c", child, str(report), *words, "--help"],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+    return {"exit": None, "modules": [], **found, "out": result.stdout, "err": result.stderr}
+
+
+def heavy(modules: list[str]) -> list[str]:
+    """The forbidden top-level packages among ``modules``."""
+    return sorted({name.partition(".")[0] for name in modules} & FORBIDDEN)
+
+
+def test_every_command_is_enumerated_from_the_app() -> None:
+    """The list comes from the Typer app, so a new command is checked without being listed."""
+    expected = {(), ("edss",), ("db",), ("db", "upgrade"), ("outcomes", "progression")}
+
+    assert expected <= set(COMMANDS)
+
+
+@pytest.mark.slow  # one fresh interpreter per command (about 30): 10-20 s on 2 busy cores
+def test_no_help_imports_a_heavy_library(tmp_path: Path) -> None:
+    """`hsct --help` and the `--help` of every group and command import none of FORBIDDEN."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        found = pool.map(lambda words: help_imports(words, tmp_path), COMMANDS)
+        runs = {" ".join(("hsct", *words)): run for words, run in zip(COMMANDS, found, strict=True)}
+
+    assert {name: run["err"][-300:] for name, run in runs.items() if run["exit"] != 0} == {}
+    assert [name for name, run in runs.items() if "Usage: hsct" not in run["out"]] == []
+    imported = {name: heavy(run["modules"]) for name, run in runs.items()}
+    assert {name: libraries for name, libraries in imported.items() if libraries} == {}
+
+
+def test_a_heavy_import_is_caught(tmp_path: Path) -> None:
+    """The check is not vacuous: a help run that has imported numpy is reported."""
+    child = "import numpy\n" + CHILD
+
+    run = help_imports(("edss",), tmp_path, child)
+
+    assert (run["exit"], "numpy" in heavy(run["modules"])) == (0, True)
