@@ -11,7 +11,8 @@ a session each (so lookups hit real indexes):
    and GET /api/v1/me signed in against the anonymous API index (the lookup's share of a
    whole request);
 2. argon2id sign-in (median of 5);
-3. over HTTP: `hsct serve --workers 2`, wrk with 16 connections: /account and /api/v1/me
+3. over HTTP: `hsct serve --workers 2`, wrk with 8 connections (as bench_assessment.py;
+   ``--connections``): /account and /api/v1/me
    signed in, against the anonymous home page.
 
     .venv/bin/python benchmarks/bench_session.py [--seconds 10]
@@ -123,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
     parser.add_argument("--repeat", type=int, default=500, help="in-process repetitions")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     args = parser.parse_args()
     verdicts: list[bool] = []
 
@@ -163,14 +165,20 @@ def main() -> None:
             ):
                 script.write(f'wrk.headers["Cookie"] = "hsct_session={token}"\n')
                 script.flush()
-                home = run_wrk(f"{base}/", seconds=args.seconds, connections=16)
+                home = run_wrk(f"{base}/", seconds=args.seconds, connections=args.connections)
                 page = run_wrk(
-                    f"{base}/account", seconds=args.seconds, connections=16, script=script.name
+                    f"{base}/account",
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    script=script.name,
                 )
                 api = run_wrk(
-                    f"{base}/api/v1/me", seconds=args.seconds, connections=16, script=script.name
+                    f"{base}/api/v1/me",
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    script=script.name,
                 )
-            print("Over HTTP, 2 workers, 16 connections:")
+            print(f"Over HTTP, 2 workers, {args.connections} connections:")
             print(
                 f"  /             anonymous  {home.rps:7.0f} req/s  "
                 f"p99 {home.p99_ms:6.1f} ms  (reference)"

@@ -7,9 +7,12 @@ missing fact makes it unknown, and the result names the fact that would settle i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from string import Formatter
 from typing import Any, Final, Literal
 
 from hsct.common.i18n import N_
+from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.derive import Derived, Facts, Interval, Need, shown
 from hsct.knowledge import Catalog
@@ -83,6 +86,27 @@ COMPOSITE: Final = {
     ("all", "not_met"): N_("At least one of these is not met."),
     ("all", "unknown"): N_("Some of these cannot be checked yet."),
 }
+#: The messages without values, made once (a message is immutable).
+_CLINIC_MESSAGE: Final = Message(CLINIC)
+_COMPOSITE_MESSAGES: Final = {key: Message(template) for key, template in COMPOSITE.items()}
+
+
+@lru_cache(maxsize=1024)
+def _plain(template: str) -> bool:
+    """True when every field of ``template`` is a bare name (no format spec, conversion,
+    attribute or index): then formatting the values directly gives ``str(message)``."""
+    return all(
+        name is None or (name.isidentifier() and not spec and conversion is None)
+        for _, name, spec, conversion in Formatter().parse(template)
+    )
+
+
+def message_text(message: Message) -> str:
+    """``str(message)``, faster: values are formatted as they are (``format(v, "")`` is
+    ``str(v)`` for text, numbers and messages), without the copy ``__str__`` makes."""
+    if _plain(message.template):
+        return message.template.format_map(message.params)
+    return str(message)
 
 
 def compare(derived: Derived, operator: str, threshold: Any) -> Tri:  # noqa: PLR0911
@@ -159,28 +183,79 @@ def _reason(
     return Message(_REASONS[(operator, met)], params)
 
 
-def judge(
-    criterion: Criterion, facts: Facts, catalog: Catalog, kind: RuleSetKind
+#: What a leaf criterion's judgment depends on besides the facts: its parameter, operator
+#: and threshold (by ``repr``, so 6 and 6.0 stay apart), once per criterion.
+_leaf_key: ByIdentity[Criterion, tuple[str | None, str, str]] = ByIdentity(
+    lambda c: (c.parameter, c.operator or "==", repr(c.threshold))
+)
+
+
+def _not_applicable(criterion: Criterion) -> Message:
+    when = criterion.when
+    assert when is not None  # noqa: S101 - only called for a criterion with a condition
+    return Message(
+        NOT_APPLICABLE, {"condition": test_message(when.parameter, when.operator, when.threshold)}
+    )
+
+
+#: "Does not apply to you", once per criterion (it names only the criterion's condition).
+_not_applicable_message: ByIdentity[Criterion, Message] = ByIdentity(_not_applicable)
+
+#: Results that read the same for everyone ("the clinic checks this", "does not apply"):
+#: one object per criterion and status, made with the first catalogue's citation.
+_fixed_results: ByIdentity[Criterion, dict[str, CriterionResult]] = ByIdentity(lambda _c: {})
+
+
+def _fixed_result(
+    criterion: Criterion, status: Status, reason: Message, citation: Citation | None
 ) -> CriterionResult:
-    """One criterion (with its parts) judged against the facts."""
+    results = _fixed_results(criterion)
+    found = results.get(status)
+    if found is not None and found.citation is citation and found.reason is reason:
+        return found
+    made = CriterionResult(criterion, status, criterion.strength, reason, citation)
+    results.setdefault(status, made)
+    return made
+
+
+def is_fixed(result: CriterionResult) -> bool:
+    """True for a shared result that reads the same for everyone (see :func:`judge`)."""
+    if result.status not in ("clinic", "not_applicable"):
+        return False
+    return _fixed_results(result.criterion).get(result.status) is result
+
+
+#: Leaf judgments within one assessment: (parameter, operator, threshold, kind) -> the
+#: three-valued outcome and its reason. Rule sets repeat the same test ("EDSS at most
+#: 6.5"); each is judged once per person.
+LeafMemo = dict[tuple[tuple[str | None, str, str], str], tuple[Tri, Message]]
+
+
+def judge(
+    criterion: Criterion,
+    facts: Facts,
+    catalog: Catalog,
+    kind: RuleSetKind,
+    *,
+    leaves: LeafMemo | None = None,
+) -> CriterionResult:
+    """One criterion (with its parts) judged against the facts.
+
+    ``leaves`` (optional, one per assessment) shares the judgment of identical tests.
+    """
     citation = catalog.citation(criterion.src) if criterion.src else None
     if criterion.assessed_by == "clinic":
-        return CriterionResult(criterion, "clinic", criterion.strength, Message(CLINIC), citation)
-    result = _judge_body(criterion, facts, catalog, kind, citation)
-    if criterion.when is None:
-        return result
-    condition = facts[criterion.when.parameter]
-    applies = compare(condition, criterion.when.operator, criterion.when.threshold)
+        return _fixed_result(criterion, "clinic", _CLINIC_MESSAGE, citation)
+    when = criterion.when
+    if when is None:
+        return _judge_body(criterion, facts, catalog, kind, citation, leaves=leaves)
+    condition = facts[when.parameter]
+    applies = compare(condition, when.operator, when.threshold)
     if applies == "not_met":
-        when = criterion.when
-        text = test_message(when.parameter, when.operator, when.threshold)
-        return CriterionResult(
-            criterion,
-            "not_applicable",
-            criterion.strength,
-            Message(NOT_APPLICABLE, {"condition": text}),
-            citation,
+        return _fixed_result(
+            criterion, "not_applicable", _not_applicable_message(criterion), citation
         )
+    result = _judge_body(criterion, facts, catalog, kind, citation, leaves=leaves)
     if applies == "unknown" and result.status != "met":
         return CriterionResult(
             criterion,
@@ -200,11 +275,13 @@ def _judge_body(
     catalog: Catalog,
     kind: RuleSetKind,
     citation: Citation | None,
+    *,
+    leaves: LeafMemo | None = None,
 ) -> CriterionResult:
     if criterion.any_of is not None or criterion.all_of is not None:
         mode = "any" if criterion.any_of is not None else "all"
         parts = tuple(
-            judge(part, facts, catalog, kind)
+            judge(part, facts, catalog, kind, leaves=leaves)
             for part in (criterion.any_of or criterion.all_of or ())
         )
         statuses = [p.status for p in parts if p.status in ("met", "not_met", "unknown")]
@@ -228,15 +305,22 @@ def _judge_body(
             criterion,
             tri,
             criterion.strength,
-            Message(COMPOSITE[(mode, tri)]),
+            _COMPOSITE_MESSAGES[(mode, tri)],
             citation,
             needs,
             parts,
         )
     assert criterion.parameter is not None  # noqa: S101 - guaranteed by the schema
     derived = facts[criterion.parameter]
-    tri = compare(derived, criterion.operator or "==", criterion.threshold)
-    reason = _reason(derived, criterion.operator or "==", criterion.threshold, tri, kind)
+    key = (_leaf_key(criterion), kind)
+    found = None if leaves is None else leaves.get(key)
+    if found is None:
+        operator = criterion.operator or "=="
+        tri = compare(derived, operator, criterion.threshold)
+        found = (tri, _reason(derived, operator, criterion.threshold, tri, kind))
+        if leaves is not None:
+            leaves[key] = found
+    tri, reason = found
     needs = derived.needs if tri == "unknown" else ()
     return CriterionResult(criterion, tri, criterion.strength, reason, citation, needs)
 
@@ -246,5 +330,5 @@ def merge_needs(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
     seen: dict[tuple[str, str], Need] = {}
     for group in groups:
         for need in group:
-            seen.setdefault((need.field, str(need.message)), need)
+            seen.setdefault((need.field, message_text(need.message)), need)
     return tuple(seen.values())

@@ -32,7 +32,7 @@ from hsct.common.i18n import N_
 from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming, advice, benefit_applies, drug_timing
-from hsct.eligibility.criteria import CriterionResult, judge, merge_needs
+from hsct.eligibility.criteria import CriterionResult, LeafMemo, judge, merge_needs
 from hsct.eligibility.derive import Facts, Need, derive
 from hsct.eligibility.guidance import Guidance, Statement, exact, guidance, similar_studies
 from hsct.eligibility.profile import PatientProfile
@@ -69,6 +69,10 @@ VERDICT_TEXT: Final = {
     ),
     "unavailable": N_("Not an option now: {status} (as of {date}, source: {source})."),
 }
+#: The verdict summaries without values, made once (a message is immutable).
+_VERDICT_MESSAGES: Final = {
+    verdict: Message(text) for verdict, text in VERDICT_TEXT.items() if verdict != "unavailable"
+}
 TIME_CAPPED: Final = N_(
     "By the time the washout ends ({earliest}), a criterion you meet now will no longer be "
     "met (last day {until})."
@@ -77,6 +81,7 @@ DISCLAIMER: Final = N_(
     "This compares your answers with published criteria. It is not medical advice and not a "
     "decision: the treating team decides whom it treats."
 )
+_DISCLAIMER_MESSAGE: Final = Message(DISCLAIMER)
 OPEN_STATUSES: Final = ("accepting_patients", "national_patients_only", "trial_only")
 #: Facility and trial statuses under which a rule set never "meets".
 UNAVAILABLE_FACILITY: Final = ("closed", "historical", "programme_not_confirmed")
@@ -266,11 +271,13 @@ def _judged(
     catalog: Catalog,
     kind: RuleSetKind,
     memo: dict[tuple[int, str], CriterionResult],
+    *,
+    leaves: LeafMemo | None = None,
 ) -> CriterionResult:
     key = (id(criterion), kind)
     found = memo.get(key)
     if found is None or found.criterion is not criterion:
-        found = memo[key] = judge(criterion, facts, catalog, kind)
+        found = memo[key] = judge(criterion, facts, catalog, kind, leaves=leaves)
     return found
 
 
@@ -285,26 +292,43 @@ def cautions_for(facility: Facility, catalog: Catalog) -> tuple[Caution, ...]:
     return _cautions(catalog)[facility.id]
 
 
+def _all_criteria(catalog: Catalog) -> dict[str, tuple[Criterion, ...]]:
+    """Each rule set's criteria as judged: a clinic's start with the confirmed diagnosis."""
+    found = {}
+    for ruleset in catalog.rulesets.values():
+        criteria = catalog.criteria(ruleset.id)
+        if ruleset.kind == "facility" and not any(
+            c.parameter == DIAGNOSIS_CRITERION.parameter for c in criteria
+        ):
+            criteria = (DIAGNOSIS_CRITERION, *criteria)
+        found[ruleset.id] = criteria
+    return found
+
+
+#: The criteria judged per rule set, once per catalogue.
+_criteria_of: ByIdentity[Catalog, dict[str, tuple[Criterion, ...]]] = ByIdentity(_all_criteria)
+
+
 def evaluate_ruleset(
     ruleset: RuleSet,
     facts: Facts,
     catalog: Catalog,
     profile: PatientProfile,
     memo: dict[tuple[int, str], CriterionResult] | None = None,
+    *,
+    leaves: LeafMemo | None = None,
 ) -> RuleSetResult:
     """One rule set judged against the facts.
 
     ``memo`` keeps each criterion's result within one assessment: the diagnosis and the
-    criteria clinics inherit from a guideline are judged once.
+    criteria clinics inherit from a guideline are judged once; ``leaves`` shares the
+    judgment of the same test in different rule sets.
     """
     memo = {} if memo is None else memo
-    criteria = catalog.criteria(ruleset.id)
-    if ruleset.kind == "facility" and not any(
-        c.parameter == DIAGNOSIS_CRITERION.parameter for c in criteria
-    ):
-        criteria = (DIAGNOSIS_CRITERION, *criteria)
+    criteria = _criteria_of(catalog)[ruleset.id]
+    kind = ruleset.kind
     results = tuple(
-        _judged(criterion, facts, catalog, ruleset.kind, memo) for criterion in criteria
+        _judged(criterion, facts, catalog, kind, memo, leaves=leaves) for criterion in criteria
     )
     # A confirmed diagnosis alone is no clinic's criterion: without any other checked
     # criterion nothing is checked, unless the diagnosis is not confirmed (then it cannot fit).
@@ -316,7 +340,7 @@ def evaluate_ruleset(
     facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
     when = window(profile, facts, results, facility, catalog) if facility else None
     verdict, capped = _time_cap(verdict, when)
-    summary = capped or Message(VERDICT_TEXT[verdict])
+    summary = capped or _VERDICT_MESSAGES[verdict]
     closed = availability(ruleset, facility, catalog)
     if closed is not None:
         verdict, summary = "unavailable", closed
@@ -362,10 +386,13 @@ def evaluate(profile: PatientProfile, catalog: Catalog) -> Assessment:
     facts = derive(profile, catalog)
     by_kind: dict[str, list[RuleSetResult]] = {"guideline": [], "trial": [], "facility": []}
     memo: dict[tuple[int, str], CriterionResult] = {}
+    leaves: LeafMemo = {}
     for ruleset in catalog.rulesets.values():
         if ruleset.kind == "facility" and ruleset.id not in catalog.facilities:
             continue
-        by_kind[ruleset.kind].append(evaluate_ruleset(ruleset, facts, catalog, profile, memo))
+        by_kind[ruleset.kind].append(
+            evaluate_ruleset(ruleset, facts, catalog, profile, memo, leaves=leaves)
+        )
     unassessed = tuple(
         sorted(
             (f for f in catalog.facilities.values() if f.id not in catalog.rulesets),
@@ -382,7 +409,7 @@ def evaluate(profile: PatientProfile, catalog: Catalog) -> Assessment:
         unassessed=unassessed,
         guidance=guidance(profile, catalog),
         studies=similar_studies(profile, facts, catalog),
-        disclaimer=Message(DISCLAIMER),
+        disclaimer=_DISCLAIMER_MESSAGE,
         risk=risk_summary(
             catalog,
             ms_type=profile.ms_type,

@@ -2,6 +2,10 @@
 
 Texts are English; each message also carries its template and values so a client can
 translate it (``{"text", "template", "params"}``).
+
+What does not depend on the person (a clinic's details and cautions, a source's entry) is
+built once per catalogue object and shared between answers: the data returned is read
+(serialised), never changed.
 """
 
 from __future__ import annotations
@@ -10,14 +14,16 @@ import math
 from typing import Any
 
 from hsct.common.memo import ByIdentity
+from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming
-from hsct.eligibility.criteria import CriterionResult
+from hsct.eligibility.criteria import CriterionResult, is_fixed, message_text
 from hsct.eligibility.derive import Derived, Interval, Need, shown
-from hsct.eligibility.engine import OPEN_STATUSES, Assessment, RuleSetResult
+from hsct.eligibility.engine import OPEN_STATUSES, Assessment, RuleSetResult, cautions_for
 from hsct.eligibility.timing import Window
-from hsct.knowledge import Catalog
+from hsct.knowledge import Catalog, Facility
 from hsct.knowledge.evidence import matches_dict
 from hsct.knowledge.labels import PARAMETER_LABELS, RECORD_LABELS, describe
+from hsct.knowledge.legitimacy import Caution
 from hsct.knowledge.risk import risk_dict
 from hsct.knowledge.schema import Criterion
 
@@ -28,6 +34,16 @@ class _Sources:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.used: dict[str, None] = {}
+        # Texts of the messages of this one export, by identity: reasons and summaries
+        # are shared between rule sets (the messages live as long as the export).
+        self._texts: dict[int, str] = {}
+
+    def text(self, message: Message) -> str:
+        """``str(message)``, formatted once per message object in this export."""
+        found = self._texts.get(id(message))
+        if found is None:
+            found = self._texts[id(message)] = message_text(message)
+        return found
 
     def __call__(self, src: str | None) -> str | None:
         if src is not None:
@@ -35,11 +51,16 @@ class _Sources:
         return src
 
     def table(self) -> dict[str, dict[str, str | None]]:
-        return {src: self.catalog.citation(src).to_dict() for src in self.used}
+        citation = self.catalog.citation
+        return {src: _citation_dict(citation(src)) for src in self.used}
 
 
-def _needs(needs: tuple[Need, ...]) -> list[dict[str, str]]:
-    return [{"field": n.field, "text": str(n.message)} for n in needs]
+#: A source's entry, built once per citation object (the catalogue keeps them).
+_citation_dict: ByIdentity[Citation, dict[str, str | None]] = ByIdentity(Citation.to_dict)
+
+
+def _needs(needs: tuple[Need, ...], cite: _Sources) -> list[dict[str, str]]:
+    return [{"field": n.field, "text": cite.text(n.message)} for n in needs]
 
 
 def _value(derived: Derived) -> Any:
@@ -50,27 +71,58 @@ def _value(derived: Derived) -> Any:
     return value
 
 
-#: A criterion's English description, computed once per criterion object.
-_description: ByIdentity[Criterion, str] = ByIdentity(lambda criterion: describe(criterion).text)
+def _criterion_static(c: Criterion) -> tuple[str, str, str | None, str | None, str | None]:
+    return (c.id, describe(c).text, c.src, c.text or None, c.note or None)
+
+
+#: A criterion's id, English description, source, quote and note, once per criterion.
+_static: ByIdentity[Criterion, tuple[str, str, str | None, str | None, str | None]] = ByIdentity(
+    _criterion_static
+)
+
+
+def _fixed_dict(result: CriterionResult) -> dict[str, Any]:
+    criterion_id, description, src, quote, note = _static(result.criterion)
+    found: dict[str, Any] = {
+        "id": criterion_id,
+        "status": result.status,
+        "strength": result.strength,
+        "description": description,
+        "reason": message_text(result.reason),
+        "source": src,
+    }
+    if quote:
+        found["quote"] = quote
+    if note:
+        found["note"] = note
+    return found
+
+
+#: A criterion "the clinic checks" or "does not apply" reads the same for everyone: its
+#: JSON is built once per result object (the engine keeps those per criterion).
+_fixed: ByIdentity[CriterionResult, dict[str, Any]] = ByIdentity(_fixed_dict)
 
 
 def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
     """One judged criterion."""
-    c = result.criterion
+    if is_fixed(result):
+        cite(result.criterion.src)
+        return _fixed(result)
+    criterion_id, description, src, quote, note = _static(result.criterion)
     found: dict[str, Any] = {
-        "id": c.id,
+        "id": criterion_id,
         "status": result.status,
         "strength": result.strength,
-        "description": _description(c),
-        "reason": str(result.reason),
-        "source": cite(c.src),
+        "description": description,
+        "reason": cite.text(result.reason),
+        "source": cite(src),
     }
-    if c.text:
-        found["quote"] = c.text
-    if c.note:
-        found["note"] = c.note
+    if quote:
+        found["quote"] = quote
+    if note:
+        found["note"] = note
     if result.needs:
-        found["missing"] = _needs(result.needs)
+        found["missing"] = _needs(result.needs, cite)
     if result.parts:
         found["parts"] = [criterion_dict(p, cite) for p in result.parts]
     return found
@@ -83,7 +135,7 @@ def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str,
         "earliest": window.earliest.isoformat() if window.earliest else None,
         "earliest_known": not window.unknown,
         "until": window.until.isoformat() if window.until else None,
-        "reasons": [str(m) for m in window.reasons],
+        "reasons": [message_text(m) for m in window.reasons],
         "washouts": [
             {
                 "drug": w.drug,
@@ -114,7 +166,7 @@ def _timing(timing: DrugTiming, cite: _Sources) -> dict[str, Any]:
         "taken_now": timing.taken_now,
         "course_based": timing.course_based,
         "counted_from": timing.counted_from.isoformat() if timing.counted_from else None,
-        "answer": [str(m) for m in timing.answer],
+        "answer": [message_text(m) for m in timing.answer],
         "general_wait_months": None
         if general is None
         else {"min": general.min, "max": general.max},
@@ -124,8 +176,38 @@ def _timing(timing: DrugTiming, cite: _Sources) -> dict[str, Any]:
             {"test": lab.test, "minimum_per_mm3": lab.minimum_per_mm3, "source": cite(lab.src)}
             for lab in timing.lab_conditions
         ],
-        "warnings": [{"text": str(w.message), "source": cite(w.src)} for w in timing.warnings],
+        "warnings": [
+            {"text": message_text(w.message), "source": cite(w.src)} for w in timing.warnings
+        ],
     }
+
+
+def _make_cautions_list(cautions: tuple[Caution, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "text": message_text(c.message),
+            "sources": [cite.label for cite in c.citations],
+        }
+        for c in cautions
+    ]
+
+
+#: A clinic's cautions as JSON, once per tuple of cautions (kept per catalogue).
+_cautions_list: ByIdentity[tuple[Caution, ...], list[dict[str, Any]]] = ByIdentity(
+    _make_cautions_list
+)
+
+
+def _make_records_list(facility: Facility) -> list[dict[str, Any]]:
+    return [
+        {"item": r.item, "label": RECORD_LABELS[r.item], "max_age_months": r.max_age_months}
+        for r in facility.records.value or ()
+    ]
+
+
+#: The records a clinic asks for, as JSON, once per facility.
+_records_list: ByIdentity[Facility, list[dict[str, Any]]] = ByIdentity(_make_records_list)
 
 
 def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
@@ -141,9 +223,9 @@ def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
         "verdict": result.verdict,
         "criteria_verdict": result.criteria_verdict,
         "checked": result.checked,
-        "summary": str(result.summary),
+        "summary": cite.text(result.summary),
         "source": cite(ruleset.src),
-        "missing": _needs(result.needs),
+        "missing": _needs(result.needs, cite),
         "counts": {
             "required_met": result.count("met", hard=True),
             "required_not_met": result.count("not_met", hard=True),
@@ -161,22 +243,11 @@ def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
             "city": facility.city,
             "country": facility.country,
             "status": facility.status.value,
-            "cautions": [
-                {
-                    "id": c.id,
-                    "text": str(c.message),
-                    "sources": [cite.label for cite in c.citations],
-                }
-                for c in result.cautions
-            ],
-            "records": [
-                {
-                    "item": r.item,
-                    "label": RECORD_LABELS[r.item],
-                    "max_age_months": r.max_age_months,
-                }
-                for r in facility.records.value or ()
-            ],
+            # Cached only for the catalogue's own tuple, so a made-up result adds nothing.
+            "cautions": _cautions_list(result.cautions)
+            if result.cautions is cautions_for(facility, cite.catalog)
+            else _make_cautions_list(result.cautions),
+            "records": _records_list(facility),
         }
         found["window"] = _window(result.window, facility.washout.src, cite)
     return found
@@ -189,7 +260,7 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
     edss = facts.edss_result
     found: dict[str, Any] = {
         "as_of": assessment.day.isoformat(),
-        "disclaimer": str(assessment.disclaimer),
+        "disclaimer": message_text(assessment.disclaimer),
         "profile": assessment.profile.model_dump(mode="json", exclude_none=True),
         "facts": [
             {
@@ -215,7 +286,9 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
             for c in facts.courses
         ],
         "drug_timing": [_timing(t, cite) for t in assessment.drug_timing],
-        "advice": [{"text": str(s.message), "source": cite(s.src)} for s in assessment.advice],
+        "advice": [
+            {"text": message_text(s.message), "source": cite(s.src)} for s in assessment.advice
+        ],
         "benefit_figures_apply": assessment.benefit_applies,
         "counts": {
             "clinics_fit": len(assessment.fits),
@@ -227,7 +300,12 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
         },
         "edss": None
         if edss is None
-        else {"value": edss.value, "low": edss.low, "high": edss.high, "rule": str(edss.rule)},
+        else {
+            "value": edss.value,
+            "low": edss.low,
+            "high": edss.high,
+            "rule": message_text(edss.rule),
+        },
         "guidelines": [ruleset_dict(r, cite) for r in assessment.guidelines],
         "trials": [ruleset_dict(r, cite) for r in assessment.trials],
         "facilities": [ruleset_dict(r, cite) for r in assessment.facilities],
@@ -242,11 +320,11 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
         ],
         "guidance": {
             "definitions": [
-                {"text": str(s.message), "source": cite(s.src)}
+                {"text": message_text(s.message), "source": cite(s.src)}
                 for s in assessment.guidance.definitions
             ],
             "for_ms_type": [
-                {"text": str(s.message), "source": cite(s.src)}
+                {"text": message_text(s.message), "source": cite(s.src)}
                 for s in assessment.guidance.for_ms_type
             ],
             "regimens": [

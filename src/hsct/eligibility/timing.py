@@ -15,13 +15,14 @@ from typing import Final
 
 from hsct.common.dates import add_fractional_months, add_months, birthday
 from hsct.common.i18n import N_
+from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.criteria import CriterionResult
 from hsct.eligibility.derive import Facts, Interval, active
 from hsct.eligibility.profile import PatientProfile
 from hsct.knowledge import Catalog, Facility
 from hsct.knowledge.labels import criterion_message
-from hsct.knowledge.schema import Drug, LabCondition
+from hsct.knowledge.schema import Criterion, Drug, LabCondition
 
 GROWING: Final = ("age", "disease_duration_years", "years_since_onset", "years_since_first_dmt")
 #: How far ahead "criteria met until" dates are reported.
@@ -177,8 +178,9 @@ def window(
             reasons.append(
                 Message(template, {"drug": item.drug_name, "date": item.ends.isoformat()})
             )
+    horizon = add_months(day, HORIZON_MONTHS)
     for result in results:
-        if result.status in ("not_applicable", "clinic"):
+        if result.status in ("not_applicable", "clinic") or not _is_timed(result.criterion):
             continue
         reach = _reach(result, profile, facts)
         if reach is not None and result.status == "not_met":
@@ -186,12 +188,27 @@ def window(
             reasons.append(_dated(N_("{criterion}: reached on {date}."), result, reach))
         last = _until(result, profile, facts)
         # Only limits within the planning horizon matter (an age limit 25 years away does not).
-        if last is not None and result.status == "met" and last <= add_months(day, HORIZON_MONTHS):
+        if last is not None and result.status == "met" and last <= horizon:
             ends.append((last, result.strength == "hard"))
             reasons.append(_dated(N_("{criterion}: met until {date}."), result, last))
     earliest = None if any(item.blocks for item in items) else max(starts)
     until = min(d for d, _ in ends) if ends else None
     return Window(day, earliest, until, tuple(reasons), items, tuple(ends))
+
+
+def _timed(criterion: Criterion) -> bool:
+    """Whether time can change this criterion: :func:`_reach` and :func:`_until` give None
+    for any other (a growing quantity, a count of recent events, or a part of either)."""
+    parts = criterion.any_of if criterion.any_of is not None else criterion.all_of
+    if parts is not None:
+        return any(_timed(p) for p in parts)
+    return criterion.parameter in GROWING or (
+        criterion.parameter in WINDOWED and criterion.operator in (">=", ">", "is_true")
+    )
+
+
+#: :func:`_timed` once per criterion (it reads only the criterion).
+_is_timed: ByIdentity[Criterion, bool] = ByIdentity(_timed)
 
 
 def _dated(template: str, result: CriterionResult, date: dt.date) -> Message:

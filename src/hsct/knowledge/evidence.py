@@ -12,6 +12,7 @@ from typing import Any, Final
 from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
+from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.labels import MEASURE_LABELS, MS_TYPE_LABELS, POPULATION_LABELS
@@ -258,6 +259,25 @@ def _reasons(
     return tuple(reasons)
 
 
+#: A study's headlines per tuple of populations (a handful: see :func:`population_for`).
+_headlines_by_populations: ByIdentity[Study, dict[tuple[Population, ...], tuple[Message, ...]]] = (
+    ByIdentity(lambda _study: {})
+)
+
+
+def _headlines(study: Study, populations: tuple[Population, ...]) -> tuple[Message, ...]:
+    """The study's outcomes for these populations as sentences, made once per study."""
+    known = _headlines_by_populations(study)
+    found = known.get(populations)
+    if found is None:
+        # setdefault: two threads making the same headlines keep the first tuple
+        found = known.setdefault(
+            populations,
+            tuple(headline(o, study) for o in study.outcomes if o.population in populations),
+        )
+    return found
+
+
 def match_studies(
     catalog: Catalog,
     *,
@@ -286,9 +306,7 @@ def match_studies(
     for study in catalog.studies.values():
         found = StudyMatch(
             study=study,
-            headlines=tuple(
-                headline(o, study) for o in study.outcomes if o.population in populations
-            ),
+            headlines=_headlines(study, populations),
             citation=catalog.citation(study.src),
             age_range_reported=study.age is not None,
             edss_range_reported=study.edss is not None,
@@ -304,27 +322,62 @@ def match_studies(
     )
 
 
+def _study_static(study: Study) -> tuple[Any, ...]:
+    return (
+        study.id,
+        study.label,
+        study.design,
+        study.n,
+        list(study.ms_types),
+        list(study.intensity),
+        None if study.age is None else study.age.model_dump(),
+        None if study.edss is None else study.edss.model_dump(),
+        None if study.mortality is None else study.mortality.percent,
+        study.tag,
+    )
+
+
+#: What a study's entry shows whoever asks, as JSON, once per study (shared, never changed).
+_study_json: ByIdentity[Study, tuple[Any, ...]] = ByIdentity(_study_static)
+#: The JSON of the shared headline tuples of :func:`_headlines`.
+_headlines_json: ByIdentity[tuple[Message, ...], list[dict[str, Any]]] = ByIdentity(
+    lambda headlines: [h.to_dict() for h in headlines]
+)
+#: A source's JSON, once per citation object.
+_citation_json: ByIdentity[Citation, dict[str, str | None]] = ByIdentity(Citation.to_dict)
+
+
 def matches_dict(matches: StudyMatches) -> dict[str, Any]:
-    """Plain data for JSON: each study's id, label, figures, reasons and source."""
+    """Plain data for JSON: each study's id, label, figures, reasons and source.
+
+    The parts that read the same for everyone are built once and shared between answers.
+    """
+    populations = matches.populations
 
     def one(m: StudyMatch) -> dict[str, Any]:
         study = m.study
+        study_id, label, design, n, ms_types, intensity, age, edss, mortality, tag = _study_json(
+            study
+        )
+        shared = m.headlines is _headlines(study, populations)
         return {
-            "id": study.id,
-            "label": study.label,
-            "design": study.design,
-            "n": study.n,
-            "ms_types": list(study.ms_types),
-            "intensity": list(study.intensity),
-            "age": None if study.age is None else study.age.model_dump(),
-            "edss": None if study.edss is None else study.edss.model_dump(),
+            "id": study_id,
+            "label": label,
+            "design": design,
+            "n": n,
+            "ms_types": ms_types,
+            "intensity": intensity,
+            "age": age,
+            "edss": edss,
             "age_range_reported": m.age_range_reported,
             "edss_range_reported": m.edss_range_reported,
-            "headlines": [h.to_dict() for h in m.headlines],
-            "mortality_percent": None if study.mortality is None else study.mortality.percent,
+            "headlines": _headlines_json(m.headlines)
+            if shared
+            else [h.to_dict() for h in m.headlines],
+            "mortality_percent": mortality,
             "reasons": [r.to_dict() for r in m.reasons],
-            "source": m.citation.to_dict(),
-            "tag": study.tag,
+            "source": _citation_json(m.citation),
+            "tag": tag,
         }
 
     return {
