@@ -165,6 +165,9 @@ def main() -> None:
             ):
                 script.write(f'wrk.headers["Cookie"] = "hsct_session={token}"\n')
                 script.flush()
+                # Warm up: the first seconds of a new server fill template and query caches.
+                for path in ("/", "/account", "/api/v1/me"):
+                    run_wrk(f"{base}{path}", seconds=2, connections=2, script=script.name)
                 home = run_wrk(f"{base}/", seconds=args.seconds, connections=args.connections)
                 page = run_wrk(
                     f"{base}/account",
