@@ -14,6 +14,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -35,9 +36,22 @@ Activity = Literal["active", "not_active"]
 Worsening = Literal["worsening", "not_worsening"]
 StopReason = Literal["ineffective", "side_effects", "planned", "pregnancy", "other"]
 
-Count = Annotated[int, Field(ge=0, le=1000)]
+
+def _not_a_boolean(value: Any) -> Any:
+    """JSON true/false are not numbers (lax reading would take them for 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("is true or false, not a number")  # noqa: TRY004 - pydantic wants ValueError
+    return value
+
+
+#: A number field that refuses booleans; strings of digits (the wizard's) still read.
+NotBool = BeforeValidator(_not_a_boolean)
+
+
+Count = Annotated[int, NotBool, Field(ge=0, le=1000)]
 #: A date the tool can compute with (1900 to 2100).
 Day = Annotated[dt.date, AfterValidator(in_range)]
+
 #: Repeating rows: more than anyone has (a person with 50 relapses has been asked enough).
 MAX_ROWS: Final = 50
 Text = Annotated[str, Field(max_length=200)]
@@ -80,16 +94,16 @@ class EdssVisit(_Model):
     """An earlier EDSS, to see whether disability has worsened."""
 
     date: Day
-    edss: float
+    edss: Annotated[float, NotBool]
 
 
 class WalkingInputs(_Model):
     """Walking facts, as far as known; distances in metres without rest."""
 
     unrestricted: bool | None = None
-    unaided_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    one_aid_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    two_aids_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    unaided_m: Annotated[float | None, NotBool] = Field(default=None, ge=0, allow_inf_nan=False)
+    one_aid_m: Annotated[float | None, NotBool] = Field(default=None, ge=0, allow_inf_nan=False)
+    two_aids_m: Annotated[float | None, NotBool] = Field(default=None, ge=0, allow_inf_nan=False)
     wheelchair: Wheelchair | None = None
     bed_status: BedStatus | None = None
 
@@ -97,14 +111,14 @@ class WalkingInputs(_Model):
 class EdssInputs(_Model):
     """What the EDSS calculator needs: functional-system grades and walking."""
 
-    visual: int | None = None
-    brainstem: int | None = None
-    pyramidal: int | None = None
-    cerebellar: int | None = None
-    sensory: int | None = None
-    bowel_bladder: int | None = None
-    cerebral: int | None = None
-    ambulation_score: int | None = None
+    visual: Annotated[int | None, NotBool] = None
+    brainstem: Annotated[int | None, NotBool] = None
+    pyramidal: Annotated[int | None, NotBool] = None
+    cerebellar: Annotated[int | None, NotBool] = None
+    sensory: Annotated[int | None, NotBool] = None
+    bowel_bladder: Annotated[int | None, NotBool] = None
+    cerebral: Annotated[int | None, NotBool] = None
+    ambulation_score: Annotated[int | None, NotBool] = None
     walking: WalkingInputs | None = None
     bed_status: BedStatus | None = None
     mode: Literal["neurostatus", "kurtzke"] = "neurostatus"
@@ -114,13 +128,13 @@ class PatientProfile(_Model):
     """A person's situation, as far as they know it."""
 
     birth_date: Day | None = None
-    age: int | None = Field(default=None, ge=0, le=120)
+    age: Annotated[int | None, NotBool] = Field(default=None, ge=0, le=120)
     ms_type: MsType | None = None
     ms_activity: Activity | None = None
     ms_worsening: Worsening | None = None
     diagnosis_date: Day | None = None
     onset_date: Day | None = None
-    edss: float | None = None
+    edss: Annotated[float | None, NotBool] = None
     edss_inputs: EdssInputs | None = None
     edss_history: Annotated[tuple[EdssVisit, ...], Field(max_length=MAX_ROWS)] | None = None
     disability_worsening_12m: bool | None = None

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.jsontext import loads_checked
-from hsct.eligibility import evaluate, parse_profile
+from hsct.eligibility import PatientProfile, evaluate, parse_profile
 from hsct.eligibility.export import assessment_dict
 from hsct.knowledge import Catalog
 from hsct.web.deps import get_catalog
@@ -36,6 +36,32 @@ EXAMPLE: Final = {
 MAX_BODY: Final = 256 * 1024
 
 
+def _inline(node: Any, definitions: dict[str, Any]) -> Any:
+    """``node`` with every ``#/$defs/X`` reference replaced by its definition."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(definitions[ref.removeprefix("#/$defs/")], definitions)
+        return {key: _inline(value, definitions) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    return node
+
+
+def profile_schema() -> dict[str, Any]:
+    """The profile's JSON Schema for the OpenAPI document, its parts written in place.
+
+    Rules that need more than one field (an age that fits the birth date, a stop after the
+    start) or the catalogue (drug names and brands) are checked by the server and answered
+    422; the schema states what each field alone may be.
+    """
+    schema = PatientProfile.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    inlined: dict[str, Any] = _inline(schema, definitions)
+    inlined["description"] = "A PatientProfile: every field may be missing."
+    return inlined
+
+
 def assessments_api_router() -> APIRouter:
     """The assessment endpoint."""
     router = APIRouter(tags=["assessment"])
@@ -52,7 +78,7 @@ def assessments_api_router() -> APIRouter:
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": {"type": "object", "description": "A PatientProfile."},
+                        "schema": profile_schema(),
                         "example": EXAMPLE,
                     }
                 },
