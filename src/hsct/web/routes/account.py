@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hsct.common.errors import Conflict, InvalidInput
+from hsct.common.i18n import N_
 from hsct.registry import accounts, tokens
 from hsct.registry.auth import totp_uri
 from hsct.web.auth import (
@@ -40,6 +41,7 @@ from hsct.web.throttle import AddressLimiter, client_address
 #: Per client address: sign-in attempts, and requests that send mail.
 SIGN_IN_LIMIT: Final = (20, 300.0)
 MAIL_LIMIT: Final = (10, 3600.0)
+TICK_TO_CONFIRM: Final = N_("Tick the box to confirm.")
 
 FormText = Annotated[str, Form(max_length=2000)]
 NextField = Annotated[str, Form(alias="next", max_length=2000)]
@@ -650,7 +652,7 @@ def account_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one clos
         confirm: FormText = "",
     ) -> Response:
         if confirm != "yes":
-            errors = {"confirm": pages.gettext(locale)("Tick the box to confirm.")}
+            errors = {"confirm": pages.gettext(locale)(TICK_TO_CONFIRM)}
             return overview(request, locale, state, actor, db, errors=errors, status_code=422)
         try:
             accounts.account_delete(db, account=state.account, password=password, now=now)
