@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -32,6 +29,7 @@ from fastapi.testclient import TestClient
 from hsct.common.settings import Settings
 from hsct.web import create_app
 from hsct.web.logs import JsonFormatter
+from tests.support.live_server import hsct_serve_logged
 from tests.support.ports import free_port
 from tests.web.conftest import (
     SESSION_TLS,
@@ -167,39 +165,14 @@ def served(migrated_sqlite: Path) -> Iterator[tuple[str, Path, Path]]:
         root = Path(folder)
         shutil.copyfile(migrated_sqlite, root / "hsct.sqlite3")
         log, mail = root / "server.log", root / "mail"
-        port = free_port()
         env = {
-            **os.environ,
             "HSCT_DATABASE_URL": f"sqlite:///{root / 'hsct.sqlite3'}",
             "HSCT_MAIL_DIR": str(mail),
             "HSCT_SECRET_KEY": "test-secret-key-" + "y" * 32,
         }
-        hsct = Path(sys.executable).with_name("hsct")
-        with log.open("w", encoding="utf-8") as out:
-            server = subprocess.Popen(
-                [str(hsct), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=folder,
-            )
-            url = f"http://127.0.0.1:{port}"
-            try:
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:  # noqa: S310
-                            if answer.status == 200:
-                                break
-                    except OSError:
-                        pass
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log.read_text(encoding="utf-8"))
-                    time.sleep(0.1)
-                yield url, log, mail
-            finally:
-                server.terminate()
-                server.wait(timeout=20)
+        with hsct_serve_logged(root, env) as (url, served_log):
+            assert served_log == log
+            yield url, log, mail
 
 
 @pytest.mark.slow

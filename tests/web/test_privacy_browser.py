@@ -8,19 +8,15 @@ and the journey planner; then every access-log line is searched for them.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.ports import free_port
+from tests.support.live_server import hsct_serve_logged
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,39 +24,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def served() -> Iterator[tuple[str, Path]]:
     """``hsct serve`` on a free port; yields its URL and the file its logs go to."""
-    with tempfile.TemporaryDirectory(prefix="hsct-privacy-") as folder:
-        log = Path(folder) / "server.log"
-        port = free_port()
-        env = {
-            **os.environ,
-            "HSCT_DATABASE_URL": f"sqlite:///{Path(folder) / 'hsct.sqlite3'}",
-        }
-        hsct = Path(sys.executable).with_name("hsct")
-        with log.open("w", encoding="utf-8") as out:
-            server = subprocess.Popen(
-                [str(hsct), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=folder,
-            )
-            url = f"http://127.0.0.1:{port}"
-            try:
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:  # noqa: S310
-                            if answer.status == 200:
-                                break
-                    except OSError:
-                        pass
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log.read_text(encoding="utf-8"))
-                    time.sleep(0.2)
-                yield url, log
-            finally:
-                server.terminate()
-                server.wait(timeout=20)
+    with (
+        tempfile.TemporaryDirectory(prefix="hsct-privacy-") as folder,
+        hsct_serve_logged(
+            Path(folder), {"HSCT_DATABASE_URL": f"sqlite:///{Path(folder) / 'hsct.sqlite3'}"}
+        ) as (url, log),
+    ):
+        yield url, log
 
 
 def test_typed_answers_are_not_in_the_access_log(
