@@ -33,6 +33,7 @@ from hsct.outcomes.progression import (
     explain_messages,
     progression,
 )
+from hsct.outcomes.report import PersonReport, person_report
 from hsct.outcomes.survival import (
     ENDPOINTS,
     LANDMARKS,
@@ -68,6 +69,7 @@ __all__ = [
     "KaplanMeier",
     "KernelStatus",
     "NedaOptions",
+    "PersonReport",
     "ProgressionOptions",
     "ProgressionResult",
     "RelapseIndependence",
@@ -86,6 +88,7 @@ __all__ = [
     "neda",
     "neda_sources",
     "parse_options",
+    "person_report",
     "progression",
     "read_csv",
     "read_table",

@@ -131,6 +131,8 @@ class InputReport:
         Fields read ``visits row 14: edss`` (a file's row), or with ``positions``
         ``visits[12].edss`` (the position in a list, as the API receives it).
         """
+        if not self.n_errors:  # the usual case: nothing to sort or format
+            return []
         f = self._sorted()
         f = f[f["severity"] == "error"]
         if limit is not None:
@@ -148,6 +150,8 @@ class InputReport:
 
     def warnings(self) -> list[FieldError]:
         """Every warning, fields as list positions (``relapses[0].date``)."""
+        if not self.n_warnings:
+            return []
         f = self._sorted()
         return [
             FieldError(f"{r.table}[{int(r.row) - 2}].{r.field}", r.problem)
@@ -636,8 +640,17 @@ def history_frames(
 
 
 def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: dates as YYYY-MM-DD, NaN and NaT as null, numpy as Python."""
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    """Rows as JSON-ready dicts: dates as YYYY-MM-DD, NaN and NaT as null, numpy as Python.
+
+    Column by column (``Series.tolist``): a few times faster than ``to_dict`` on the small
+    frames of one person's report, with the same values.
+    """
+    names = [str(c) for c in frame.columns]
+    columns = [frame.iloc[:, i].tolist() for i in range(len(names))]
+    return [
+        {name: _plain(value) for name, value in zip(names, row, strict=True)}
+        for row in zip(*columns, strict=True)
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -10,17 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hsct.common.errors import InvalidInput
-from hsct.outcomes import (
-    NedaOptions,
-    build_cohort,
-    explain,
-    history_frames,
-    neda,
-    neda_sources,
-    parse_options,
-    progression,
-    to_records,
-)
+from hsct.outcomes import NedaOptions, parse_options, person_report
 
 _TABLE_INDEX = {"visits": "visits", "relapses": "relapses", "mri": "mri"}
 MAX_ROWS = 2000
@@ -105,44 +95,21 @@ def outcomes_api_router() -> APIRouter:
             options = parse_options(body.options, preset=body.preset)
         except InvalidInput as exc:
             raise exc.within("options", keep=("preset",)) from None
-        tables = history_frames(
-            [v.model_dump() for v in body.visits],
-            [r.model_dump() for r in body.relapses],
-            None if body.mri is None else [m.model_dump() for m in body.mri],
-            body.transplant_date,
+        neda_options = NedaOptions(
+            options,
+            rebaseline_months=body.rebaseline_months,
+            rebaseline=body.rebaseline,
+            rebaseline_window_months=body.rebaseline_window_months,
         )
-        cohort = build_cohort(*tables, strict=False)
-        errors = cohort.report.errors(limit=None, positions=True)
-        if errors:
-            raise InvalidInput(errors)
-        result = progression(cohort, options)
-        events = to_records(result.events.drop(columns=["patient_id"]))
-        for i, event in enumerate(events):
-            event["explanation"] = explain(result, i)
-        sources = result.sources()
-        payload: dict[str, Any] = {
-            "summary": to_records(result.summary.drop(columns=["patient_id"]))[0],
-            "events": events,
-            "options": options.to_dict(),
-            "sources": [],
-            "warnings": [
-                {"field": w.field, "message": w.message} for w in cohort.report.warnings()
-            ],
-        }
-        if body.mri is not None:
-            neda_options = NedaOptions(
-                options,
-                rebaseline_months=body.rebaseline_months,
-                rebaseline=body.rebaseline,
-                rebaseline_window_months=body.rebaseline_window_months,
-            )
-            status = neda(cohort, neda_options, result=result)
-            payload["neda"] = to_records(status.drop(columns=["patient_id"]))[0]
-            sources += neda_sources(
-                brain_volume=cohort.has_brain_volume,
-                rebaseline=neda_options.window_months() is not None,
-            )
-        payload["sources"] = [c.to_dict() for c in sources]
+        report = person_report(
+            visits=[v.model_dump() for v in body.visits],
+            relapses=[r.model_dump() for r in body.relapses],
+            mri=None if body.mri is None else [m.model_dump() for m in body.mri],
+            transplant_date=body.transplant_date,
+            options=options,
+            neda_options=neda_options,
+        )
+        payload = report.to_dict()
         return JSONResponse(payload)
 
     return router
