@@ -96,6 +96,14 @@ def clinic_list(session: Session, *, actor: Actor) -> Sequence[Clinic]:
     return session.scalars(query).all()
 
 
+def clinic_directory(session: Session) -> Sequence[Clinic]:
+    """Every clinic of the registry by name: whom a person may share their record with.
+
+    Names and directory ids only, which the clinics publish anyway; no member or record.
+    """
+    return session.scalars(select(Clinic).order_by(Clinic.name)).all()
+
+
 @dataclass(frozen=True, slots=True)
 class StaffMember:
     """One role held in a clinic, with whom it belongs to (for the clinic's own managers)."""

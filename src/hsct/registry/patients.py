@@ -79,6 +79,15 @@ def patient_own(session: Session, *, actor: Actor, now: datetime) -> Patient:
     return patient
 
 
+def patient_own_find(session: Session, *, actor: Actor) -> Patient | None:
+    """The record a person keeps for themself, if they have made one (nothing is created)."""
+    if not actor.can(Permission.OWN_RECORD_READ):
+        return None
+    return session.scalars(
+        select(Patient).where(Patient.person_id == actor.person_id, Patient.clinic_id.is_(None))
+    ).first()
+
+
 def patient_get(session: Session, *, actor: Actor, patient_id: str) -> Patient:
     """One record the actor may read, or :class:`NotFound` (whoever else's it is)."""
     patient = session.scalars(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -266,3 +268,72 @@ class Patient(Base):
     code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecordEntry(Base):
+    """One entry of a follow-up record: its kind, its date and its checked fields (JSON).
+
+    The fields are those of :mod:`hsct.registry.entries` for the kind, checked before they
+    are written. ``provenance`` says who entered it: ``self`` (the person, "self-reported")
+    or ``clinic`` (the clinic's staff).
+    """
+
+    __tablename__ = "record_entry"
+    __table_args__ = (Index("ix_record_entry_patient_kind_date", "patient_id", "kind", "date"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    date: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    provenance: Mapped[str] = mapped_column(String(10), default="self")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class RecordChange(Base):
+    """A change to a record, kept so the last one can be undone: the entry as it was before.
+
+    Deleted with the record (unlike audit events, it holds health data).
+    """
+
+    __tablename__ = "record_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[str] = mapped_column(String(32))
+    operation: Mapped[str] = mapped_column(String(10))  # create, update, delete
+    #: The entry before the change: kind, date, data, provenance (None after a create).
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecordShare(Base):
+    """A person's choice to share (some kinds of) their record with a clinic, until revoked."""
+
+    __tablename__ = "record_share"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CalendarFeed(Base):
+    """A secret calendar (iCalendar) address for a record's to-dos; stored as SHA-256."""
+
+    __tablename__ = "calendar_feed"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
