@@ -25,6 +25,7 @@ from hsct.cli.journey import journey_command
 from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
 from hsct.cli.maintenance import audit_app, backup_command, restore_command
 from hsct.cli.outcomes import outcomes_app
+from hsct.cli.registry import registry_app
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.command("restore")(restore_command)
 app.add_typer(users_app, name="users")
 app.add_typer(clinics_app, name="clinics")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(registry_app, name="registry")
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

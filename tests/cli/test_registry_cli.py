@@ -1,0 +1,86 @@
+"""``hsct registry entries`` and ``hsct registry status``: a record by id or by pseudonym."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hsct.registry import make_engine, make_session_factory, patients, record, upgrade_database
+from hsct.registry.access import Actor, Grant, Role
+from hsct.registry.tables import AuditEvent
+from tests.cli.test_maintenance import Run, assert_one_error_line
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+ANNA = Actor("acc-anna", "person-anna", (Grant(Role.PATIENT),))
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A migrated database with Anna's own record: day 0, EDSS visits, one clean scan."""
+    path = tmp_path / "var" / "hsct.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    monkeypatch.setenv("HSCT_DATABASE_URL", f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine).begin() as session:
+        patient = patients.patient_own(session, actor=ANNA, now=NOW).id
+        for kind, data in (
+            ("transplant", {"date": "2021-03-01"}),
+            ("edss", {"date": "2021-02-01", "value": 3.5, "rater": "neurologist"}),
+            ("edss", {"date": "2022-03-01", "value": 3.0, "rater": "neurologist"}),
+            ("mri", {"date": "2022-03-05", "new_t2": 0, "gd_enhancing": 0}),
+        ):
+            record.entry_add(session, actor=ANNA, patient_id=patient, kind=kind, data=data, now=NOW)
+    engine.dispose()
+    return path, patient
+
+
+def test_entries_by_pseudonym_and_by_id_are_the_same(hsct: Run, database: tuple[Path, str]) -> None:
+    path, patient = database
+    by_person = hsct("registry", "entries", "--record", "person-anna", "--json")
+    by_id = hsct("registry", "entries", "--record", patient, "--json")
+
+    assert by_person[0] == 0
+    assert by_person == by_id
+    listed = json.loads(by_person[1])
+    assert [(e["kind"], e["date"]) for e in listed] == [
+        ("edss", "2021-02-01"),
+        ("transplant", "2021-03-01"),
+        ("edss", "2022-03-01"),
+        ("mri", "2022-03-05"),
+    ]
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine).begin() as session:
+        reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "record.read")).all()
+    engine.dispose()
+    assert [(e.actor, e.entity_id) for e in reads] == [("cli", patient), ("cli", patient)]
+
+
+@pytest.mark.usefixtures("database")
+def test_status_is_recomputed(hsct: Run) -> None:
+    code, out, err = hsct("registry", "status", "--record", "person-anna", "--json")
+
+    assert (code, err) == (0, "")
+    status = json.loads(out)
+    assert status["transplant_date"] == "2021-03-01"
+    assert status["neda3"]["kept"] is True
+    assert status["neda3"]["known_until"] == "2022-03-01"
+    assert status["five_years"]["date"] == "2026-03-01"
+    assert status["edss"]["change_since_transplant"] == -0.5
+
+    code, out, _ = hsct("registry", "status", "--record", "person-anna")
+    assert code == 0
+    assert out.startswith("NEDA-3 kept for 1.00 years after day 0 (2021-03-01)")
+
+
+@pytest.mark.usefixtures("database")
+def test_unknown_record_and_kind_are_one_error_line(hsct: Run) -> None:
+    code, _, err = hsct("registry", "entries", "--record", "nobody")
+    assert code == 1
+    assert_one_error_line(err, "No record with that id or pseudonym")
+    code, _, err = hsct("registry", "entries", "--record", "person-anna", "--kind", "x")
+    assert code == 1
+    assert_one_error_line(err, "--kind")
