@@ -61,4 +61,4 @@ PAGES: tuple[Page, ...] = (
 )
 
 #: GET routes that answer a file, not a page (checked by their own tests).
-DOWNLOADS: frozenset[str] = frozenset({"/journey/plan.ics"})
+DOWNLOADS: frozenset[str] = frozenset({"/journey/plan.ics", "/calendar/{token}.ics"})

@@ -38,6 +38,9 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from hsct import outcomes
+from hsct.registry import accounts as account_services
+from hsct.registry import record as record_services
+from hsct.registry.tables import Account
 from tests.support.world import ACTORS, World, world_for
 
 # ---------------------------------------------------------------- the table
@@ -133,6 +136,67 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("POST", "/api/v1/clinics/{clinic_id}/patients"): R(401, 404, 404, 201, 404, 201, 403, 404),
     ("GET", "/api/v1/patients/{patient_id}"): R(401, 404, 404, 200, 404, 200, 200, 404),
     ("POST", "/api/v1/me/record"): R(401, 200, 200, 403, 403, 403, 403, 403),
+    # ------------------------------------------------------------ follow-up records (record X)
+    ("GET", "/api/v1/patients/{patient_id}/entries"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("POST", "/api/v1/patients/{patient_id}/entries"): R(401, 404, 404, 201, 404, 201, 403, 404),
+    # {entry_id}: a fresh entry of record X for every request (see FRESH).
+    ("GET", "/api/v1/patients/{patient_id}/entries/{entry_id}"): R(
+        401, 404, 404, 200, 404, 200, 200, 404
+    ),
+    ("PUT", "/api/v1/patients/{patient_id}/entries/{entry_id}"): R(
+        401, 404, 404, 200, 404, 200, 403, 404
+    ),
+    ("DELETE", "/api/v1/patients/{patient_id}/entries/{entry_id}"): R(
+        401, 404, 404, 204, 404, 204, 403, 404
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/undo"): R(401, 404, 404, 200, 404, 200, 403, 404),
+    # A clinic's record is started from a clinic's own data, not a person's answers file:
+    # an empty one is refused (422) for those who may write.
+    ("POST", "/api/v1/patients/{patient_id}/import/candidate"): R(
+        401, 404, 404, 422, 404, 422, 403, 404
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/import/journey"): R(
+        401, 404, 404, 422, 404, 422, 403, 404
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/outcomes"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/patients/{patient_id}/export"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/patients/{patient_id}/shares"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    # Only the person whose record it is shares it: never clinic staff.
+    ("POST", "/api/v1/patients/{patient_id}/shares"): R(401, 404, 404, 403, 404, 403, 403, 404),
+    ("DELETE", "/api/v1/patients/{patient_id}/shares/{share_id}"): R(
+        401, 404, 404, 404, 404, 404, 403, 404
+    ),
+    # ------------------------------------------------------------ a person's own record pages
+    ("GET", "/my"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("GET", "/my/add/{kind}"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("POST", "/my/add/{kind}"): R(SIGN_IN, 422, 422, 403, 403, 403, 403, 403),  # no date
+    # {entry_id}: a fresh entry of patient_a's own record for every request.
+    ("GET", "/my/entries/{entry_id}"): R(SIGN_IN, 200, 404, 403, 403, 403, 403, 403),
+    ("POST", "/my/entries/{entry_id}"): R(SIGN_IN, 422, 404, 403, 403, 403, 403, 403),
+    ("POST", "/my/entries/{entry_id}/delete"): R(
+        SIGN_IN, SeeOther("/my?deleted=1"), 404, 403, 403, 403, 403, 403
+    ),
+    ("POST", "/my/entries/{entry_id}/done"): R(SIGN_IN, 409, 404, 403, 403, 403, 403, 403),
+    # patient_a has a fresh change to undo; patient_b's record has none.
+    ("POST", "/my/undo"): R(SIGN_IN, SeeOther("/my?undone=1"), 409, 403, 403, 403, 403, 403),
+    ("POST", "/my/import/{source}"): R(SIGN_IN, 422, 422, 403, 403, 403, 403, 403),  # no file
+    ("POST", "/my/plan"): R(SIGN_IN, 422, 422, 403, 403, 403, 403, 403),  # no clinic chosen
+    ("GET", "/my/status"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("GET", "/my/summary"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("GET", "/my/reminders"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    # No transplant in their records: the schedule has no day 0 to count from.
+    ("POST", "/my/reminders/schedule"): R(SIGN_IN, 409, 409, 403, 403, 403, 403, 403),
+    ("POST", "/my/calendar"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("POST", "/my/calendar/revoke"): R(
+        SIGN_IN, SeeOther("/my/reminders"), SeeOther("/my/reminders"), 403, 403, 403, 403, 403
+    ),
+    ("GET", "/my/sharing"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("POST", "/my/sharing"): R(SIGN_IN, 422, 422, 403, 403, 403, 403, 403),  # no clinic chosen
+    ("POST", "/my/sharing/{share_id}/revoke"): R(SIGN_IN, 404, 404, 403, 403, 403, 403, 403),
+    ("GET", "/my/data"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    ("POST", "/my/data/{name}"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
+    # The secret address is the credential; an unknown one is simply not found.
+    ("GET", "/calendar/{token}.ics"): everyone(404),
     # ------------------------------------------------------------ account pages anyone uses
     ("GET", "/account/sign-up"): everyone(200),
     ("POST", "/account/sign-up"): everyone(422),  # no email given
@@ -201,6 +265,15 @@ BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
         "json": {"code": f"M-{uuid.uuid4().hex[:12]}"}
     },
     ("POST", "/clinic"): lambda: {"data": {"name": f"Clinic {uuid.uuid4().hex[:8]}"}},
+    ("POST", "/api/v1/patients/{patient_id}/entries"): lambda: {
+        "json": {"kind": "relapse", "data": {"date": "2021-01-01"}}
+    },
+    ("PUT", "/api/v1/patients/{patient_id}/entries/{entry_id}"): lambda: {
+        "json": {"data": {"date": "2021-02-01"}}
+    },
+    ("POST", "/api/v1/patients/{patient_id}/shares"): lambda: {
+        "json": {"clinic_id": "0" * 32, "kinds": ["edss"]}
+    },
     ("POST", "/clinic/{clinic_id}/invitations"): lambda: {
         "data": {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "role": "clinic_staff"}
     },
@@ -229,7 +302,46 @@ def path_values(world: World) -> dict[str, str]:
         "{facility_id}": "moscow-pirogov",
         "{ruleset_id}": "nhs-london-2016",
         "{source_id}": "muraro-2025",
+        "{kind}": "relapse",
+        "{source}": "candidate",
+        "{name}": "record.json",
+        "{share_id}": "0" * 32,
+        "{token}": "hsctcal_not-a-feed",
     }
+
+
+def fresh_entry(world: World, who: str, patient_id: str) -> dict[str, str]:
+    """A new relapse entry in ``patient_id``, made by ``who``: its id as ``{entry_id}``."""
+    with world.db() as session:
+        account = session.get(Account, world.people[who].account_id)
+        assert account is not None
+        actor = account_services.actor_for(session, account=account)
+        row = record_services.entry_add(
+            session,
+            actor=actor,
+            patient_id=patient_id,
+            kind="relapse",
+            data={"date": "2021-01-01"},
+            now=world.now(),
+        )
+        return {"{entry_id}": row.id}
+
+
+#: Routes whose request needs a state of its own, made before every request.
+FRESH: Final[dict[str, Callable[[World], dict[str, str]]]] = {
+    "/api/v1/": lambda w: fresh_entry(w, "staff_x", w.record_x),
+    "/my/": lambda w: fresh_entry(w, "patient_a", w.people["patient_a"].own_record or ""),
+}
+
+
+def url_of(world: World, route: tuple[str, str], path_values: dict[str, str]) -> str:
+    """The route's path filled in; routes with an entry or an undo get a fresh entry."""
+    path = route[1]
+    values = dict(path_values)
+    if "{entry_id}" in path or path.endswith("/undo"):
+        prefix = "/api/v1/" if path.startswith("/api/") else "/my/"
+        values.update(FRESH[prefix](world))
+    return concrete(path, values)
 
 
 _addresses = itertools.count(1)
@@ -343,12 +455,16 @@ def test_route_answers_each_actor_as_expected(
 ) -> None:
     """One row: every actor's answer, compared all at once so the diff shows the row."""
     method, path = route
-    url = concrete(path, path_values)
     known = world_ids(world, path_values)
+    answers, expected = {}, {}
+    for actor in ACTORS:
+        url = url_of(world, route, path_values)
+        answers[actor] = observed(ask(world, actor, method, path, url), known)
+        expected[actor] = _HEX_ID.sub(
+            lambda m: m[0] if m[0] in known else "{new}", shown(EXPECTED[route][actor], url, method)
+        )
 
-    answers = {actor: observed(ask(world, actor, method, path, url), known) for actor in ACTORS}
-
-    assert answers == {actor: shown(EXPECTED[route][actor], url, route[0]) for actor in ACTORS}
+    assert answers == expected
 
 
 API_ROWS: Final = sorted(route for route in REGISTRY if route[1].startswith("/api/"))
@@ -360,17 +476,17 @@ def test_the_registry_api_answers_a_browser_session_like_a_token(
 ) -> None:
     """The pages' own scripts use the API with the session cookie (and the CSRF header):
     the same answers as with a write token; a visitor with only a pre-session gets 401."""
-    method, path = route
-    url = concrete(path, path_values)
+    method = route[0]
     known = world_ids(world, path_values)
     answers = {}
     for actor in ACTORS:
+        url = url_of(world, route, path_values)
         body = BODIES.get(route)
         kwargs = body() if body else ({"json": {}} if method == "POST" else {})
         response = fresh_client(world).request(method, url, headers=world.browser(actor), **kwargs)
         answers[actor] = observed(response, known)
 
-    assert answers == {actor: shown(REGISTRY[route][actor], url, route[0]) for actor in ACTORS}
+    assert answers == {actor: shown(REGISTRY[route][actor], "", route[0]) for actor in ACTORS}
 
 
 POST_ROWS: Final = sorted(route for route in EXPECTED if route[0] == "POST")
@@ -381,7 +497,7 @@ def test_every_post_with_a_session_but_no_csrf_token_is_refused(
     world: World, path_values: dict[str, str], route: tuple[str, str]
 ) -> None:
     """A forged request riding on the session cookie: 403 on every route, before anything."""
-    url = concrete(route[1], path_values)
+    url = url_of(world, route, path_values)
     headers = world.browser("staff_x", csrf=False)
 
     response = fresh_client(world).post(url, headers=headers)
@@ -400,7 +516,7 @@ def test_account_and_clinic_forms_need_a_cookie(
 ) -> None:
     """Without even a pre-session cookie there is no CSRF token to check: refused (403),
     so a sign-in form cannot be forged from another site either."""
-    url = concrete(route[1], path_values)
+    url = url_of(world, route, path_values)
 
     response = fresh_client(world).post(url)
 

@@ -96,6 +96,20 @@ ACCOUNT_ROUTES: frozenset[str] = frozenset(
         "/invitation",
     }
 )
+#: The follow-up record's pages, checked with axe in each language at phone width by
+#: tests/web/test_record_browser.py (they need a signed-in person with entries).
+RECORD_ROUTES: frozenset[str] = frozenset(
+    {
+        "/my",
+        "/my/add/{kind}",
+        "/my/entries/{entry_id}",
+        "/my/status",
+        "/my/summary",
+        "/my/reminders",
+        "/my/sharing",
+        "/my/data",
+    }
+)
 
 
 def axe_violations(tab: Tab, axe_source: str) -> list[dict[str, Any]]:
@@ -237,6 +251,7 @@ def test_every_html_route_is_listed(tmp_path: Any) -> None:
     """A new page route must be added to ``tests/web/pages.py`` to be checked."""
     routes = html_routes(tmp_path)
     listed = {page.route or page.url.split("?")[0] for page in PAGES} | ACCOUNT_ROUTES
+    listed |= RECORD_ROUTES
 
     assert {"/", "/api/v1/docs", "/__test__/server-error"} <= routes  # the walk finds routes
     assert sorted(routes - listed - DOWNLOADS) == []

@@ -81,8 +81,9 @@ def test_me_never_contains_an_email(world: World, api: TestClient, actor: str, v
     assert "@" not in response.text
     assert person.email not in response.text
     body = response.json()
-    assert set(body) == {"person_id", "roles", "token_scope"}
+    assert set(body) == {"person_id", "patient_id", "roles", "token_scope"}
     assert body["person_id"] == person.person_id
+    assert body["patient_id"] == person.own_record  # patients' own records; None for others
     assert body["token_scope"] == ("registry:write" if via == "token" else None)
 
 

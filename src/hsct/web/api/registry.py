@@ -52,6 +52,10 @@ class MeOut(BaseModel):
     """The signed-in account, pseudonymously."""
 
     person_id: str = Field(description="Pseudonym; health records and audit events use it.")
+    patient_id: str | None = Field(
+        description="Your own record (a patient resource: /api/v1/patients/{patient_id}/...);"
+        " null until it is made (POST /api/v1/me/record, or the first entry on the record page)."
+    )
     roles: list[GrantOut]
     token_scope: str | None = Field(description="Scope of the API token used, if any.")
 
@@ -100,10 +104,12 @@ def registry_api_router() -> APIRouter:
     router = APIRouter(tags=["registry"], dependencies=[Depends(BEARER)], responses=AUTH_ERRORS)
 
     @router.get("/me", summary="Who am I")
-    def me(actor: CurrentActor) -> MeOut:
+    def me(actor: CurrentActor, db: DbSession) -> MeOut:
         """The account's pseudonym and roles (no email: ask the account page for that)."""
+        own = patient_services.patient_own_find(db, actor=actor)
         return MeOut(
             person_id=actor.person_id,
+            patient_id=None if own is None else own.id,
             roles=[GrantOut(role=g.role.value, clinic_id=g.clinic_id) for g in actor.grants],
             token_scope=actor.token_scope.value if actor.token_scope else None,
         )

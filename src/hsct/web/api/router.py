@@ -14,6 +14,7 @@ from hsct.web.api.edss import edss_api_router
 from hsct.web.api.journeys import journeys_api_router
 from hsct.web.api.knowledge import knowledge_api_router
 from hsct.web.api.outcomes import outcomes_api_router
+from hsct.web.api.records import records_api_router
 from hsct.web.api.registry import registry_api_router
 from hsct.web.locale import Locale
 from hsct.web.templating import Pages
@@ -62,4 +63,5 @@ def api_router(pages: Pages, *, docs: bool = True) -> APIRouter:
     router.include_router(journeys_api_router())
     router.include_router(outcomes_api_router())
     router.include_router(registry_api_router())
+    router.include_router(records_api_router())
     return router

@@ -68,7 +68,10 @@ def rows(timeline: Timeline) -> list[tuple[str, Any]]:
     return found
 
 
-def _build(values: Mapping[str, str], catalog: Catalog) -> tuple[Timeline | None, list[FieldError]]:
+def build_timeline(
+    values: Mapping[str, str], catalog: Catalog
+) -> tuple[Timeline | None, list[FieldError]]:
+    """The plan from the journey form's fields, or the problems with them."""
     errors: list[FieldError] = []
     admission = _date(values, "admission_date", errors)
     transplant = _date(values, "transplant_date", errors)
@@ -103,7 +106,7 @@ def journey_router(pages: Pages) -> APIRouter:
     def page(
         request: Request, locale: str, values: Mapping[str, str], catalog: Catalog
     ) -> HTMLResponse:
-        timeline, errors = _build(values, catalog)
+        timeline, errors = build_timeline(values, catalog)
         gettext = pages.gettext(locale)
         messages = {
             e.field: gettext("{field}: {problem}.").format(
@@ -143,7 +146,7 @@ def journey_router(pages: Pages) -> APIRouter:
         return await run_in_threadpool(page, request, locale, form, catalog)
 
     def calendar(locale: str, values: Mapping[str, str], catalog: Catalog) -> Response:
-        timeline, errors = _build(values, catalog)
+        timeline, errors = build_timeline(values, catalog)
         if timeline is None:
             raise InvalidInput(errors or [FieldError("facility", "is missing", "a facility id")])
         return Response(
