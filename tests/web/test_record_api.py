@@ -251,3 +251,44 @@ def test_the_journey_plan_becomes_todos_in_the_record(world: World) -> None:
     assert steps["mri-12"] == "2028-03-01"
     assert all(step.startswith(("mri-", "vaccine-")) for step in steps)
     assert "travel" not in steps
+
+
+def test_a_clinic_supplied_questionnaire_is_offered_and_scored(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HSCT_QOL_DEFINITIONS names a folder of definitions: the record page offers each one,
+    its form shows the clinic's words and licence, and the answers are scored by it."""
+    from tests.outcomes.test_instruments import DEFINITION  # noqa: PLC0415 - one definition
+
+    (tmp_path / "steps.json").write_text(json.dumps(DEFINITION))
+    monkeypatch.setenv("HSCT_QOL_DEFINITIONS", str(tmp_path))
+    client = TestClient(world.app, follow_redirects=False)
+    browser = world.browser("patient_b")
+    assert "/my/add/qol?instrument=test-steps" in client.get("/my", headers=browser).text
+    form = client.get("/my/add/qol", params={"instrument": "test-steps"}, headers=browser)
+    assert "Invented walking question 1" in form.text
+    assert "none needed (invented)" in form.text
+    answers = {"date": "2024-05-01", "instrument": "test-steps", "qw1": "2", "qw2": "3", "qw3": "4"}
+    assert client.post("/my/add/qol", data=answers, headers=browser).status_code == 303
+    entries = client.get(
+        f"/api/v1/patients/{world.people['patient_b'].own_record}/entries",
+        params={"kind": "qol"},
+        headers=world.bearer("patient_b"),
+    ).json()
+    (entry,) = [e for e in entries if e["data"]["instrument"] == "test-steps"]
+    assert entry["data"]["scores"]["scales"]["walking"]["score"] == 50
+    assert (
+        entry["data"]["scores"]["scoring_version"] == "test-steps 0.1: clinic-supplied definition"
+    )
+    status = client.get("/my/status", headers=browser)
+    assert status.status_code == 200
+    assert "Test steps scale" in status.text
+    # An instrument the site does not offer is not found, and is refused in an entry.
+    missing = client.get("/my/add/qol", params={"instrument": "nope"}, headers=browser)
+    assert missing.status_code == 404
+    refused = client.post(
+        f"/api/v1/patients/{world.people['patient_b'].own_record}/entries",
+        json={"kind": "qol", "data": {"date": "2024-05-01", "instrument": "nope", "answers": {}}},
+        headers=world.bearer("patient_b"),
+    )
+    assert refused.status_code == 422

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     api_docs: bool = True
+    #: A folder of questionnaire definitions a clinic supplies (licensed instruments, or
+    #: validated translations): see hsct.outcomes.instruments.
+    qol_definitions: Path | None = None
 
     @property
     def base_url(self) -> str:

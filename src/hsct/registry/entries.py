@@ -16,8 +16,10 @@ intensity, CD34+ dose, serotherapy); ``../shared/dossier/registry.md`` sections 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +33,12 @@ from hsct.eligibility import EdssInputs, Treatment
 from hsct.eligibility.profile import NotBool, compute_edss
 from hsct.knowledge import Catalog, load_catalog
 from hsct.knowledge.schema import Intensity
+from hsct.outcomes.instruments import (
+    INSTRUMENT_ID,
+    InstrumentDef,
+    instrument_score,
+    instruments_load,
+)
 from hsct.outcomes.qol import rand36_score
 
 Kind = Literal[
@@ -65,7 +73,8 @@ Region = Literal["brain", "spine", "brain_and_spine", "not_stated"]
 Serotherapy = Literal["rabbit_atg", "horse_atg", "alemtuzumab", "rituximab", "none", "other"]
 AdverseCategory = Literal["infection", "thyroid", "itp", "other_autoimmune", "other"]
 TodoCategory = Literal["mri", "edss", "vaccine", "questionnaire", "blood_test", "other"]
-Instrument = Literal["rand36"]
+#: The built-in questionnaire; others come from definitions a clinic supplies.
+RAND36: Final = "rand36"
 
 
 class _Entry(BaseModel):
@@ -142,9 +151,9 @@ class AdverseEventEntry(_Entry):
 class QolEntry(_Entry):
     """Answers to a quality-of-life questionnaire; the scores are computed, never typed."""
 
-    instrument: Instrument = "rand36"
-    answers: dict[Annotated[str, Field(max_length=10)], Annotated[int, NotBool]] = Field(
-        max_length=100
+    instrument: Annotated[str, Field(pattern=INSTRUMENT_ID)] = RAND36
+    answers: dict[Annotated[str, Field(max_length=20)], Annotated[int, NotBool]] = Field(
+        max_length=200
     )
 
 
@@ -190,7 +199,7 @@ ALLOWED: Final[dict[str, str]] = {
     "category": "infection, thyroid, itp, other_autoimmune or other (to-dos: mri, edss, "
     "vaccine, questionnaire, blood_test or other)",
     "reason_stopped": "ineffective, side_effects, planned, pregnancy or other",
-    "instrument": "rand36",
+    "instrument": "rand36, or a questionnaire the clinic supplied (HSCT_QOL_DEFINITIONS)",
     "steroids": "true or false",
     "confirmed": "true or false",
     "serious": "true or false",
@@ -207,7 +216,19 @@ class Entry:
     data: dict[str, Any]
 
 
-def entry_parse(*, kind: str, data: Mapping[str, Any], catalog: Catalog | None = None) -> Entry:
+def configured_instruments() -> Mapping[str, InstrumentDef]:
+    """The questionnaires a clinic supplied in ``HSCT_QOL_DEFINITIONS`` (none when unset)."""
+    folder = os.environ.get("HSCT_QOL_DEFINITIONS")
+    return instruments_load(Path(folder) if folder else None)
+
+
+def entry_parse(
+    *,
+    kind: str,
+    data: Mapping[str, Any],
+    catalog: Catalog | None = None,
+    instruments: Mapping[str, InstrumentDef] | None = None,
+) -> Entry:
     """One entry of ``kind`` from JSON-like ``data``, checked field by field.
 
     Drug names and brands become drug ids; the calculator's inputs give the EDSS value; a
@@ -227,7 +248,10 @@ def entry_parse(*, kind: str, data: Mapping[str, Any], catalog: Catalog | None =
         raise InvalidInput(_field_errors(exc)) from None
     problems: list[FieldError] = []
     values = parsed.model_dump(mode="json", exclude_none=True)
-    values.update(_derived(parsed, catalog, problems))
+    if isinstance(parsed, QolEntry):
+        values.update(_scores(parsed, instruments, problems))
+    else:
+        values.update(_derived(parsed, catalog, problems))
     if problems:
         raise InvalidInput(problems)
     return Entry(kind=kind, date=parsed.date, data=values)
@@ -260,16 +284,35 @@ def _derived(parsed: _Entry, catalog: Catalog, problems: list[FieldError]) -> di
         problems += _course_problems(course)
     elif isinstance(parsed, TransplantEntry):
         problems += _transplant_problems(parsed, catalog)
-    elif isinstance(parsed, QolEntry):
-        try:
-            scores = rand36_score(answers=parsed.answers)
-        except InvalidInput as exc:
-            problems += exc.errors
-        else:
-            derived["scores"] = scores.to_dict()
     elif isinstance(parsed, AdverseEventEntry) and parsed.end and parsed.end < parsed.date:
         problems.append(_before("end", N_("it ended before it began."), "a date after onset"))
     return derived
+
+
+def _scores(
+    entry: QolEntry,
+    instruments: Mapping[str, InstrumentDef] | None,
+    problems: list[FieldError],
+) -> dict[str, Any]:
+    """The questionnaire's scores: RAND-36 by RAND's rules, others by their definition."""
+    try:
+        if entry.instrument == RAND36:
+            return {"scores": rand36_score(answers=entry.answers).to_dict()}
+        known = configured_instruments() if instruments is None else instruments
+        definition = known.get(entry.instrument)
+        if definition is None:
+            problems.append(
+                FieldError(
+                    "instrument",
+                    f"{excerpt(entry.instrument)} is not a questionnaire of this registry",
+                    ", ".join([RAND36, *sorted(known)]),
+                )
+            )
+            return {}
+        return {"scores": instrument_score(definition, answers=entry.answers)}
+    except InvalidInput as exc:
+        problems += exc.errors
+        return {}
 
 
 def _edss_value(entry: EdssEntry, problems: list[FieldError]) -> dict[str, Any]:

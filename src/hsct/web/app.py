@@ -16,6 +16,7 @@ from hsct import __version__
 from hsct.common.settings import Settings, load_settings, secret_key_bytes
 from hsct.knowledge import load_catalog
 from hsct.outcomes import start_warm_up
+from hsct.outcomes.instruments import instruments_load
 from hsct.registry import make_engine, make_session_factory
 from hsct.web.api import OPENAPI_URL, api_router
 from hsct.web.auth import csrf_protect
@@ -48,6 +49,9 @@ names the source and date of the rules it applies, and the treating team decides
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web application for ``settings`` (read from ``HSCT_*`` when not given)."""
     settings = settings or load_settings()
+    # A clinic's questionnaire definitions are checked now: a bad file stops the start with
+    # its name and field, not the first person who opens the questionnaire.
+    instruments_load(settings.qol_definitions)
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, NamedTuple
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +28,7 @@ from hsct.registry import Permission, clinics, patients
 from hsct.registry import export as record_export
 from hsct.registry import fhir as record_fhir
 from hsct.registry import record as services
-from hsct.registry.entries import KINDS
+from hsct.registry.entries import KINDS, RAND36, configured_instruments
 from hsct.registry.status import RecordStatus, follow_up_schedule, record_status
 from hsct.web.auth import CurrentActor, NowDep
 from hsct.web.deps import DbSession
@@ -221,10 +221,16 @@ def form_data(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
         if inputs:
             data["inputs"] = inputs
     if kind == "qol":
+        instrument = str(form.get("instrument", "")).strip() or RAND36
+        data["instrument"] = instrument
+        definition = configured_instruments().get(instrument)
+        keys = (
+            [str(item.number) for item in RAND36_ITEMS]
+            if definition is None
+            else [item.id for item in definition.items]
+        )
         data["answers"] = {
-            str(item.number): answer
-            for item in RAND36_ITEMS
-            if (answer := str(form.get(f"q{item.number}", "")).strip())
+            key: answer for key in keys if (answer := str(form.get(f"q{key}", "")).strip())
         }
     return data
 
@@ -356,6 +362,9 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
                 "notice": notice,
                 "errors": errors or {},
                 "kinds": KINDS,
+                "instruments": sorted(
+                    configured_instruments().values(), key=lambda d: d.name.casefold()
+                ),
                 "catalog": load_catalog(),
             },
             status_code,
@@ -377,8 +386,13 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
         status_code: int = 200,
+        instrument: str | None = None,
     ) -> HTMLResponse:
         catalog = load_catalog()
+        chosen = instrument or (entry.data.get("instrument") if entry is not None else None)
+        definition = configured_instruments().get(chosen or RAND36)
+        if chosen not in (None, RAND36) and definition is None:
+            raise NotFound("questionnaire", chosen)
         return page(
             request,
             locale,
@@ -394,6 +408,7 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
                 "regimens": sorted((r.id, r.name) for r in catalog.regimens.values()),
                 "drugs": sorted(d.name for d in catalog.drugs.values()),
                 "rand36_items": RAND36_ITEMS,
+                "instrument": definition,
             },
             status_code,
         )
@@ -403,10 +418,16 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
             raise NotFound("kind of entry", kind)
 
     @router.get("/my/add/{kind}", response_class=HTMLResponse)
-    def add_form(request: Request, kind: str, locale: Locale, actor: CurrentActor) -> HTMLResponse:
+    def add_form(
+        request: Request,
+        kind: str,
+        locale: Locale,
+        actor: CurrentActor,
+        instrument: Annotated[str | None, Query(max_length=50)] = None,
+    ) -> HTMLResponse:
         require_patient(actor)
         bad_kind(kind)
-        return entry_form(request, locale, kind)
+        return entry_form(request, locale, kind, instrument=instrument)
 
     def entry_failed(
         request: Request,
@@ -421,8 +442,18 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         labels.update({f"fs_{s}": label for s, label in FS_SYSTEMS})
         errors = form_errors(exc, gettext, labels=labels, control=_control)
         values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+        chosen = values.get("instrument") if kind == "qol" else None
+        if chosen is not None and chosen != RAND36 and chosen not in configured_instruments():
+            chosen = None  # a questionnaire no longer offered: show the built-in one
         return entry_form(
-            request, locale, kind, entry=entry, values=values, errors=errors, status_code=422
+            request,
+            locale,
+            kind,
+            entry=entry,
+            values=values,
+            errors=errors,
+            status_code=422,
+            instrument=chosen,
         )
 
     @router.post("/my/add/{kind}", response_model=None)
@@ -598,11 +629,23 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
             else services.entry_facts(db, actor=actor, patient_id=patient_id)
         )
         status = record_status(facts, today=now.date())
-        qol = [Dated(day, data) for kind, day, data in facts if kind == "qol"][-QOL_SHOWN:]
+        rand36 = [
+            (kind, day, data)
+            for kind, day, data in facts
+            if kind == "qol" and data.get("instrument", RAND36) == RAND36
+        ]
+        qol = [Dated(day, data) for _, day, data in rand36][-QOL_SHOWN:]
+        others = [
+            Dated(day, data)
+            for kind, day, data in facts
+            if kind == "qol" and data.get("instrument", RAND36) != RAND36
+        ][-QOL_SHOWN:]
         return {
             "status": status,
             "chart": edss_chart(status),
-            "qol_charts": qol_charts(facts, status.transplant_date),
+            "qol_charts": qol_charts(rand36, status.transplant_date),
+            "other_qol": others,
+            "instrument_names": {d.id: d.name for d in configured_instruments().values()},
             "qol_rows": qol,
             "scales": RAND36_SCALES,
             "qol_reports": PUBLISHED_QOL_REPORTS,
