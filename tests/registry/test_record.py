@@ -353,7 +353,7 @@ def test_sharing_stops_when_revoked(sessions: Sessions, own: str) -> None:
             s, actor=ANNA, patient_id=own, clinic_id=clinic, kinds=["edss"], now=NOW
         ).id
     with sessions.begin() as s:
-        shared = record.shared_entries(s, actor=staff, clinic_id=clinic)
+        shared = record.shared_entries(s, actor=staff, clinic_id=clinic, now=NOW)
         assert [row.kind for row, _ in shared] == ["edss"]
         # The clinic cannot open the person's record itself.
         with pytest.raises(NotFound):
@@ -361,7 +361,7 @@ def test_sharing_stops_when_revoked(sessions: Sessions, own: str) -> None:
     with sessions.begin() as s:
         record.share_revoke(s, actor=ANNA, patient_id=own, share_id=share, now=NOW)
     with sessions.begin() as s:
-        assert record.shared_entries(s, actor=staff, clinic_id=clinic) == []
+        assert record.shared_entries(s, actor=staff, clinic_id=clinic, now=NOW) == []
 
 
 def test_calendar_feed_is_secret_and_revocable(sessions: Sessions, own: str) -> None:
@@ -405,3 +405,47 @@ def test_today_is_the_limit_for_dates(sessions: Sessions, own: str) -> None:
         )
     assert "in the future" in str(exc.value)
     add(sessions, own, "mri", {"date": NOW.date().isoformat()})
+
+
+def test_an_import_is_undone_whole(sessions: Sessions, own: str) -> None:
+    add(sessions, own, "edss", {"date": "2018-01-01", "value": 2.0, "rater": "self"})
+    with sessions.begin() as s:
+        made = record.record_import_profile(s, actor=ANNA, patient_id=own, data=PROFILE, now=NOW)
+    with sessions.begin() as s:
+        offered = record.entry_undo_available(s, actor=ANNA, patient_id=own)
+        assert offered is not None
+        assert offered.entries == len(made) == 6
+        done = record.entry_undo(s, actor=ANNA, patient_id=own, now=NOW, expected=offered.change_id)
+        assert done.entries == 6
+        (left,) = record.entry_list(s, actor=ANNA, patient_id=own)
+        assert left.date == dt.date(2018, 1, 1)
+
+
+def test_undo_refuses_when_the_record_changed_since_it_was_offered(
+    sessions: Sessions, own: str
+) -> None:
+    add(sessions, own, "relapse", {"date": "2021-01-01"})
+    with sessions.begin() as s:
+        offered = record.entry_undo_available(s, actor=ANNA, patient_id=own)
+        assert offered is not None
+    add(sessions, own, "relapse", {"date": "2021-02-01"})  # another tab
+    with pytest.raises(Conflict), sessions.begin() as s:
+        record.entry_undo(s, actor=ANNA, patient_id=own, now=NOW, expected=offered.change_id)
+
+
+def test_undo_history_is_bounded_and_downloadable(sessions: Sessions, own: str) -> None:
+    from hsct.registry.export import record_export  # noqa: PLC0415 - the export under test
+
+    first = add(sessions, own, "relapse", {"date": "2021-01-01", "symptoms": "old words"})
+    with sessions.begin() as s:
+        record.entry_delete(s, actor=ANNA, patient_id=own, entry_id=first, now=NOW)
+    with sessions.begin() as s:
+        history = record_export(s, actor=ANNA, patient_id=own, now=NOW)["history"]
+        assert [h["operation"] for h in history] == ["create", "delete"]
+        assert history[1]["before"]["data"]["symptoms"] == "old words"
+    for n in range(record.UNDO_DEPTH):
+        add(sessions, own, "todo", {"date": "2027-01-01", "title": f"to-do {n}"})
+    with sessions.begin() as s:
+        history = record.entry_history(s, actor=ANNA, patient_id=own)
+    assert len(history) == record.UNDO_DEPTH
+    assert "old words" not in json.dumps(history)  # the deleted entry's values are gone

@@ -135,6 +135,9 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("GET", "/api/v1/clinics/{clinic_id}/patients"): R(401, 404, 404, 200, 404, 200, 200, 404),
     ("POST", "/api/v1/clinics/{clinic_id}/patients"): R(401, 404, 404, 201, 404, 201, 403, 404),
     ("GET", "/api/v1/patients/{patient_id}"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/clinics/{clinic_id}/shared-entries"): R(
+        401, 404, 404, 200, 404, 200, 200, 404
+    ),
     ("POST", "/api/v1/me/record"): R(401, 200, 200, 403, 403, 403, 403, 403),
     # ------------------------------------------------------------ follow-up records (record X)
     ("GET", "/api/v1/patients/{patient_id}/entries"): R(401, 404, 404, 200, 404, 200, 200, 404),

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 
 from hsct.common.settings import Settings
 from hsct.web import create_app
-from hsct.web.logs import JsonFormatter
+from hsct.web.logs import JsonFormatter, scrub
 from tests.support.live_server import hsct_serve_logged
 from tests.support.ports import free_port
 from tests.web.conftest import (
@@ -213,3 +213,13 @@ def test_the_real_servers_log_lines_hold_no_personal_data_or_secrets(
         assert record["time"].endswith("+00:00"), line
         assert "?" not in record.get("path", ""), line
         assert secrets_in(line, seeded) == [], line
+
+
+def test_a_calendar_address_never_reaches_a_log() -> None:
+    """The secret of a calendar feed is a credential like an API token: scrubbed."""
+    from hsct.registry.auth import token_new  # noqa: PLC0415 - one helper
+
+    token = token_new("hsctcal_")
+    line = f'"GET /calendar/{token}.ics HTTP/1.1" 200'
+    assert token not in scrub(line)
+    assert scrub(line) == '"GET /calendar/[token].ics HTTP/1.1" 200'

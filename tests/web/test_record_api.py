@@ -172,6 +172,13 @@ def test_the_downloads_hold_every_entry_in_the_database(world: World, filled: st
             csv_ids |= {row["id"] for row in reader}
     assert csv_ids == ids
 
+    assert "fhir-bundle.json" in archive.namelist()
+    for row in dictionary:
+        if row["column"] not in ("id", "date", "provenance", "created_at", "updated_at"):
+            assert row["description"] != row["column"], row  # a meaning, not the name again
+    document_history = client.post("/my/data/record.json", headers=browser).json()["history"]
+    assert {h["entry_id"] for h in document_history} >= ids  # every add is in the history
+
     bundle = client.post("/my/data/record-fhir.json", headers=browser).json()
     Bundle.model_validate(bundle)
     resource_ids = json.dumps(bundle)
@@ -292,3 +299,31 @@ def test_a_clinic_supplied_questionnaire_is_offered_and_scored(
         headers=world.bearer("patient_b"),
     )
     assert refused.status_code == 422
+
+
+@pytest.mark.usefixtures("filled")
+def test_shared_entries_reach_the_chosen_clinic_until_revoked(world: World) -> None:
+    client = TestClient(world.app)
+    own = world.people["patient_a"].own_record
+    shared = client.post(
+        f"/api/v1/patients/{own}/shares",
+        json={"clinic_id": world.clinic_x, "kinds": ["edss"]},
+        headers=world.bearer("patient_a"),
+    )
+    assert shared.status_code == 201
+    url = f"/api/v1/clinics/{world.clinic_x}/shared-entries"
+    seen = client.get(url, headers=world.bearer("staff_x")).json()
+    assert {e["kind"] for e in seen} == {"edss"}
+    assert len(seen) == sum(1 for e in ENTRIES if e["kind"] == "edss")
+    assert {(e["provenance"], e["review"]) for e in seen} == {("self", "pending")}
+    # Another clinic sees nothing of it, and the record itself stays the person's.
+    assert client.get(url, headers=world.bearer("staff_y")).status_code == 404
+    assert (
+        client.get(f"/api/v1/patients/{own}/entries", headers=world.bearer("staff_x")).status_code
+        == 404
+    )
+    revoked = client.delete(
+        f"/api/v1/patients/{own}/shares/{shared.json()['id']}", headers=world.bearer("patient_a")
+    )
+    assert revoked.status_code == 204
+    assert client.get(url, headers=world.bearer("staff_x")).json() == []

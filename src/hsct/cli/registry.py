@@ -97,7 +97,12 @@ def registry_status(record: Record, as_json: AsJson = False) -> None:
         stdout.print(f"Missing: {need}", markup=False)
     if status.needs:
         return
-    if status.neda_kept:
+    if status.neda_kept is None:
+        stdout.print(
+            f"NEDA-3 not yet known: nothing assessed after day 0 ({status.transplant_date}).",
+            markup=False,
+        )
+    elif status.neda_kept:
         stdout.print(
             f"NEDA-3 kept for {status.neda_years:.2f} years after day 0 "
             f"({status.transplant_date}), known up to {status.neda_known_until}.",
@@ -116,7 +121,10 @@ def registry_status(record: Record, as_json: AsJson = False) -> None:
             f"{part.last_assessed or '-'}.{missing}",
             markup=False,
         )
-    stdout.print(f"Five years after day 0: {status.five_year_date}.", markup=False)
+    stdout.print(
+        f"Five years after day 0: {status.five_year_date} ({status.five_year_state}).",
+        markup=False,
+    )
     if status.report is not None:
         for lines in status.report.explanations:
             stdout.print("- " + " ".join(str(m) for m in lines), markup=False)

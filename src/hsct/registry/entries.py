@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -122,7 +122,7 @@ class RelapseEntry(_Entry):
 class MriEntry(_Entry):
     """An MRI result: region, new or enlarging T2 lesions, enhancing lesions, the report."""
 
-    region: Region = "brain"
+    region: Region = "not_stated"
     new_t2: Count | None = None
     gd_enhancing: Count | None = None
     report_text: LongText | None = None
@@ -205,6 +205,50 @@ ALLOWED: Final[dict[str, str]] = {
     "serious": "true or false",
 }
 EDSS_ALLOWED: Final = ", ".join(format_step(v) for v in LEGAL_VALUES)
+#: What each field means, for the data dictionary (by kind and field; "*" for every kind).
+MEANINGS: Final[dict[str, str]] = {
+    "diagnosis.date": "date of the MS diagnosis",
+    "diagnosis.first_symptoms": "date of the first MS symptoms",
+    "diagnosis.ms_type": "type of MS at diagnosis",
+    "transplant.date": "day 0: the day the stem cells were given back",
+    "transplant.facility_id": "the clinic's id in the directory (hsct facilities list)",
+    "transplant.clinic_name": "the clinic's name, when it is not in the directory",
+    "transplant.regimen": "conditioning regimen id (hsct knowledge regimens), or other",
+    "transplant.intensity": "conditioning intensity class",
+    "transplant.cd34_dose": "CD34+ cells given, million per kg of body weight",
+    "transplant.serotherapy": "antibody given with the conditioning",
+    "edss.date": "date of the EDSS assessment",
+    "edss.value": "the EDSS (given, or computed from inputs)",
+    "edss.inputs": "the EDSS calculator's inputs (functional-system grades, walking), as JSON",
+    "edss.rater": "who rated the EDSS",
+    "relapse.date": "onset of the relapse",
+    "relapse.symptoms": "the symptoms, in the person's words",
+    "relapse.steroids": "treated with steroids",
+    "relapse.confirmed": "confirmed as a relapse by a clinician",
+    "mri.date": "date of the scan",
+    "mri.region": "what was scanned",
+    "mri.new_t2": "number of new or enlarging T2 lesions",
+    "mri.gd_enhancing": "number of gadolinium-enhancing lesions",
+    "mri.report_text": "the report's own words",
+    "drug.date": "start of the course (first dose)",
+    "drug.drug": "drug id (hsct knowledge drugs)",
+    "drug.stop": "end of the course",
+    "drug.last_dose": "last dose, infusion or course",
+    "drug.reason_stopped": "why the drug was stopped",
+    "adverse_event.date": "onset",
+    "adverse_event.category": "what it was",
+    "adverse_event.end": "when it ended",
+    "adverse_event.description": "details, in the person's words",
+    "adverse_event.serious": "needed a hospital stay or was life-threatening",
+    "qol.date": "date the questionnaire was answered",
+    "qol.instrument": "the questionnaire",
+    "qol.answers": "the answers by item number, as JSON (pre-coded answer numbers)",
+    "todo.date": "due date",
+    "todo.title": "what is to be done",
+    "todo.category": "kind of to-do",
+    "todo.done_on": "date it was done",
+    "todo.step": "the journey plan step it came from",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +386,10 @@ def _edss_value(entry: EdssEntry, problems: list[FieldError]) -> dict[str, Any]:
     try:
         result = compute_edss(entry.inputs)
     except InvalidInput as exc:
-        problems.extend(exc.within("inputs", keep=()).errors)
+        # compute_edss names its fields inside edss_inputs (the profile's name for them).
+        problems.extend(
+            replace(e, field="inputs." + e.field.removeprefix("edss_inputs.")) for e in exc.errors
+        )
         return {}
     if result.value is None:
         problems.append(
@@ -553,7 +600,9 @@ def dictionary_rows() -> Sequence[dict[str, str]]:
                     "field": name,
                     "required": "yes" if info.is_required() else "no",
                     "allowed": EDSS_ALLOWED if name == "value" else ALLOWED.get(name, "text"),
-                    "description": (model.__doc__ or "").strip().splitlines()[0],
+                    "description": MEANINGS.get(
+                        f"{kind}.{name}", (model.__doc__ or "").strip().splitlines()[0]
+                    ),
                 }
             )
     return rows

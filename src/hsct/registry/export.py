@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hsct.registry.access import Actor
 from hsct.registry.accounts import _audit
 from hsct.registry.entries import KINDS, MODELS, dictionary_rows
-from hsct.registry.record import _readable, _rows
+from hsct.registry.record import _readable, _rows, entry_history
 from hsct.registry.tables import CalendarFeed, RecordShare
 
 EXPORT_FORMAT: Final = "hsct-record"
@@ -94,6 +94,7 @@ def record_export(
             "created_at": patient.created_at.isoformat(),
         },
         "entries": entries,
+        "history": entry_history(session, actor=actor, patient_id=patient_id),
         "shares": shares,
         "calendar_feed_active": bool(feeds),
     }
@@ -156,7 +157,13 @@ def data_dictionary_csv() -> str:
         for row in rows:
             if row["kind"] == kind and row["field"] != "date":
                 writer.writerow(
-                    (f"{kind}.csv", row["field"], row["required"], row["allowed"], row["field"])
+                    (
+                        f"{kind}.csv",
+                        row["field"],
+                        row["required"],
+                        row["allowed"],
+                        row["description"],
+                    )
                 )
         for name, meaning in DERIVED.get(kind, ()):
             writer.writerow((f"{kind}.csv", name, "no", "computed", meaning))

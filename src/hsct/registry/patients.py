@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -71,8 +72,15 @@ def patient_own(session: Session, *, actor: Actor, now: datetime) -> Patient:
     if patient is None:
         require(actor, Permission.OWN_RECORD_WRITE)
         patient = Patient(person_id=actor.person_id, created_at=now)
-        session.add(patient)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(patient)
+                session.flush()
+        except IntegrityError:  # made at the same moment by another request: use that one
+            found = patient_own_find(session, actor=actor)
+            if found is None:
+                raise
+            return found
         _audit(
             session, actor, "patient.create", entity_type="patient", entity_id=patient.id, now=now
         )

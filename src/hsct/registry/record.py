@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
@@ -42,6 +42,7 @@ from hsct.registry.tables import (
     RecordChange,
     RecordEntry,
     RecordShare,
+    new_id,
 )
 
 FEED_PREFIX: Final = "hsctcal_"
@@ -110,7 +111,13 @@ def _rows(session: Session, patient_id: str) -> list[Row[Any]]:
 
 
 def _insert(
-    session: Session, patient: Patient, entries: Sequence[Entry], *, provenance: str, now: datetime
+    session: Session,
+    patient: Patient,
+    entries: Sequence[Entry],
+    *,
+    provenance: str,
+    now: datetime,
+    batch: str | None = None,
 ) -> list[RecordEntry]:
     """Write checked entries, each with its "create" change (so it can be undone)."""
     rows = [
@@ -129,11 +136,49 @@ def _insert(
     session.flush()
     session.add_all(
         RecordChange(
-            patient_id=patient.id, entry_id=row.id, operation="create", before=None, changed_at=now
+            patient_id=patient.id,
+            entry_id=row.id,
+            operation="create",
+            before=None,
+            changed_at=now,
+            batch=batch,
         )
         for row in rows
     )
+    session.flush()
+    _trim_history(session, patient.id)
     return rows
+
+
+#: Changes kept for undo, per record; older snapshots (a deleted entry's values among them)
+#: are dropped, so "delete" does not keep data for ever. An import counts as one change.
+UNDO_DEPTH: Final = 50
+
+
+def _trim_history(session: Session, patient_id: str) -> None:
+    """Keep the newest :data:`UNDO_DEPTH` changes (whole batches), drop the rest."""
+    recent = session.execute(
+        select(RecordChange.id, RecordChange.batch)
+        .where(RecordChange.patient_id == patient_id)
+        .order_by(RecordChange.id.desc())
+    ).all()
+    kept_steps = 0
+    seen: set[str] = set()
+    cutoff = None
+    for change_id, batch in recent:
+        if batch is None or batch not in seen:
+            kept_steps += 1
+            if batch is not None:
+                seen.add(batch)
+        if kept_steps > UNDO_DEPTH:
+            cutoff = change_id
+            break
+    if cutoff is not None:
+        session.execute(
+            delete(RecordChange).where(
+                RecordChange.patient_id == patient_id, RecordChange.id <= cutoff
+            )
+        )
 
 
 def _checked(
@@ -274,6 +319,8 @@ def entry_update(
             changed_at=now,
         )
     )
+    session.flush()
+    _trim_history(session, patient_id)
     _audit(
         session,
         actor,
@@ -303,6 +350,8 @@ def entry_delete(
             changed_at=now,
         )
     )
+    session.flush()
+    _trim_history(session, patient_id)
     _audit(
         session,
         actor,
@@ -319,70 +368,140 @@ def entry_delete(
 
 @dataclass(frozen=True, slots=True)
 class Undone:
-    """What :func:`entry_undo` reversed: the operation, the entry and its kind."""
+    """A change :func:`entry_undo` reverses (or reversed): its id, what it was, how many
+    entries it touches (an import is undone whole)."""
 
+    change_id: int
     operation: str
     entry_id: str
     kind: str
+    entries: int = 1
 
 
-def entry_undo(session: Session, *, actor: Actor, patient_id: str, now: datetime) -> Undone:
-    """Reverse the record's last change not yet undone (an add, a change or a deletion)."""
-    patient = _writable(session, actor, patient_id)
-    change = session.scalars(
+def _latest_change(session: Session, patient_id: str) -> RecordChange | None:
+    return session.scalars(
         select(RecordChange)
         .where(RecordChange.patient_id == patient_id, RecordChange.undone_at.is_(None))
         .order_by(RecordChange.id.desc())
     ).first()
-    if change is None:
-        raise Conflict("there is no change to undo")
+
+
+def _step(session: Session, change: RecordChange) -> list[RecordChange]:
+    """The changes undone together with ``change``: its batch, else itself."""
+    if change.batch is None:
+        return [change]
+    return list(
+        session.scalars(
+            select(RecordChange)
+            .where(
+                RecordChange.patient_id == change.patient_id,
+                RecordChange.batch == change.batch,
+                RecordChange.undone_at.is_(None),
+            )
+            .order_by(RecordChange.id.desc())
+        )
+    )
+
+
+def _described(session: Session, change: RecordChange, count: int) -> Undone:
     row = session.get(RecordEntry, change.entry_id)
     kind = row.kind if row is not None else str((change.before or {}).get("kind", ""))
-    if change.operation == "create":
-        if row is not None:
-            session.delete(row)
-    elif change.before is not None:
-        before = change.before
-        if row is None:
-            row = RecordEntry(
-                id=change.entry_id,
-                patient_id=patient_id,
-                created_at=dt.datetime.fromisoformat(before["created_at"]),
-            )
-            session.add(row)
-        row.kind = before["kind"]
-        row.date = dt.date.fromisoformat(before["date"])
-        row.data = before["data"]
-        row.provenance = before["provenance"]
-        row.updated_at = now
-    change.undone_at = now
+    return Undone(change.id, change.operation, change.entry_id, kind, count)
+
+
+def entry_undo(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: str,
+    now: datetime,
+    expected: int | None = None,
+) -> Undone:
+    """Reverse the record's last change not yet undone (an add, a change, a deletion, or a
+    whole import). ``expected``: the change id the person saw offered; a :class:`Conflict`
+    when the record has changed since (another tab, another device)."""
+    patient = _writable(session, actor, patient_id)
+    latest = _latest_change(session, patient_id)
+    if latest is None:
+        raise Conflict("there is no change to undo")
+    if expected is not None and latest.id != expected:
+        raise Conflict("the record has changed since this page was shown; look again first")
+    changes = _step(session, latest)
+    done = _described(session, latest, len(changes))
+    for change in changes:
+        _reverse(session, change, patient_id=patient_id, now=now)
+        change.undone_at = now
     _audit(
         session,
         actor,
         "entry.undo",
         entity_type="record_entry",
-        entity_id=change.entry_id,
+        entity_id=latest.entry_id,
         clinic_id=patient.clinic_id,
-        details={"patient": patient_id, "kind": kind, "undid": change.operation},
+        details={
+            "patient": patient_id,
+            "kind": done.kind,
+            "undid": latest.operation,
+            "entries": len(changes),
+        },
         now=now,
     )
     session.flush()
-    return Undone(operation=change.operation, entry_id=change.entry_id, kind=kind)
+    return done
+
+
+def _reverse(session: Session, change: RecordChange, *, patient_id: str, now: datetime) -> None:
+    row = session.get(RecordEntry, change.entry_id)
+    if change.operation == "create":
+        if row is not None:
+            session.delete(row)
+        return
+    before = change.before
+    if before is None:
+        return
+    if row is None:
+        row = RecordEntry(
+            id=change.entry_id,
+            patient_id=patient_id,
+            created_at=dt.datetime.fromisoformat(before["created_at"]),
+        )
+        session.add(row)
+    row.kind = before["kind"]
+    row.date = dt.date.fromisoformat(before["date"])
+    row.data = before["data"]
+    row.provenance = before["provenance"]
+    row.updated_at = now
 
 
 def entry_undo_available(session: Session, *, actor: Actor, patient_id: str) -> Undone | None:
     """The change :func:`entry_undo` would reverse, if any."""
     _readable(session, actor, patient_id)
-    change = session.scalars(
-        select(RecordChange)
-        .where(RecordChange.patient_id == patient_id, RecordChange.undone_at.is_(None))
-        .order_by(RecordChange.id.desc())
-    ).first()
-    if change is None:
+    latest = _latest_change(session, patient_id)
+    if latest is None:
         return None
-    row = session.get(RecordEntry, change.entry_id)
-    kind = row.kind if row is not None else str((change.before or {}).get("kind", ""))
-    return Undone(operation=change.operation, entry_id=change.entry_id, kind=kind)
+    return _described(session, latest, len(_step(session, latest)))
+
+
+def entry_history(session: Session, *, actor: Actor, patient_id: str) -> list[dict[str, Any]]:
+    """The undo history still kept (values before each change), oldest first: part of what
+    the record holds, so it is in the person's download."""
+    _readable(session, actor, patient_id)
+    return [
+        {
+            "id": c.id,
+            "operation": c.operation,
+            "entry_id": c.entry_id,
+            "batch": c.batch,
+            "changed_at": c.changed_at.isoformat(),
+            "undone_at": None if c.undone_at is None else c.undone_at.isoformat(),
+            "before": c.before,
+        }
+        for c in session.scalars(
+            select(RecordChange)
+            .where(RecordChange.patient_id == patient_id)
+            .order_by(RecordChange.id)
+        )
+    ]
 
 
 # ---------------------------------------------------------------- importing files
@@ -425,6 +544,7 @@ def _add_many(
         [entry for _, _, entry in pending],
         provenance=_provenance(actor, patient),
         now=now,
+        batch=new_id(),
     )
     _audit(
         session,
@@ -708,23 +828,37 @@ def share_list(session: Session, *, actor: Actor, patient_id: str) -> list[Recor
     )
 
 
-def shared_entries(session: Session, *, actor: Actor, clinic_id: str) -> list[tuple[Row[Any], str]]:
-    """For a clinic: entries people share with it, each as "self-reported, pending review".
+def shared_entries(
+    session: Session, *, actor: Actor, clinic_id: str, now: datetime
+) -> list[tuple[Row[Any], str]]:
+    """For a clinic: entries people share with it, each "self-reported, pending review".
 
-    Only kinds under a share that is not revoked; returns (entry, share id).
+    Read through the person's share (their explicit grant, not :func:`patient_scope`): only
+    the kinds of a share that is not revoked, only entries the person entered themself. The
+    read is audited. Returns (entry, share id).
     """
     if not actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=clinic_id):
         raise NotFound("clinic", clinic_id)
     shares = session.scalars(
-        select(RecordShare).where(
-            RecordShare.clinic_id == clinic_id, RecordShare.revoked_at.is_(None)
-        )
+        select(RecordShare)
+        .where(RecordShare.clinic_id == clinic_id, RecordShare.revoked_at.is_(None))
+        .order_by(RecordShare.created_at, RecordShare.id)
     ).all()
     out = []
     for share in shares:
         for row in _rows(session, share.patient_id):
             if row.kind in share.kinds and row.provenance == "self":
                 out.append((row, share.id))
+    _audit(
+        session,
+        actor,
+        "share.read",
+        entity_type="clinic",
+        entity_id=clinic_id,
+        clinic_id=clinic_id,
+        details={"shares": len(shares), "entries": len(out)},
+        now=now,
+    )
     return out
 
 

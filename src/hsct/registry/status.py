@@ -54,6 +54,12 @@ SCHEDULE_SOURCE: Final = Citation(
 )
 
 
+#: reached: NEDA known to at least five years; to_confirm: five years have passed but NEDA is
+#: known only to an earlier date; ahead: five years not yet passed; lost_before / lost_after:
+#: NEDA ended before / after the five-year mark.
+FIVE_YEAR_STATES: Final = ("reached", "to_confirm", "ahead", "lost_before", "lost_after")
+
+
 @dataclass(frozen=True, slots=True)
 class Component:
     """One part of NEDA-3: when it was last assessed and what ended it, if anything."""
@@ -87,6 +93,8 @@ class RecordStatus:
     neda_lost_by: tuple[str, ...] = ()
     neda_known_until: dt.date | None = None
     five_year_date: dt.date | None = None
+    #: One of :data:`FIVE_YEAR_STATES`.
+    five_year_state: str | None = None
     visits: tuple[ChartPoint, ...] = ()
     relapse_dates: tuple[dt.date, ...] = ()
     mri_dates: tuple[tuple[dt.date, bool], ...] = ()
@@ -137,7 +145,11 @@ class RecordStatus:
                     for c in self.components
                 ],
             },
-            "five_years": {"date": day(self.five_year_date), "source": FIVE_YEAR_SOURCE.to_dict()},
+            "five_years": {
+                "date": day(self.five_year_date),
+                "state": self.five_year_state,
+                "source": FIVE_YEAR_SOURCE.to_dict(),
+            },
             "edss": {
                 "baseline": None
                 if self.baseline_edss is None
@@ -255,7 +267,11 @@ def record_status(
             "relapse",
             _first(relapse_dates, t0) if neda.get("relapse_event") else None,
             last_visit if last_visit > t0 else None,
-            None,
+            None
+            if last_visit > t0
+            else Message(
+                N_("No EDSS visit since the transplant: relapses are counted up to the last visit.")
+            ),
         ),
         Component(
             "mri",
@@ -274,21 +290,43 @@ def record_status(
     lost_on = _date(neda.get("neda3_event_date"))
     lost_by = tuple(str(neda.get("neda3_component") or "").split("+")) if lost else ()
     known_until = None if lost else _date(neda.get("neda3_censor_date"))
+    if not lost and (known_until is None or known_until <= t0):
+        known_until = None  # nothing assessed after day 0: not "kept", not yet known
     years = neda.get("neda3_years")
+    five = add_months(t0, 12 * FIVE_YEARS)
     return replace(
         partial,
         report=report,
         components=components,
-        neda_kept=not lost,
-        neda_years=None if years is None else float(years),
+        neda_kept=False if lost else (None if known_until is None else True),
+        neda_years=None if years is None or (not lost and known_until is None) else float(years),
         neda_lost_on=lost_on,
         neda_lost_by=lost_by,
         neda_known_until=known_until,
-        five_year_date=add_months(t0, 12 * FIVE_YEARS),
+        five_year_date=five,
+        five_year_state=_five_year_state(
+            lost=lost, lost_on=lost_on, known_until=known_until, five=five, today=today
+        ),
         baseline_edss=baseline,
         latest_edss=latest,
         sources=(*report.sources, FIVE_YEAR_SOURCE),
     )
+
+
+def _five_year_state(
+    *,
+    lost: bool,
+    lost_on: dt.date | None,
+    known_until: dt.date | None,
+    five: dt.date,
+    today: dt.date,
+) -> str:
+    """Where the person stands at the five-year mark (see :data:`FIVE_YEAR_STATES`)."""
+    if lost:
+        return "lost_after" if lost_on is not None and lost_on >= five else "lost_before"
+    if known_until is not None and known_until >= five:
+        return "reached"
+    return "to_confirm" if five <= today else "ahead"
 
 
 def _first(dates: Sequence[dt.date], t0: dt.date) -> dt.date | None:

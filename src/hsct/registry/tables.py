@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -257,7 +258,17 @@ class Patient(Base):
     """
 
     __tablename__ = "patient"
-    __table_args__ = (UniqueConstraint("clinic_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "code"),
+        # One own record per person, even when two first entries arrive at once.
+        Index(
+            "uq_patient_own_record",
+            "person_id",
+            unique=True,
+            sqlite_where=text("clinic_id IS NULL"),
+            postgresql_where=text("clinic_id IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     clinic_id: Mapped[str | None] = mapped_column(
@@ -305,6 +316,8 @@ class RecordChange(Base):
     )
     entry_id: Mapped[str] = mapped_column(String(32))
     operation: Mapped[str] = mapped_column(String(10))  # create, update, delete
+    #: Changes made together (an import) share a batch and are undone together.
+    batch: Mapped[str | None] = mapped_column(String(32))
     #: The entry before the change: kind, date, data, provenance (None after a create).
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)

@@ -23,7 +23,7 @@ from typing import Any, Final
 from uvicorn.config import LOGGING_CONFIG
 
 _EMAIL: Final = re.compile(r"[^\s@\"'<>(),;:]+@[^\s@\"'<>(),;:]+\.[A-Za-z]{2,}")
-_TOKEN: Final = re.compile(r"\b(?:hsct|s|l)_[A-Za-z0-9_-]{20,}")
+_TOKEN: Final = re.compile(r"\b(?:hsctcal|hsct|s|l)_[A-Za-z0-9_-]{20,}")
 
 
 def scrub(text: str) -> str:

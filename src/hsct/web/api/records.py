@@ -84,9 +84,11 @@ class EntryOut(BaseModel):
 class UndoOut(BaseModel):
     """The change that was undone."""
 
+    change_id: int
     operation: str = Field(description="create, update or delete: what was reversed.")
     entry_id: str
     kind: str
+    entries: int = Field(description="How many entries it touched (an import is undone whole).")
 
 
 class ShareIn(BaseModel):
@@ -119,7 +121,7 @@ class ComponentOut(BaseModel):
 class NedaOut(BaseModel):
     """NEDA-3 since day 0 (Giovannoni 2015): known only up to ``known_until``."""
 
-    kept: bool | None
+    kept: bool | None = Field(description="null: nothing assessed after day 0 yet.")
     years: float | None = Field(description="Years of NEDA after day 0 (to the event or the end).")
     lost_on: dt.date | None
     lost_by: list[str] = Field(description="relapse, mri and/or cdw, on the day NEDA ended.")
@@ -140,6 +142,11 @@ class FiveYearsOut(BaseModel):
     """Day 0 plus five years, and the meta-analysis shown beside it."""
 
     date: dt.date | None
+    state: Literal["reached", "to_confirm", "ahead", "lost_before", "lost_after"] | None = Field(
+        description="reached: NEDA known to five years; to_confirm: five years passed, NEDA "
+        "known only to an earlier date; ahead: not yet five years; lost_before/lost_after: "
+        "NEDA ended before/after the five-year mark."
+    )
     source: CitationOut
 
 
@@ -264,10 +271,32 @@ def records_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         return Response(status_code=204)
 
     @router.post("/undo", summary="Undo the last change", responses={409: WRITE_ERRORS[409]})
-    def undo(patient_id: str, actor: CurrentActor, db: DbSession, now: NowDep) -> UndoOut:
-        """Reverses the record's last change not yet undone: an add, a change, a deletion."""
-        done = services.entry_undo(db, actor=actor, patient_id=patient_id, now=now)
-        return UndoOut(operation=done.operation, entry_id=done.entry_id, kind=done.kind)
+    def undo(
+        patient_id: str,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+        expected: Annotated[
+            int | None,
+            Query(
+                ge=1,
+                le=2**62,
+                description="The change id you mean to undo; 409 if another came after it.",
+            ),
+        ] = None,
+    ) -> UndoOut:
+        """Reverses the record's last change not yet undone: an add, a change, a deletion,
+        or a whole import."""
+        done = services.entry_undo(
+            db, actor=actor, patient_id=patient_id, now=now, expected=expected
+        )
+        return UndoOut(
+            change_id=done.change_id,
+            operation=done.operation,
+            entry_id=done.entry_id,
+            kind=done.kind,
+            entries=done.entries,
+        )
 
     @router.post(
         "/import/candidate",

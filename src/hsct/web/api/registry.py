@@ -18,6 +18,7 @@ from hsct.common.errors import NotFound
 from hsct.registry import Permission, require
 from hsct.registry import clinics as clinic_services
 from hsct.registry import patients as patient_services
+from hsct.registry import record as record_services
 from hsct.web.api.schemas import ValidationProblem
 from hsct.web.auth import CurrentActor, NowDep
 from hsct.web.deps import DbSession
@@ -77,6 +78,19 @@ class PatientOut(BaseModel):
     own: bool = Field(description="True for the record a person keeps for themself.")
     created_at: dt.datetime
     locked: bool
+
+
+class SharedEntryOut(BaseModel):
+    """An entry a person shares with the clinic: self-reported, pending the staff's review."""
+
+    share_id: str = Field(description="The person's share; entries of one person share it.")
+    entry_id: str
+    kind: str
+    date: dt.date
+    data: dict[str, Any]
+    updated_at: dt.datetime
+    provenance: str = Field("self", description="Always self: entered by the person.")
+    review: str = Field("pending", description="pending until the clinic reviews it.")
 
 
 class PatientIn(BaseModel):
@@ -150,6 +164,29 @@ def registry_api_router() -> APIRouter:
             db, actor=actor, clinic_id=clinic_id, code=body.code, now=now
         )
         return _patient_out(patient, actor.person_id)
+
+    @router.get(
+        "/clinics/{clinic_id}/shared-entries",
+        summary="Entries people share with the clinic (self-reported, pending review)",
+        responses=NOT_FOUND,
+    )
+    def clinic_shared_entries(
+        clinic_id: str, actor: CurrentActor, db: DbSession, now: NowDep
+    ) -> list[SharedEntryOut]:
+        """What people chose to share from their own records, while they share it. Their
+        records themselves stay theirs (404 here). Each read is audited."""
+        rows = record_services.shared_entries(db, actor=actor, clinic_id=clinic_id, now=now)
+        return [
+            SharedEntryOut(
+                share_id=share_id,
+                entry_id=row.id,
+                kind=row.kind,
+                date=row.date,
+                data=row.data,
+                updated_at=row.updated_at,
+            )
+            for row, share_id in rows
+        ]
 
     @router.get("/patients/{patient_id}", summary="One patient record", responses=NOT_FOUND)
     def patient(patient_id: str, actor: CurrentActor, db: DbSession) -> PatientOut:

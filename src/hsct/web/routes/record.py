@@ -14,6 +14,7 @@ from typing import Annotated, Any, Final, NamedTuple
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from icalendar import Calendar, Event
 from starlette.concurrency import run_in_threadpool
 
 from hsct.common.edss_value import LEGAL_VALUES, format_step
@@ -210,29 +211,44 @@ def form_data(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
         elif value:
             data[name] = value
     if kind == "edss" and "value" not in data:
-        inputs: dict[str, Any] = {}
-        for system, _ in FS_SYSTEMS:
-            grade = str(form.get(f"fs_{system}", "")).strip()
-            if grade:
-                inputs[system] = grade
-        walking = str(form.get("walking", "")).strip()
-        if walking:
-            inputs["walking"] = {"unrestricted": walking == "unrestricted"}
+        inputs = _calculator_inputs(form)
         if inputs:
             data["inputs"] = inputs
     if kind == "qol":
-        instrument = str(form.get("instrument", "")).strip() or RAND36
-        data["instrument"] = instrument
-        definition = configured_instruments().get(instrument)
-        keys = (
-            [str(item.number) for item in RAND36_ITEMS]
-            if definition is None
-            else [item.id for item in definition.items]
-        )
-        data["answers"] = {
-            key: answer for key in keys if (answer := str(form.get(f"q{key}", "")).strip())
-        }
+        data.update(_answers(form))
     return data
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    return str(form.get(name, "")).strip()
+
+
+def _calculator_inputs(form: Mapping[str, Any]) -> dict[str, Any]:
+    """The EDSS calculator's inputs from the form: grades, walking, metres walked."""
+    inputs: dict[str, Any] = {s: g for s, _ in FS_SYSTEMS if (g := _text(form, f"fs_{s}"))}
+    walking: dict[str, Any] = {}
+    if how := _text(form, "walking"):
+        walking["unrestricted"] = how == "unrestricted"
+    if metres := _text(form, "walking_unaided_m"):
+        walking["unaided_m"] = metres
+    if walking:
+        inputs["walking"] = walking
+    return inputs
+
+
+def _answers(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A questionnaire's instrument and answers from the form (item ``k`` is field ``qk``)."""
+    instrument = _text(form, "instrument") or RAND36
+    definition = configured_instruments().get(instrument)
+    keys = (
+        [str(item.number) for item in RAND36_ITEMS]
+        if definition is None
+        else [item.id for item in definition.items]
+    )
+    return {
+        "instrument": instrument,
+        "answers": {key: answer for key in keys if (answer := _text(form, f"q{key}"))},
+    }
 
 
 def _values(kind: str, data: Mapping[str, Any]) -> dict[str, str]:
@@ -248,16 +264,52 @@ def _values(kind: str, data: Mapping[str, Any]) -> dict[str, str]:
             continue
         else:
             values[name] = format_step(value) if widget == "edss" else str(value)
+    inputs = data.get("inputs") or {}
     for system, _ in FS_SYSTEMS:
-        grade = (data.get("inputs") or {}).get(system)
+        grade = inputs.get(system)
         if grade is not None:
             values[f"fs_{system}"] = str(grade)
+    walking = inputs.get("walking") or {}
+    if walking.get("unrestricted") is not None:
+        values["walking"] = "unrestricted" if walking["unrestricted"] else "limited"
+    if walking.get("unaided_m") is not None:
+        values["walking_unaided_m"] = f"{walking['unaided_m']:g}"
     for key, answer in (data.get("answers") or {}).items():
         values[f"q{key}"] = str(answer)
     return values
 
 
+#: Values computed from the fields, never kept from the form.
+DERIVED_KEYS: Final = frozenset({"computed", "scores"})
+#: Calculator inputs the form shows (others, such as an API's ambulation score, are kept).
+FORM_INPUTS: Final = frozenset({system for system, _ in FS_SYSTEMS} | {"walking"})
+FORM_WALKING: Final = frozenset({"unrestricted", "unaided_m"})
+
+
+def merged_data(kind: str, before: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
+    """An edited entry: the form's fields, and the stored fields the form does not show (a
+    to-do's journey step, calculator inputs given through the API) kept as they were."""
+    data = form_data(kind, form)
+    shown = {name for name, *_ in FIELDS[kind]} | {"inputs", "instrument", "answers"}
+    for key, value in before.items():
+        if key not in shown and key not in DERIVED_KEYS:
+            data.setdefault(key, value)
+    old_inputs = before.get("inputs")
+    if kind == "edss" and isinstance(old_inputs, Mapping) and "inputs" in data:
+        kept = {k: v for k, v in old_inputs.items() if k not in FORM_INPUTS}
+        inputs = {**kept, **data["inputs"]}
+        old_walking = old_inputs.get("walking")
+        if isinstance(old_walking, Mapping):
+            extra = {k: v for k, v in old_walking.items() if k not in FORM_WALKING}
+            if extra:
+                inputs["walking"] = {**extra, **inputs.get("walking", {})}
+        data["inputs"] = inputs
+    return data
+
+
 def _control(field: str) -> str:
+    if field.startswith("inputs.walking"):
+        return "walking_unaided_m" if field.endswith("unaided_m") else "walking"
     if field.startswith("inputs."):
         return "fs_" + field.split(".")[1]
     if field.startswith("answers."):
@@ -438,9 +490,8 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         entry: Any = None,
     ) -> HTMLResponse:
         gettext = pages.gettext(locale)
-        labels = {name: label for name, _, label, _ in FIELDS[kind]}
-        labels.update({f"fs_{s}": label for s, label in FS_SYSTEMS})
-        errors = form_errors(exc, gettext, labels=labels, control=_control)
+        # The summary at the top names each field (a link to it); messages stay bare.
+        errors = form_errors(exc, gettext, control=_control)
         values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
         chosen = values.get("instrument") if kind == "qol" else None
         if chosen is not None and chosen != RAND36 and chosen not in configured_instruments():
@@ -513,7 +564,7 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
                     actor=actor,
                     patient_id=patient_id,
                     entry_id=entry_id,
-                    data=form_data(row.kind, form),
+                    data=merged_data(row.kind, row.data, form),
                     now=now,
                 )
         except InvalidInput as exc:
@@ -527,12 +578,19 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         return RedirectResponse("/my?deleted=1", status_code=303)
 
     @router.post("/my/undo", response_model=None)
-    def undo(actor: CurrentActor, db: DbSession, now: NowDep) -> Response:
+    async def undo(request: Request, actor: CurrentActor, db: DbSession, now: NowDep) -> Response:
         require_patient(actor)
         patient_id = own_id(db, actor, now, create=False)
         if patient_id is None:
             raise Conflict("there is no change to undo")
-        services.entry_undo(db, actor=actor, patient_id=patient_id, now=now)
+        shown = _text(flat_form(await request.form(max_files=0, max_fields=5)), "change")
+        services.entry_undo(
+            db,
+            actor=actor,
+            patient_id=patient_id,
+            now=now,
+            expected=int(shown) if shown.isdigit() and len(shown) < 15 else None,
+        )
         return RedirectResponse("/my?undone=1", status_code=303)
 
     async def read_upload(upload: UploadFile | None, field: str) -> Any:
@@ -773,7 +831,7 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         if todos is None:
             raise NotFound("calendar")
         return Response(
-            ics_text(todos),
+            ics_text(list(todos)),
             media_type="text/calendar; charset=utf-8",
             headers={"Cache-Control": "no-store"},
         )
@@ -879,40 +937,35 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
             ).encode()
             return Response(body, media_type="application/fhir+json", headers=headers)
         return Response(
-            record_export.export_zip(document), media_type="application/zip", headers=headers
+            record_export.export_zip(document, fhir=record_fhir.fhir_bundle(document)),
+            media_type="application/zip",
+            headers=headers,
         )
 
     return router
 
 
-def ics_text(todos: list[Any]) -> str:
-    """The to-dos as an iCalendar file: one all-day event per open to-do."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//HSCT Navigator//My record//EN",
-        "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:HSCT follow-up",
-    ]
+def ics_text(todos: list[Any]) -> bytes:
+    """The open to-dos as an iCalendar file (RFC 5545: escaped, folded), one all-day event
+    each; the entry id is the event's UID, so a changed to-do replaces its event."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//HSCT Navigator//My record//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "HSCT follow-up")
+    stamp = dt.datetime.now(dt.UTC)
     for row in todos:
         if row.data.get("done_on"):
             continue
-        title = str(row.data.get("title", "")).replace("\\", "\\\\").replace(";", "\\;")
-        title = title.replace(",", "\\,").replace("\n", " ")
-        day = row.date.strftime("%Y%m%d")
-        end = (row.date + dt.timedelta(days=1)).strftime("%Y%m%d")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{row.id}@hsct-navigator",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{day}",
-            f"DTEND;VALUE=DATE:{end}",
-            f"SUMMARY:{title}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+        event = Event()
+        event.add("uid", f"{row.id}@hsct-navigator")
+        event.add("dtstamp", stamp)
+        event.add("summary", str(row.data.get("title", "")))
+        event.add("dtstart", row.date)
+        event.add("dtend", row.date + dt.timedelta(days=1))
+        calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 #: The chart's drawing area (SVG user units); the SVG scales to the page's width.

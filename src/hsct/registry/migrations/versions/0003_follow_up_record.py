@@ -19,6 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index(
+        "uq_patient_own_record",
+        "patient",
+        ["person_id"],
+        unique=True,
+        sqlite_where=sa.text("clinic_id IS NULL"),
+        postgresql_where=sa.text("clinic_id IS NULL"),
+    )
     op.create_table(
         "record_entry",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -49,6 +57,7 @@ def upgrade() -> None:
         sa.Column("patient_id", sa.String(length=32), nullable=False),
         sa.Column("entry_id", sa.String(length=32), nullable=False),
         sa.Column("operation", sa.String(length=10), nullable=False),
+        sa.Column("batch", sa.String(length=32), nullable=True),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("changed_at", UTCDateTime(), nullable=False),
         sa.Column("undone_at", UTCDateTime(), nullable=True),
@@ -109,6 +118,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("uq_patient_own_record", table_name="patient")
     op.drop_index(op.f("ix_calendar_feed_patient_id"), table_name="calendar_feed")
     op.drop_table("calendar_feed")
     op.drop_index(op.f("ix_record_share_patient_id"), table_name="record_share")
