@@ -449,3 +449,21 @@ def test_undo_history_is_bounded_and_downloadable(sessions: Sessions, own: str) 
         history = record.entry_history(s, actor=ANNA, patient_id=own)
     assert len(history) == record.UNDO_DEPTH
     assert "old words" not in json.dumps(history)  # the deleted entry's values are gone
+
+
+def test_the_database_keeps_one_transplant_even_when_checks_race(
+    sessions: Sessions, own: str
+) -> None:
+    """Two requests that both passed the record's checks: the second write is a conflict."""
+    from hsct.registry.entries import entry_parse  # noqa: PLC0415 - the checked entry
+
+    entry = entry_parse(kind="transplant", data={"date": "2020-02-01"})
+    with sessions.begin() as s:
+        patient = patients.patient_get(s, actor=ANNA, patient_id=own)
+        record._insert(s, patient, [entry], provenance="self", now=NOW)
+    with sessions.begin() as s:
+        patient = patients.patient_get(s, actor=ANNA, patient_id=own)
+        with pytest.raises(Conflict):
+            record._insert(s, patient, [entry], provenance="self", now=NOW)
+    with sessions.begin() as s:
+        assert [r.kind for r in record.entry_list(s, actor=ANNA, patient_id=own)] == ["transplant"]

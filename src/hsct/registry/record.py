@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Row, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
@@ -132,8 +133,12 @@ def _insert(
         )
         for entry in entries
     ]
-    session.add_all(rows)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add_all(rows)
+            session.flush()
+    except IntegrityError:  # a diagnosis or transplant added at the same moment elsewhere
+        raise Conflict("the record already has this entry; change that one instead") from None
     session.add_all(
         RecordChange(
             patient_id=patient.id,

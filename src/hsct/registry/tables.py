@@ -290,7 +290,18 @@ class RecordEntry(Base):
     """
 
     __tablename__ = "record_entry"
-    __table_args__ = (Index("ix_record_entry_patient_kind_date", "patient_id", "kind", "date"),)
+    __table_args__ = (
+        Index("ix_record_entry_patient_kind_date", "patient_id", "kind", "date"),
+        # One diagnosis and one transplant per record, even when two requests race.
+        Index(
+            "uq_record_entry_single",
+            "patient_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind IN ('diagnosis', 'transplant')"),
+            postgresql_where=text("kind IN ('diagnosis', 'transplant')"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))

@@ -51,6 +51,14 @@ def upgrade() -> None:
         ["patient_id", "kind", "date"],
         unique=False,
     )
+    op.create_index(
+        "uq_record_entry_single",
+        "record_entry",
+        ["patient_id", "kind"],
+        unique=True,
+        sqlite_where=sa.text("kind IN ('diagnosis', 'transplant')"),
+        postgresql_where=sa.text("kind IN ('diagnosis', 'transplant')"),
+    )
     op.create_table(
         "record_change",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -126,5 +134,6 @@ def downgrade() -> None:
     op.drop_table("record_share")
     op.drop_index(op.f("ix_record_change_patient_id"), table_name="record_change")
     op.drop_table("record_change")
+    op.drop_index("uq_record_entry_single", table_name="record_entry")
     op.drop_index("ix_record_entry_patient_kind_date", table_name="record_entry")
     op.drop_table("record_entry")
