@@ -27,6 +27,15 @@ from hsct.common.i18n import (
         pytest.param("ru;q=abc, es;q=0.1", "es", id="bad-weight-ignored"),
         pytest.param("fr, *;q=0.5", None, id="nothing-supported"),
         pytest.param("EN-us", "en", id="case"),
+        pytest.param("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", "ru", id="ukrainian-reads-russian"),
+        pytest.param("be", "ru", id="belarusian"),
+        pytest.param("kk-KZ, de;q=0.5", "ru", id="kazakh"),
+        pytest.param("pt-BR,pt;q=0.9", "es", id="portuguese-reads-spanish"),
+        pytest.param("gl", "es", id="galician"),
+        pytest.param("ca, en", "en", id="equal-weight-exact-wins"),
+        pytest.param("ca;q=0.9, en;q=0.5", "es", id="neighbour-by-its-weight"),
+        pytest.param("uk;q=0.3, es;q=0.8", "es", id="weights-still-rule"),
+        pytest.param("fr, it", None, id="no-neighbour"),
     ],
 )
 def test_negotiate_locale(header: str | None, expected: str | None) -> None:

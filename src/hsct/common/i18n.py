@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Final, cast
 
 from babel.messages.mofile import write_mo
@@ -46,11 +48,23 @@ def normalise_locale(tag: str | None) -> str | None:
     return primary if primary in SUPPORTED_LOCALES else None
 
 
+#: Languages without a catalogue whose speakers usually read one of ours better than
+#: English (issue 19): Russian where it is widely read (Ukrainian, Belarusian, Kazakh,
+#: Kyrgyz), Spanish for Catalan, Galician and Portuguese. A neighbour counts like its
+#: catalogue at the same weight, after an exact match of equal weight; the language
+#: buttons change it, and the choice is remembered.
+NEIGHBOURS: Final[Mapping[str, str]] = MappingProxyType(
+    {"uk": "ru", "be": "ru", "kk": "ru", "ky": "ru", "ca": "es", "gl": "es", "pt": "es"}
+)
+
+
 def negotiate_locale(accept_language: str | None) -> str | None:
     """Pick the supported locale a browser prefers most, from an ``Accept-Language`` header.
 
     Follows RFC 9110 §12.5.4: entries are ranked by their ``q`` weight (default 1),
-    ties keep the order given, and ``q=0`` means "not acceptable".
+    ties keep the order given, and ``q=0`` means "not acceptable". A language we have no
+    catalogue for stands for its neighbour (:data:`NEIGHBOURS`) at its own weight; at equal
+    weight an exact match wins.
 
     Examples
     --------
@@ -58,11 +72,15 @@ def negotiate_locale(accept_language: str | None) -> str | None:
     'ru'
     >>> negotiate_locale("fr, *;q=0.1") is None
     True
+    >>> negotiate_locale("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7"), negotiate_locale("pt-BR")
+    ('ru', 'es')
+    >>> negotiate_locale("ca, en")
+    'en'
     """
     if not accept_language:
         return None
-    ranked: list[tuple[float, int, str]] = []
-    for index, entry in enumerate(accept_language.split(",")):
+    ranked: list[tuple[float, int, int, str]] = []
+    for index, entry in enumerate(accept_language.split(",")[:50]):
         tag, _, params = entry.strip().partition(";")
         weight = 1.0
         for param in params.split(";"):
@@ -72,13 +90,16 @@ def negotiate_locale(accept_language: str | None) -> str | None:
                     weight = float(value)
                 except ValueError:
                     weight = 0.0
-        if weight > 0:
-            ranked.append((-weight, index, tag))
-    for _, _, tag in sorted(ranked):
-        locale = normalise_locale(tag)
-        if locale is not None:
-            return locale
-    return None
+        if not weight > 0:
+            continue
+        exact = normalise_locale(tag)
+        if exact is not None:
+            ranked.append((-weight, 0, index, exact))
+            continue
+        primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+        if primary in NEIGHBOURS:
+            ranked.append((-weight, 1, index, NEIGHBOURS[primary]))
+    return min(ranked)[3] if ranked else None
 
 
 @lru_cache(maxsize=len(SUPPORTED_LOCALES))
