@@ -173,19 +173,20 @@ ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def local_date(day: dt.date | str | None, *, locale: BabelLocale) -> str:
-    """A date as people write it in ``locale`` (English: "2 Dec 2026"; Babel's medium form)."""
+    """A date as people write it in ``locale``: "30 December 2026", "30 de diciembre de
+    2026" and the Russian long form (Babel's long form; English written the British way)."""
     if day is None:
         return ""
     if isinstance(day, str):
         day = dt.date.fromisoformat(day[:10])
-    return _medium_date(day, str(locale))
+    return _long_date(day, str(locale))
 
 
 @lru_cache(maxsize=8192)
-def _medium_date(day: dt.date, locale: str) -> str:
+def _long_date(day: dt.date, locale: str) -> str:
     # Babel takes ~30 µs a date; a long record's table shows hundreds of them. Dates and
     # language codes only: nothing about who asked.
-    return str(format_date(day, format="medium", locale=locale))
+    return str(format_date(day, format="long", locale="en_GB" if locale == "en" else locale))
 
 
 def _locale_helpers(locale: str) -> dict[str, Any]:
