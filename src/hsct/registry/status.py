@@ -36,7 +36,10 @@ from hsct.outcomes.options import ProgressionOptions
 STATUS_OPTIONS: Final = ProgressionOptions(event="multiple", baseline="roving", raw_pira=True)
 #: Who rated an EDSS, most qualified first (two on one day: the first of these wins).
 RATER_ORDER: Final = ("neurologist", "nurse", "unknown", "self")
-#: After this long without a scan or an EDSS visit, the page says NEDA cannot be confirmed.
+#: After this long without a scan or an EDSS visit, the page says NEDA cannot be confirmed:
+#: follow-up after aHSCT is yearly after the first year (EBMT registration at day 0, day 100,
+#: then yearly: :data:`SCHEDULE_SOURCE`; the journey plan's yearly MRI), so a year without
+#: one means the next is due or missed.
 STALE_MONTHS: Final = 12
 #: Years of NEDA some clinicians call durable remission (Sormani 2017 reports NEDA at 5 years).
 FIVE_YEARS: Final = 5

@@ -357,9 +357,6 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
             return []
         return services.entry_list(db, actor=actor, patient_id=patient_id)
 
-    def status_of(rows: list[Any], now: dt.datetime) -> RecordStatus:
-        return record_status([(r.kind, r.date, r.data) for r in rows], today=now.date())
-
     def require_patient(actor: Any) -> None:
         if not actor.can(Permission.OWN_RECORD_READ):
             raise PermissionDenied("this page is for people keeping their own record")
