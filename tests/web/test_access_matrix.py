@@ -39,6 +39,7 @@ from starlette.routing import Mount
 
 from hsct import outcomes
 from hsct.registry import accounts as account_services
+from hsct.registry import patients as patient_services
 from hsct.registry import record as record_services
 from hsct.registry.tables import Account
 from tests.support.world import ACTORS, World, world_for
@@ -126,6 +127,16 @@ PUBLIC: Final[dict[tuple[str, str], Expect]] = {
     ("POST", "/api/v1/outcomes/progression"): 422,
 }
 
+RESOURCE_PATHS: Final = (
+    "visits",
+    "relapses",
+    "mri",
+    "transplants",
+    "treatments",
+    "adverse-events",
+    "questionnaires",
+)
+
 #: The registry, the account pages and the clinic pages, actor by actor. Each R(...) reads
 #: anonymous, patient_a, patient_b, staff_x, staff_y, lead_x, monitor_x, site_admin.
 REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
@@ -169,6 +180,47 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("DELETE", "/api/v1/patients/{patient_id}/shares/{share_id}"): R(
         401, 404, 404, 404, 404, 404, 403, 404
     ),
+    # The same entries by kind, under the names registries use (RESOURCE_KINDS).
+    **{
+        ("GET", f"/api/v1/patients/{{patient_id}}/{path}"): R(
+            401, 404, 404, 200, 404, 200, 200, 404
+        )
+        for path in RESOURCE_PATHS
+    },
+    **{
+        ("POST", f"/api/v1/patients/{{patient_id}}/{path}"): R(
+            401, 404, 404, 201, 404, 201, 403, 404
+        )
+        for path in RESOURCE_PATHS
+        if path not in ("transplants", "questionnaires")
+    },
+    # No body: refused field by field (422) for those who may write.
+    ("POST", "/api/v1/patients/{patient_id}/transplants"): R(
+        401, 404, 404, 422, 404, 422, 403, 404
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/questionnaires"): R(
+        401, 404, 404, 422, 404, 422, 403, 404
+    ),
+    # {patient_id}: a fresh, unlocked record of clinic X for every request. Leads lock and
+    # unlock; unlocking an unlocked record is a 409.
+    ("POST", "/api/v1/patients/{patient_id}/lock"): R(401, 404, 404, 403, 404, 200, 403, 404),
+    ("POST", "/api/v1/patients/{patient_id}/unlock"): R(401, 404, 404, 403, 404, 409, 403, 404),
+    # ------------------------------------------------------------ a clinic's registry (X)
+    ("POST", "/api/v1/clinics/{clinic_id}/imports"): R(401, 404, 404, 201, 404, 201, 403, 404),
+    # No such pending import: 404 for those who may import.
+    ("POST", "/api/v1/clinics/{clinic_id}/imports/{import_id}/commit"): R(
+        401, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("DELETE", "/api/v1/clinics/{clinic_id}/imports/{import_id}"): R(
+        401, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("GET", "/api/v1/clinics/{clinic_id}/imports"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("PUT", "/api/v1/clinics/{clinic_id}/mappings/{name}"): R(
+        401, 404, 404, 200, 404, 200, 403, 404
+    ),
+    ("GET", "/api/v1/clinics/{clinic_id}/mappings"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/clinics/{clinic_id}/status"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/clinics/{clinic_id}/export"): R(401, 404, 404, 200, 404, 200, 200, 404),
     # ------------------------------------------------------------ a person's own record pages
     ("GET", "/my"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
     ("GET", "/my/add/{kind}"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
@@ -277,6 +329,40 @@ BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
     ("POST", "/api/v1/patients/{patient_id}/shares"): lambda: {
         "json": {"clinic_id": "0" * 32, "kinds": ["edss"]}
     },
+    ("POST", "/api/v1/patients/{patient_id}/visits"): lambda: {
+        "json": {"date": "2021-01-01", "value": 3.0, "rater": "neurologist"}
+    },
+    ("POST", "/api/v1/patients/{patient_id}/relapses"): lambda: {"json": {"date": "2021-01-01"}},
+    ("POST", "/api/v1/patients/{patient_id}/mri"): lambda: {
+        "json": {"date": "2021-01-01", "new_t2": 0, "gd_enhancing": 0}
+    },
+    ("POST", "/api/v1/patients/{patient_id}/treatments"): lambda: {
+        "json": {"date": "2019-01-01", "drug": "ocrelizumab"}
+    },
+    ("POST", "/api/v1/patients/{patient_id}/adverse-events"): lambda: {
+        "json": {"date": "2021-01-01", "category": "infection"}
+    },
+    ("POST", "/api/v1/patients/{patient_id}/lock"): lambda: {
+        "json": {"reason": "database lock for the analysis"}
+    },
+    ("POST", "/api/v1/patients/{patient_id}/unlock"): lambda: {
+        "json": {"reason": "a correction was found"}
+    },
+    ("POST", "/api/v1/clinics/{clinic_id}/imports"): lambda: {
+        "files": {
+            "files": (
+                "patients.csv",
+                f"patient_id\nI-{uuid.uuid4().hex[:12]}\n".encode(),
+                "text/csv",
+            )
+        }
+    },
+    ("POST", "/api/v1/clinics/{clinic_id}/imports/{import_id}/commit"): lambda: {
+        "json": {"digest": "0" * 64}
+    },
+    ("PUT", "/api/v1/clinics/{clinic_id}/mappings/{name}"): lambda: {
+        "json": {"tables": {"visits": {"patient_id": "id", "date": "d", "edss": "e"}}}
+    },
     ("POST", "/clinic/{clinic_id}/invitations"): lambda: {
         "data": {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "role": "clinic_staff"}
     },
@@ -310,6 +396,7 @@ def path_values(world: World) -> dict[str, str]:
         "{name}": "record.json",
         "{share_id}": "0" * 32,
         "{token}": "hsctcal_not-a-feed",
+        "{import_id}": "0" * 32,
     }
 
 
@@ -330,6 +417,21 @@ def fresh_entry(world: World, who: str, patient_id: str) -> dict[str, str]:
         return {"{entry_id}": row.id}
 
 
+def fresh_record(world: World) -> str:
+    """A new, unlocked record of clinic X (made by staff_x): its id."""
+    with world.db() as session:
+        account = session.get(Account, world.people["staff_x"].account_id)
+        assert account is not None
+        actor = account_services.actor_for(session, account=account)
+        return patient_services.patient_create(
+            session,
+            actor=actor,
+            clinic_id=world.clinic_x,
+            code=f"L-{uuid.uuid4().hex[:12]}",
+            now=world.now(),
+        ).id
+
+
 #: Routes whose request needs a state of its own, made before every request.
 FRESH: Final[dict[str, Callable[[World], dict[str, str]]]] = {
     "/api/v1/": lambda w: fresh_entry(w, "staff_x", w.record_x),
@@ -341,6 +443,8 @@ def url_of(world: World, route: tuple[str, str], path_values: dict[str, str]) ->
     """The route's path filled in; routes with an entry or an undo get a fresh entry."""
     path = route[1]
     values = dict(path_values)
+    if path.endswith(("/lock", "/unlock")):
+        values["{patient_id}"] = fresh_record(world)
     if "{entry_id}" in path or path.endswith("/undo"):
         prefix = "/api/v1/" if path.startswith("/api/") else "/my/"
         values.update(FRESH[prefix](world))

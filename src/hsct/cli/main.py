@@ -212,6 +212,7 @@ OPTION_NAMES = {
     "walking.unrestricted": "--unrestricted",
     "walking.wheelchair": "--wheelchair",
     "walking.bed_status": "--bed-status",
+    "files": "FILES",
 }
 
 
@@ -229,7 +230,7 @@ def option_name(field: str) -> str:
     """
     if field in OPTION_NAMES:
         return OPTION_NAMES[field]
-    if field.isupper() or field.startswith("--"):
+    if field.isupper() or field.startswith("--") or " " in field:  # "file visits.csv"
         return field
     return "--" + field.replace("_", "-").replace(".", "-")
 

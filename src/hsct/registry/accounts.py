@@ -138,6 +138,7 @@ def _audit(
     details: dict[str, object] | None = None,
     now: datetime,
     system: str = "cli",
+    reason: str | None = None,
 ) -> None:
     """One audit event. ``actor`` None means no signed-in person: ``system`` names who
     acted instead (``cli`` for the command line, ``anonymous`` for a visitor)."""
@@ -156,6 +157,7 @@ def _audit(
         entity_type=entity_type,
         entity_id=entity_id,
         details=dict(details) if details else None,
+        reason=reason,
         occurred_at=now,
     )
 

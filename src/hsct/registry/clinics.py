@@ -87,6 +87,25 @@ def clinic_get(session: Session, *, clinic_id: str) -> Clinic:
     return clinic
 
 
+def clinic_for(
+    session: Session, *, actor: Actor | None, clinic_id: str, permission: Permission
+) -> Clinic:
+    """A clinic the actor may use with ``permission`` (``actor`` None: the command line).
+
+    Raises :class:`NotFound` when the clinic does not exist or the actor holds no role that
+    reads its records (so its existence is not revealed), :class:`PermissionDenied` when
+    they read but ``permission`` is not theirs there.
+    """
+    clinic = session.get(Clinic, clinic_id)
+    if actor is not None and not actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=clinic_id):
+        clinic = None
+    if clinic is None:
+        raise NotFound("clinic", clinic_id)
+    if actor is not None:
+        require(actor, permission, clinic_id=clinic_id)
+    return clinic
+
+
 def clinic_list(session: Session, *, actor: Actor) -> Sequence[Clinic]:
     """The clinics an actor belongs to (every clinic for a site administrator)."""
     query = select(Clinic).order_by(Clinic.name)

@@ -100,14 +100,28 @@ def record_export(
     }
 
 
-def _cell(value: Any) -> str:
+#: What a spreadsheet may run as a formula when a cell starts with it (CSV injection).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: empty for None, true/false, JSON for objects; text that a spreadsheet
+    would run as a formula gets a leading ``'`` (OWASP's advice on CSV injection).
+
+    >>> csv_cell("=SUM(A1:A9)"), csv_cell(-1.5), csv_cell(None), csv_cell(True)
+    ("'=SUM(A1:A9)", '-1.5', '', 'true')
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    elif isinstance(value, (int, float)):
+        return str(value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_columns(kind: str) -> tuple[str, ...]:
@@ -129,7 +143,7 @@ def export_csv_files(document: Mapping[str, Any]) -> dict[str, str]:
             if entry["kind"] != kind:
                 continue
             values = {**entry["data"], **{c: entry[c] for c in COMMON_COLUMNS}}
-            writer.writerow([_cell(values.get(column)) for column in columns])
+            writer.writerow([csv_cell(values.get(column)) for column in columns])
         files[f"{kind}.csv"] = out.getvalue()
     files["data_dictionary.csv"] = data_dictionary_csv()
     return files

@@ -114,3 +114,64 @@ def patient_list(
     if clinic_id is not None:
         query = query.where(Patient.clinic_id == clinic_id)
     return session.scalars(query).all()
+
+
+#: A lock's or unlock's reason: said in words, kept in the audit trail.
+REASON_MIN: Final = 5
+REASON_MAX: Final = 500
+
+
+def _reason(text: str) -> str:
+    value = " ".join(text.split())
+    if not REASON_MIN <= len(value) <= REASON_MAX:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "reason",
+                    "please say why, in a few words",
+                    f"{REASON_MIN} to {REASON_MAX} characters",
+                )
+            ]
+        )
+    return value
+
+
+def patient_lock(
+    session: Session, *, actor: Actor, patient_id: str, reason: str, now: datetime
+) -> Patient:
+    """Lock a clinic's record (a lead): no entry changes until it is unlocked. Audited."""
+    return _set_lock(session, actor=actor, patient_id=patient_id, reason=reason, now=now, lock=True)
+
+
+def patient_unlock(
+    session: Session, *, actor: Actor, patient_id: str, reason: str, now: datetime
+) -> Patient:
+    """Unlock a clinic's record (a lead), saying why. Audited."""
+    return _set_lock(
+        session, actor=actor, patient_id=patient_id, reason=reason, now=now, lock=False
+    )
+
+
+def _set_lock(
+    session: Session, *, actor: Actor, patient_id: str, reason: str, now: datetime, lock: bool
+) -> Patient:
+    patient = patient_get(session, actor=actor, patient_id=patient_id)
+    if patient.clinic_id is None:
+        raise Conflict("a person's own record is not locked by anyone")
+    require(actor, Permission.CLINIC_RECORDS_LOCK, clinic_id=patient.clinic_id)
+    why = _reason(reason)
+    if (patient.locked_at is not None) == lock:
+        raise Conflict("this record is already locked" if lock else "this record is not locked")
+    patient.locked_at = now if lock else None
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "patient.lock" if lock else "patient.unlock",
+        entity_type="patient",
+        entity_id=patient.id,
+        clinic_id=patient.clinic_id,
+        now=now,
+        reason=why,
+    )
+    return patient

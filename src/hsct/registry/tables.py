@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     UniqueConstraint,
@@ -361,3 +362,43 @@ class CalendarFeed(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ImportRun(Base):
+    """One import into a clinic's records: a dry run kept for confirmation, or a committed one.
+
+    ``payload`` holds the uploaded files between the dry run and the confirmation (health
+    data, in the database only, never on disk or in a cache); it is emptied when the import
+    is committed or discarded. ``counts`` holds numbers only (added, changed, unchanged,
+    refused by table), never values.
+    """
+
+    __tablename__ = "import_run"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    #: The pseudonym of who started it, or "cli".
+    actor: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12))  # pending, committed, discarded
+    #: File names, sizes and SHA-256, and the options (date order, mapping name).
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: SHA-256 of the plan the person saw; a confirmation of another plan is refused.
+    plan_digest: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ImportMapping(Base):
+    """A clinic's saved column mapping, to import another system's export (e.g. REDCap)."""
+
+    __tablename__ = "import_mapping"
+    __table_args__ = (UniqueConstraint("clinic_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)

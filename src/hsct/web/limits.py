@@ -4,7 +4,8 @@ Limits (a person's answers, one follow-up history or a saved answers file fit ma
 
 - JSON (``application/json``): 1 MB;
 - forms (``application/x-www-form-urlencoded``): 1 MB;
-- uploads (``multipart/form-data``): 2 MB (the answers file itself is limited to 256 kB);
+- uploads (``multipart/form-data``): 2 MB (the answers file itself is limited to 256 kB),
+  and 60 MB to a clinic's imports (one import file may be 50 MB);
 - anything else: 1 MB.
 
 A ``Content-Length`` above the limit is refused at once; a body streamed without one is
@@ -19,6 +20,7 @@ string) get ``Cache-Control: no-store`` so no shared cache keeps them.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -35,13 +37,25 @@ LIMITS: Final = {
     "multipart/form-data": 2 * MB,
 }
 DEFAULT_LIMIT: Final = 1 * MB
+#: Uploads to a clinic's imports (API and page) may be larger.
+IMPORT_LIMIT: Final = 60 * MB
+IMPORT_PATH: Final = re.compile(r"^(?:/api/v1/clinics/[^/]+/imports|/clinic/[^/]+/imports)$")
 API_PREFIX: Final = "/api/"
 NO_BODY: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
-def limit_for(content_type: str) -> int:
-    """The body limit in bytes for a content type (parameters such as charset ignored)."""
-    return LIMITS.get(content_type.split(";", maxsplit=1)[0].strip().lower(), DEFAULT_LIMIT)
+def limit_for(content_type: str, path: str = "") -> int:
+    """The body limit in bytes for a content type (parameters such as charset ignored).
+
+    >>> limit_for("multipart/form-data; boundary=x") // MB
+    2
+    >>> limit_for("multipart/form-data; boundary=x", "/api/v1/clinics/abc/imports") // MB
+    60
+    """
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media == "multipart/form-data" and IMPORT_PATH.match(path):
+        return IMPORT_LIMIT
+    return LIMITS.get(media, DEFAULT_LIMIT)
 
 
 def _megabytes(limit: int) -> str:
@@ -65,7 +79,7 @@ class RequestGuardMiddleware:
         send = _no_store(scope, send)
         headers = Headers(scope=scope)
         content_type = headers.get("content-type", "")
-        limit = limit_for(content_type)
+        limit = limit_for(content_type, scope.get("path", ""))
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._too_large(scope, receive, send, limit)

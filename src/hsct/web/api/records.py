@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hsct.registry import export as record_export
 from hsct.registry import fhir as record_fhir
+from hsct.registry import patients as patient_services
 from hsct.registry import record as services
 from hsct.registry.entries import KINDS
 from hsct.registry.status import record_status
@@ -199,6 +200,62 @@ def _share_out(row: Any) -> ShareOut:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
     )
+
+
+#: The record's entries by kind, under the names registries use for them.
+RESOURCE_KINDS: Final = {
+    "visits": "edss",
+    "relapses": "relapse",
+    "mri": "mri",
+    "transplants": "transplant",
+    "treatments": "drug",
+    "adverse-events": "adverse_event",
+    "questionnaires": "qol",
+}
+
+
+class ReasonIn(BaseModel):
+    """Why a record is locked or unlocked (kept in the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=500, examples=["database lock for analysis"])
+
+
+class LockOut(BaseModel):
+    """Whether the record is locked."""
+
+    locked: bool
+    locked_at: dt.datetime | None
+
+
+def _kind_routes(router: APIRouter, path: str, kind: str) -> None:
+    """``GET`` and ``POST /{path}``: the entries of one kind, in the same shape as /entries."""
+
+    @router.get(f"/{path}", summary=f"A record's {path} ({kind} entries)", name=f"{kind}_list")
+    def listed(patient_id: str, actor: CurrentActor, db: DbSession) -> list[EntryOut]:
+        """The same entries as ``GET /entries?kind=...``, by date."""
+        rows = services.entry_list(db, actor=actor, patient_id=patient_id, kinds=[kind])
+        return [_entry_out(r) for r in rows]
+
+    @router.post(
+        f"/{path}",
+        summary=f"Add one of the record's {path} ({kind} entry)",
+        status_code=201,
+        responses=WRITE_ERRORS,
+        name=f"{kind}_add",
+    )
+    def added(
+        patient_id: str,
+        body: Annotated[dict[str, Any], Body(description=ENTRY_FIELDS)],
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+    ) -> EntryOut:
+        """The entry's fields, checked as by ``POST /entries`` with this kind."""
+        row = services.entry_add(
+            db, actor=actor, patient_id=patient_id, kind=kind, data=body, now=now
+        )
+        return _entry_out(row)
 
 
 def records_api_router() -> APIRouter:  # noqa: C901 - one closure per route
@@ -392,6 +449,38 @@ def records_api_router() -> APIRouter:  # noqa: C901 - one closure per route
             now=now,
         )
         return _share_out(share)
+
+    for path, kind in RESOURCE_KINDS.items():
+        _kind_routes(router, path, kind)
+
+    @router.post(
+        "/lock",
+        summary="Lock a clinic's record (lead)",
+        responses={409: WRITE_ERRORS[409], 422: BAD_ENTRY[422]},
+    )
+    def lock(
+        patient_id: str, body: ReasonIn, actor: CurrentActor, db: DbSession, now: NowDep
+    ) -> LockOut:
+        """No entry of the record can be added, changed, deleted or imported until a lead
+        unlocks it; the reason is kept in the audit trail."""
+        patient = patient_services.patient_lock(
+            db, actor=actor, patient_id=patient_id, reason=body.reason, now=now
+        )
+        return LockOut(locked=True, locked_at=patient.locked_at)
+
+    @router.post(
+        "/unlock",
+        summary="Unlock a clinic's record (lead)",
+        responses={409: WRITE_ERRORS[409], 422: BAD_ENTRY[422]},
+    )
+    def unlock(
+        patient_id: str, body: ReasonIn, actor: CurrentActor, db: DbSession, now: NowDep
+    ) -> LockOut:
+        """Edits are possible again; the reason is kept in the audit trail."""
+        patient_services.patient_unlock(
+            db, actor=actor, patient_id=patient_id, reason=body.reason, now=now
+        )
+        return LockOut(locked=False, locked_at=None)
 
     @router.delete("/shares/{share_id}", summary="Stop sharing", status_code=204)
     def share_revoke(

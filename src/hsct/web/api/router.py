@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from hsct import __version__
 from hsct.web.api.assessments import assessments_api_router
+from hsct.web.api.cohort import cohort_api_router
 from hsct.web.api.edss import edss_api_router
 from hsct.web.api.journeys import journeys_api_router
 from hsct.web.api.knowledge import knowledge_api_router
@@ -64,4 +65,5 @@ def api_router(pages: Pages, *, docs: bool = True) -> APIRouter:
     router.include_router(outcomes_api_router())
     router.include_router(registry_api_router())
     router.include_router(records_api_router())
+    router.include_router(cohort_api_router())
     return router

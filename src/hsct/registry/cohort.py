@@ -1,0 +1,282 @@
+"""A clinic's cohort as a whole: counts, and exports as CSV, Parquet or FHIR R4 Bundles.
+
+Patients are named by the clinic's study code (``patient_id`` in the files, as in the
+import), next to the record's random id. Every export is audited (who, which clinic, which
+format, how many rows), never with the data. The CSV files and their data dictionary use
+the personal record's columns (:mod:`hsct.registry.export`), so a cohort export can be read
+by the same tools; text cells that a spreadsheet would run as a formula are escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hsct.registry.access import Actor, Permission
+from hsct.registry.accounts import _audit
+from hsct.registry.clinics import clinic_for
+from hsct.registry.entries import DATE_FIELDS, KINDS
+from hsct.registry.export import COMMON_COLUMNS, csv_cell, csv_columns, data_dictionary_csv
+from hsct.registry.fhir import fhir_bundle
+from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry, RecordShare
+
+COHORT_FORMAT: Final = "hsct-cohort"
+COHORT_VERSION: Final = 1
+FORMATS: Final = ("csv", "parquet", "fhir")
+PATIENT_COLUMNS: Final = ("patient_id", "record_id", "created_at", "locked_at")
+
+
+def _clinic(session: Session, actor: Actor | None, clinic_id: str) -> Clinic:
+    return clinic_for(
+        session, actor=actor, clinic_id=clinic_id, permission=Permission.CLINIC_RECORDS_READ
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CohortStatus:
+    """How much a clinic's registry holds: records, entries by kind and by who entered them."""
+
+    clinic_id: str
+    clinic_name: str
+    patients: int
+    locked: int
+    entries: dict[str, int]
+    provenance: dict[str, int]
+    imports: int
+    shares: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "clinic_id": self.clinic_id,
+            "clinic_name": self.clinic_name,
+            "patients": self.patients,
+            "locked": self.locked,
+            "entries": self.entries,
+            "provenance": self.provenance,
+            "imports": self.imports,
+            "shares": self.shares,
+        }
+
+
+def cohort_status(session: Session, *, actor: Actor | None, clinic_id: str) -> CohortStatus:
+    """Counts of the clinic's records and entries (numbers only, so not audited as a read)."""
+    clinic = _clinic(session, actor, clinic_id)
+    patients = session.scalar(
+        select(func.count()).select_from(Patient).where(Patient.clinic_id == clinic_id)
+    )
+    locked = session.scalar(
+        select(func.count())
+        .select_from(Patient)
+        .where(Patient.clinic_id == clinic_id, Patient.locked_at.is_not(None))
+    )
+    by_kind: Counter[str] = Counter()
+    by_provenance: Counter[str] = Counter()
+    for kind, provenance, n in session.execute(
+        select(RecordEntry.kind, RecordEntry.provenance, func.count())
+        .join(Patient, Patient.id == RecordEntry.patient_id)
+        .where(Patient.clinic_id == clinic_id)
+        .group_by(RecordEntry.kind, RecordEntry.provenance)
+    ):
+        by_kind[kind] += n
+        by_provenance[provenance] += n
+    imports = session.scalar(
+        select(func.count())
+        .select_from(ImportRun)
+        .where(ImportRun.clinic_id == clinic_id, ImportRun.status == "committed")
+    )
+    shares = session.scalar(
+        select(func.count())
+        .select_from(RecordShare)
+        .where(RecordShare.clinic_id == clinic_id, RecordShare.revoked_at.is_(None))
+    )
+    return CohortStatus(
+        clinic_id=clinic.id,
+        clinic_name=clinic.name,
+        patients=patients or 0,
+        locked=locked or 0,
+        entries={kind: by_kind.get(kind, 0) for kind in KINDS},
+        provenance=dict(sorted(by_provenance.items())),
+        imports=imports or 0,
+        shares=shares or 0,
+    )
+
+
+def cohort_export(
+    session: Session, *, actor: Actor | None, clinic_id: str, now: datetime, fmt: str
+) -> dict[str, Any]:
+    """Every record of the clinic as one JSON-ready document; the export is audited."""
+    clinic = _clinic(session, actor, clinic_id)
+    patients = session.execute(
+        select(Patient.id, Patient.code, Patient.created_at, Patient.locked_at)
+        .where(Patient.clinic_id == clinic_id)
+        .order_by(Patient.code, Patient.id)
+    ).all()
+    entries: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            RecordEntry.id,
+            RecordEntry.patient_id,
+            RecordEntry.kind,
+            RecordEntry.date,
+            RecordEntry.data,
+            RecordEntry.provenance,
+            RecordEntry.created_at,
+            RecordEntry.updated_at,
+        )
+        .join(Patient, Patient.id == RecordEntry.patient_id)
+        .where(Patient.clinic_id == clinic_id)
+        .order_by(RecordEntry.patient_id, RecordEntry.date, RecordEntry.created_at, RecordEntry.id)
+    ):
+        entries[row.patient_id].append(
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "date": row.date.isoformat(),
+                "provenance": row.provenance,
+                "created_at": row.created_at.isoformat(),
+                "updated_at": row.updated_at.isoformat(),
+                "data": row.data,
+            }
+        )
+    records = [
+        {
+            "patient": {
+                "id": p.id,
+                "clinic_id": clinic_id,
+                "code": p.code,
+                "created_at": p.created_at.isoformat(),
+                "locked_at": None if p.locked_at is None else p.locked_at.isoformat(),
+            },
+            "entries": entries.get(p.id, []),
+        }
+        for p in patients
+    ]
+    _audit(
+        session,
+        actor,
+        "clinic.export",
+        entity_type="clinic",
+        entity_id=clinic_id,
+        clinic_id=clinic_id,
+        details={
+            "format": fmt,
+            "patients": len(records),
+            "entries": sum(len(r["entries"]) for r in records),
+        },
+        now=now,
+    )
+    return {
+        "format": COHORT_FORMAT,
+        "version": COHORT_VERSION,
+        "exported_at": now.isoformat(),
+        "clinic": {"id": clinic.id, "name": clinic.name},
+        "records": records,
+    }
+
+
+def _table_rows(
+    document: Mapping[str, Any],
+) -> dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    """The cohort as tables: ``patients`` and one per kind, each with the study code first."""
+    tables: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {
+        "patients": (PATIENT_COLUMNS, [])
+    }
+    for kind in KINDS:
+        tables[kind] = (("patient_id", "record_id", *csv_columns(kind)), [])
+    for record in document["records"]:
+        patient = record["patient"]
+        tables["patients"][1].append(
+            {
+                "patient_id": patient["code"],
+                "record_id": patient["id"],
+                "created_at": patient["created_at"],
+                "locked_at": patient["locked_at"],
+            }
+        )
+        for entry in record["entries"]:
+            values = {**entry["data"], **{c: entry[c] for c in COMMON_COLUMNS}}
+            values.update(patient_id=patient["code"], record_id=patient["id"])
+            tables[entry["kind"]][1].append(values)
+    return tables
+
+
+def cohort_csv_files(document: Mapping[str, Any]) -> dict[str, str]:
+    """``patients.csv``, one CSV per kind, and ``data_dictionary.csv``."""
+    files: dict[str, str] = {}
+    for name, (columns, rows) in _table_rows(document).items():
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([csv_cell(row.get(c)) for c in columns] for row in rows)
+        files[f"{name}.csv"] = out.getvalue()
+    files["data_dictionary.csv"] = cohort_dictionary_csv()
+    return files
+
+
+def cohort_dictionary_csv() -> str:
+    """The personal record's dictionary, with the cohort's own columns added."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("file", "column", "required", "allowed", "description"))
+    for column, meaning in (
+        ("patient_id", "the clinic's study code of the patient (a pseudonym, never a name)"),
+        ("record_id", "the record's identifier in the registry (random; no meaning)"),
+        ("created_at", "when the record was made (UTC)"),
+        ("locked_at", "when a lead locked the record (UTC); empty when it is not locked"),
+    ):
+        writer.writerow(("patients.csv", column, "yes" if "id" in column else "no", "", meaning))
+    for kind in KINDS:
+        writer.writerow((f"{kind}.csv", "patient_id", "yes", "", "the patient's study code"))
+        writer.writerow((f"{kind}.csv", "record_id", "yes", "", "the record's identifier"))
+    body = data_dictionary_csv().split("\n", 1)[1]
+    return out.getvalue() + body
+
+
+def cohort_parquet_files(document: Mapping[str, Any]) -> dict[str, bytes]:
+    """The same tables as Parquet: dates as dates, JSON fields as text, the rest inferred."""
+    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415 - only here
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    dated = {"date", *(f for names in DATE_FIELDS.values() for f in names)}
+    files: dict[str, bytes] = {}
+    for name, (columns, rows) in _table_rows(document).items():
+        arrays = {}
+        for column in columns:
+            values = [row.get(column) for row in rows]
+            if column in dated:
+                values = [None if v is None else dt.date.fromisoformat(v) for v in values]
+                arrays[column] = pa.array(values, type=pa.date32())
+            elif column in ("created_at", "updated_at", "locked_at"):
+                values = [None if v is None else datetime.fromisoformat(v) for v in values]
+                arrays[column] = pa.array(values, type=pa.timestamp("us", tz="UTC"))
+            elif any(isinstance(v, (dict, list)) for v in values):
+                text = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
+                arrays[column] = pa.array(text, type=pa.string())
+            elif all(v is None for v in values):
+                arrays[column] = pa.array(values, type=pa.string())
+            else:
+                arrays[column] = pa.array(values)
+        out = io.BytesIO()
+        pq.write_table(pa.table(arrays), out)
+        files[f"{name}.parquet"] = out.getvalue()
+    return files
+
+
+def cohort_fhir_files(document: Mapping[str, Any]) -> dict[str, str]:
+    """One FHIR R4 collection Bundle per record, named by the record's id."""
+    files = {}
+    for record in document["records"]:
+        bundle = fhir_bundle({**record, "exported_at": document["exported_at"]})
+        files[f"{record['patient']['id']}.json"] = json.dumps(bundle, ensure_ascii=False, indent=1)
+    return files

@@ -1,0 +1,69 @@
+"""Clinic imports: pending and committed import runs, and saved column mappings.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from hsct.registry.tables import UTCDateTime
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "import_run",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("clinic_id", sa.String(length=32), nullable=False),
+        sa.Column("actor", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("files", sa.JSON(), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.Column("plan_digest", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinic.id"],
+            name=op.f("fk_import_run_clinic_id_clinic"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_run")),
+    )
+    op.create_index(op.f("ix_import_run_clinic_id"), "import_run", ["clinic_id"], unique=False)
+    op.create_table(
+        "import_mapping",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("clinic_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("mapping", sa.JSON(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinic.id"],
+            name=op.f("fk_import_mapping_clinic_id_clinic"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_mapping")),
+        sa.UniqueConstraint("clinic_id", "name", name=op.f("uq_import_mapping_clinic_id")),
+    )
+    op.create_index(
+        op.f("ix_import_mapping_clinic_id"), "import_mapping", ["clinic_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_import_mapping_clinic_id"), table_name="import_mapping")
+    op.drop_table("import_mapping")
+    op.drop_index(op.f("ix_import_run_clinic_id"), table_name="import_run")
+    op.drop_table("import_run")
