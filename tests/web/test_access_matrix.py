@@ -221,6 +221,10 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("GET", "/api/v1/clinics/{clinic_id}/mappings"): R(401, 404, 404, 200, 404, 200, 200, 404),
     ("GET", "/api/v1/clinics/{clinic_id}/status"): R(401, 404, 404, 200, 404, 200, 200, 404),
     ("GET", "/api/v1/clinics/{clinic_id}/export"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/clinics/{clinic_id}/outcomes"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/api/v1/clinics/{clinic_id}/settings"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    # Only a lead changes the settings; an empty change is allowed (nothing changes).
+    ("PUT", "/api/v1/clinics/{clinic_id}/settings"): R(401, 404, 404, 403, 404, 200, 403, 404),
     # ------------------------------------------------------------ a person's own record pages
     ("GET", "/my"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
     ("GET", "/my/add/{kind}"): R(SIGN_IN, 200, 200, 403, 403, 403, 403, 403),
@@ -360,6 +364,7 @@ BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
     ("POST", "/api/v1/clinics/{clinic_id}/imports/{import_id}/commit"): lambda: {
         "json": {"digest": "0" * 64}
     },
+    ("PUT", "/api/v1/clinics/{clinic_id}/settings"): lambda: {"json": {}},
     ("PUT", "/api/v1/clinics/{clinic_id}/mappings/{name}"): lambda: {
         "json": {"tables": {"visits": {"patient_id": "id", "date": "d", "edss": "e"}}}
     },

@@ -302,3 +302,51 @@ def test_the_command_line_imports_the_same_files_to_the_same_entries(
         return sorted(out)
 
     assert entries("staff_y", world.clinic_y) == entries("staff_x", world.clinic_x)
+
+
+def test_the_dashboard_tables_and_the_clinics_settings(
+    world: World,
+    imported: dict[str, Any],  # noqa: ARG001 - after the import
+) -> None:
+    client = TestClient(world.app)
+    url = f"/api/v1/clinics/{world.clinic_x}"
+    board = client.get(f"{url}/outcomes?by=era", headers=world.bearer("monitor_x"))
+    assert board.status_code == 200, board.text
+    body = board.json()
+    assert [c["endpoint"] for c in body["curves"]] == ["neda3", "cdw", "relapse", "mri"]
+    assert "clinician-rated only" in body["description"]
+    neda = body["curves"][0]
+    assert any(b["study"] == "atkins-2016" for b in neda["benchmarks"])
+    bad = client.get(f"{url}/outcomes?by=colour", headers=world.bearer("monitor_x"))
+    assert bad.status_code == 422
+    schedule = [
+        {"label": "day 100", "days": 100, "window": 20},
+        {"label": "year 1", "days": 365, "window": 60},
+    ]
+    staff = client.put(
+        f"{url}/settings", json={"schedule": schedule}, headers=world.bearer("staff_x")
+    )
+    assert staff.status_code == 403
+    overlapping = [
+        {"label": "a", "days": 100, "window": 100},
+        {"label": "b", "days": 150, "window": 10},
+    ]
+    refused = client.put(
+        f"{url}/settings", json={"schedule": overlapping}, headers=world.bearer("lead_x")
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][-2:] == ["schedule", "1"]
+    saved = client.put(
+        f"{url}/settings",
+        json={"schedule": schedule, "include_self_rated": True},
+        headers=world.bearer("lead_x"),
+    )
+    assert saved.status_code == 200
+    read = client.get(f"{url}/settings", headers=world.bearer("monitor_x")).json()
+    assert read == {"schedule": schedule, "include_self_rated": True}
+    again = client.get(f"{url}/outcomes", headers=world.bearer("monitor_x")).json()
+    assert "all raters" in again["description"]
+    assert again["schedule"] == schedule
+    client.put(
+        f"{url}/settings", json={"include_self_rated": False}, headers=world.bearer("lead_x")
+    )

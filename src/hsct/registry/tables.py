@@ -164,6 +164,8 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200))
     facility_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    #: The clinic's choices: its follow-up schedule, whether self-rated EDSS counts.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Membership(Base):

@@ -14,16 +14,16 @@ import io
 import zipfile
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from hsct.common.errors import FieldError, InvalidInput
-from hsct.registry import cohort
+from hsct.registry import Permission, clinics, cohort, dashboard
 from hsct.registry import imports as services
 from hsct.web.api.registry import AUTH_ERRORS, BEARER, NOT_FOUND, Problem
 from hsct.web.api.schemas import ValidationProblem
 from hsct.web.auth import CurrentActor, NowDep
-from hsct.web.deps import DbSession
+from hsct.web.deps import CatalogDep, DbSession
 
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     **NOT_FOUND,
@@ -274,6 +274,66 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         """Records, locked records, entries by kind and by who entered them, imports, shares."""
         found = cohort.cohort_status(db, actor=actor, clinic_id=clinic_id)
         return StatusOut.model_validate(found.to_dict())
+
+    @router.get("/outcomes", summary="The dashboard's tables", responses=ERRORS)
+    def outcomes(
+        clinic_id: str,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+        catalog: CatalogDep,
+        by: Annotated[
+            Literal["regimen", "intensity", "ms_type", "era"] | None,
+            Query(description="Split the curves by this."),
+        ] = None,
+        confirmation_weeks: Annotated[Literal[12, 24], Query()] = 12,
+        threshold: Annotated[Literal["msbase", "pymsprog"], Query()] = "msbase",
+        rebaseline: Annotated[bool, Query(description="MRI re-baselined at month 6.")] = False,
+    ) -> dict[str, Any]:
+        """Kaplan-Meier curves (NEDA-3, confirmed worsening, relapse-free, MRI-activity-free)
+        with 95% intervals, numbers at risk and the published benchmarks of the same
+        definition; PIRA/RAW; EDSS change; adverse events; quality of life; data quality and
+        the patients to chase. Cached by the clinic's data version."""
+        board = dashboard.cohort_dashboard(
+            db,
+            actor=actor,
+            clinic_id=clinic_id,
+            options=dashboard.DashboardOptions(
+                by=by,
+                confirmation_weeks=confirmation_weeks,
+                threshold=threshold,
+                rebaseline=rebaseline,
+            ),
+            now=now,
+            catalog=catalog,
+        )
+        return board.to_dict()
+
+    @router.get("/settings", summary="The clinic's settings")
+    def settings_get(clinic_id: str, actor: CurrentActor, db: DbSession) -> dict[str, Any]:
+        """The follow-up schedule (time points with ± windows) and whether self-rated EDSS
+        counts in the clinic's figures."""
+        clinic = clinics.clinic_for(
+            db, actor=actor, clinic_id=clinic_id, permission=Permission.CLINIC_RECORDS_READ
+        )
+        stored = clinic.settings or {}
+        return {
+            "schedule": dashboard.schedule_of(clinic),
+            "include_self_rated": bool(stored.get("include_self_rated", False)),
+        }
+
+    @router.put("/settings", summary="Change the clinic's settings (lead)", responses=ERRORS)
+    def settings_put(
+        clinic_id: str,
+        body: dict[str, Any],
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+    ) -> dict[str, Any]:
+        """Either or both of ``schedule`` and ``include_self_rated``; audited."""
+        return dashboard.clinic_settings_update(
+            db, actor=actor, clinic_id=clinic_id, settings=body, now=now
+        )
 
     @router.get(
         "/export",

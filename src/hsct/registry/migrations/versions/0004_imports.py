@@ -1,4 +1,4 @@
-"""Clinic imports: pending and committed import runs, and saved column mappings.
+"""Clinic workspace: import runs, saved column mappings, and each clinic's settings.
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("clinic") as batch:
+        batch.add_column(sa.Column("settings", sa.JSON(), nullable=True))
     op.create_table(
         "import_run",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -63,6 +65,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("clinic") as batch:
+        batch.drop_column("settings")
     op.drop_index(op.f("ix_import_mapping_clinic_id"), table_name="import_mapping")
     op.drop_table("import_mapping")
     op.drop_index(op.f("ix_import_run_clinic_id"), table_name="import_run")
