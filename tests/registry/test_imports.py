@@ -245,7 +245,7 @@ def test_bad_rows_are_refused_with_their_field_and_nothing_lands(
     assert "row 2 of visits.csv" in duplicate.problems[0].message
     with pytest.raises(InvalidInput) as caught:
         commit(sessions, clinic, files(visits=visits))
-    assert "5 rows are refused" in caught.value.errors[0].message
+    assert "rows refused: 5" in caught.value.errors[0].message
     assert snapshot(sessions) == before
     with sessions.begin() as s:
         plan, _ = imports.import_commit(

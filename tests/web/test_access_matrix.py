@@ -58,6 +58,10 @@ class SeeOther:
 
 
 SIGN_IN: Final = SeeOther()
+#: Clinic workspace redirects; ``{clinic_id}`` and ``{patient_id}`` are clinic X and its record.
+NEW_RECORD: Final = SeeOther("/clinic/{clinic_id}/patients/{new}")
+RECORD_X_DELETED: Final = SeeOther("/clinic/{clinic_id}/patients/{patient_id}?deleted=1")
+RECORD_X_UNDONE: Final = SeeOther("/clinic/{clinic_id}/patients/{patient_id}?undone=1")
 Expect = int | SeeOther
 
 
@@ -305,6 +309,57 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("POST", "/clinic/{clinic_id}/staff/{membership_id}/remove"): R(
         SIGN_IN, 404, 404, 403, 404, 409, 403, 409
     ),
+    # ------------------------------------------------------------ the clinic workspace (X)
+    ("GET", "/clinic/{clinic_id}"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
+    ("POST", "/clinic/{clinic_id}/patients"): R(
+        SIGN_IN, 404, 404, NEW_RECORD, 404, NEW_RECORD, 403, 404
+    ),
+    ("GET", "/clinic/{clinic_id}/patients/{patient_id}"): R(
+        SIGN_IN, 404, 404, 200, 404, 200, 200, 404
+    ),
+    # {patient_id}: a fresh, unlocked record of X for every request (see url_of).
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/lock"): R(
+        SIGN_IN, 404, 404, 403, 404, NEW_RECORD, 403, 404
+    ),
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/unlock"): R(
+        SIGN_IN, 404, 404, 403, 404, 409, 403, 404
+    ),
+    ("GET", "/clinic/{clinic_id}/patients/{patient_id}/add/{kind}"): R(
+        SIGN_IN, 404, 404, 200, 404, 200, 403, 404
+    ),
+    # An empty form: the date is needed (422) for those who may write.
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/add/{kind}"): R(
+        SIGN_IN, 404, 404, 422, 404, 422, 403, 404
+    ),
+    # {entry_id}: a fresh entry of record X for every request.
+    ("GET", "/clinic/{clinic_id}/patients/{patient_id}/entries/{entry_id}"): R(
+        SIGN_IN, 404, 404, 200, 404, 200, 200, 404
+    ),
+    # An empty form: the entry's date is needed (422) for those who may write.
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/entries/{entry_id}"): R(
+        SIGN_IN, 404, 404, 422, 404, 422, 403, 404
+    ),
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/entries/{entry_id}/delete"): R(
+        SIGN_IN, 404, 404, RECORD_X_DELETED, 404, RECORD_X_DELETED, 403, 404
+    ),
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/undo"): R(
+        SIGN_IN, 404, 404, RECORD_X_UNDONE, 404, RECORD_X_UNDONE, 403, 404
+    ),
+    ("GET", "/clinic/{clinic_id}/imports"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
+    # A file: its dry run (200) for those who may import.
+    ("POST", "/clinic/{clinic_id}/imports"): R(SIGN_IN, 404, 404, 200, 404, 200, 403, 404),
+    # No such pending import.
+    ("POST", "/clinic/{clinic_id}/imports/{import_id}/confirm"): R(
+        SIGN_IN, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("POST", "/clinic/{clinic_id}/imports/{import_id}/discard"): R(
+        SIGN_IN, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("GET", "/clinic/{clinic_id}/outcomes"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
+    # {name}.csv: km-neda3.csv (see url_of).
+    ("GET", "/clinic/{clinic_id}/outcomes/{name}.csv"): R(
+        SIGN_IN, 404, 404, 200, 404, 200, 200, 404
+    ),
     ("GET", "/invitation"): everyone(400),  # no link token
     ("POST", "/invitation"): everyone(400),
 }
@@ -345,6 +400,24 @@ BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
     },
     ("POST", "/api/v1/patients/{patient_id}/adverse-events"): lambda: {
         "json": {"date": "2021-01-01", "category": "infection"}
+    },
+    ("POST", "/clinic/{clinic_id}/patients"): lambda: {
+        "data": {"code": f"P-{uuid.uuid4().hex[:12]}"}
+    },
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/lock"): lambda: {
+        "data": {"reason": "database lock for the analysis"}
+    },
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/unlock"): lambda: {
+        "data": {"reason": "a correction was found"}
+    },
+    ("POST", "/clinic/{clinic_id}/imports"): lambda: {
+        "files": {
+            "files": (
+                "patients.csv",
+                f"patient_id\nI-{uuid.uuid4().hex[:12]}\n".encode(),
+                "text/csv",
+            )
+        }
     },
     ("POST", "/api/v1/patients/{patient_id}/lock"): lambda: {
         "json": {"reason": "database lock for the analysis"}
@@ -450,8 +523,10 @@ def url_of(world: World, route: tuple[str, str], path_values: dict[str, str]) ->
     values = dict(path_values)
     if path.endswith(("/lock", "/unlock")):
         values["{patient_id}"] = fresh_record(world)
+    if path.endswith("{name}.csv"):
+        values["{name}"] = "km-neda3"
     if "{entry_id}" in path or path.endswith("/undo"):
-        prefix = "/api/v1/" if path.startswith("/api/") else "/my/"
+        prefix = "/api/v1/" if path.startswith(("/api/", "/clinic/")) else "/my/"
         values.update(FRESH[prefix](world))
     return concrete(path, values)
 
@@ -492,6 +567,13 @@ def concrete(path: str, values: dict[str, str]) -> str:
         path = path.replace(name, value)
     assert "{" not in path, f"no value for a parameter of {path}"
     return path
+
+
+def concrete_location(answer: str, values: dict[str, str]) -> str:
+    """An expected redirect with the world's clinic X and record X filled in."""
+    for name in ("{clinic_id}", "{patient_id}"):
+        answer = answer.replace(name, values[name])
+    return answer
 
 
 def shown(answer: Expect, path: str, method: str = "GET") -> str:
@@ -573,7 +655,8 @@ def test_route_answers_each_actor_as_expected(
         url = url_of(world, route, path_values)
         answers[actor] = observed(ask(world, actor, method, path, url), known)
         expected[actor] = _HEX_ID.sub(
-            lambda m: m[0] if m[0] in known else "{new}", shown(EXPECTED[route][actor], url, method)
+            lambda m: m[0] if m[0] in known else "{new}",
+            concrete_location(shown(EXPECTED[route][actor], url, method), path_values),
         )
 
     assert answers == expected

@@ -142,7 +142,7 @@ def test_refused_rows_are_named_and_block_the_commit_unless_accepted(
     url = f"/api/v1/clinics/{world.clinic_x}/imports/{dry['import_id']}/commit"
     blocked = client.post(url, json={"digest": dry["digest"]}, headers=world.bearer("staff_x"))
     assert blocked.status_code == 422
-    assert "1 row is refused" in blocked.text
+    assert "rows refused: 1" in blocked.text
     done = client.post(
         url,
         json={"digest": dry["digest"], "accept_refused": True},

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from hsct.common.i18n import SUPPORTED_LOCALES
+from tests.support.browsing import PHONE, WAIT, phone_context
 from tests.support.live_server import live_server
 from tests.support.world import World, world_for
 from tests.web.test_candidate_browser import axe_problems
@@ -23,8 +24,6 @@ from tests.web.test_candidate_browser import axe_problems
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/record-shots")  # noqa: S108 - for a person to look at, outside the repo
-PHONE: ViewportSize = {"width": 360, "height": 780}
-WAIT = 20_000
 
 
 @pytest.fixture(scope="module")
@@ -62,25 +61,7 @@ def test_keep_a_record_and_see_the_status(
 ) -> None:
     world, url = site
     person = {"en": "patient_a", "ru": "patient_b", "es": "patient_a"}[locale]
-    context = browser.new_context(
-        viewport=PHONE,
-        locale=locale,
-        extra_http_headers={"Accept-Language": locale},
-        bypass_csp=True,  # axe is injected as an inline script
-    )
-    context.set_default_timeout(WAIT)
-    host = url.split("//", 1)[1].split(":")[0]
-    context.add_cookies(
-        [
-            {
-                "name": "hsct_session",
-                "value": world.new_session(person),
-                "domain": host,
-                "path": "/",
-            },
-            {"name": "hsct_lang", "value": locale, "domain": host, "path": "/"},
-        ]
-    )
+    context = phone_context(browser, world, url, person, locale)
     page = context.new_page()
     found: dict[str, list[object]] = {}
     try:

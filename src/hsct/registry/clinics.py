@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
@@ -104,6 +104,20 @@ def clinic_for(
     if actor is not None:
         require(actor, permission, clinic_id=clinic_id)
     return clinic
+
+
+def clinic_touch(session: Session, *, clinic_id: str | None) -> None:
+    """Note that the clinic's records changed (its dashboard is then computed again).
+
+    Called by every write to a clinic's records, in the writer's transaction; a person's
+    own record (``clinic_id`` None) has no clinic to tell.
+    """
+    if clinic_id is not None:
+        session.execute(
+            update(Clinic)
+            .where(Clinic.id == clinic_id)
+            .values(data_version=Clinic.data_version + 1)
+        )
 
 
 def clinic_list(session: Session, *, actor: Actor) -> Sequence[Clinic]:

@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import statistics
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -29,16 +30,17 @@ from datetime import datetime
 from threading import Lock
 from typing import Any, Final
 
-from sqlalchemy import func, select
+import orjson
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Citation
 from hsct.knowledge import Catalog, load_catalog
 from hsct.registry.access import Actor, Permission
-from hsct.registry.clinics import clinic_for
+from hsct.registry.clinics import clinic_for, clinic_touch
 from hsct.registry.status import STATUS_OPTIONS, engine_rows
-from hsct.registry.tables import Clinic, ImportRun, Patient, RecordChange, RecordEntry
+from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry
 
 #: How the curves can be split.
 GROUPINGS: Final = ("regimen", "intensity", "ms_type", "era")
@@ -195,25 +197,13 @@ _cache: OrderedDict[tuple[str, str, DashboardOptions, str], Dashboard] = Ordered
 _cache_lock = Lock()
 
 
-def data_version(session: Session, clinic_id: str) -> str:
-    """A digest that changes whenever the clinic's records or settings change."""
-    patients = select(Patient.id).where(Patient.clinic_id == clinic_id)
-    entries = session.execute(
-        select(func.count(), func.max(RecordEntry.updated_at), func.max(RecordEntry.created_at))
-        .select_from(RecordEntry)
-        .where(RecordEntry.patient_id.in_(patients))
-    ).one()
-    change = session.scalar(
-        select(func.max(RecordChange.id)).where(RecordChange.patient_id.in_(patients))
-    )
-    records = session.execute(
-        select(func.count(), func.max(Patient.created_at), func.count(Patient.locked_at)).where(
-            Patient.clinic_id == clinic_id
-        )
-    ).one()
-    clinic = session.get(Clinic, clinic_id)
-    settings = None if clinic is None else clinic.settings
-    text = json.dumps([list(entries), change, list(records), settings], default=str)
+def data_version(clinic: Clinic) -> str:
+    """A key that changes whenever the clinic's records or settings change.
+
+    Every write to a clinic's records raises ``clinic.data_version`` in its transaction
+    (:func:`hsct.registry.clinics.clinic_touch`); the settings are part of the key too.
+    """
+    text = json.dumps([clinic.data_version, clinic.settings], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -236,19 +226,22 @@ def _people(session: Session, clinic_id: str) -> list[_Person]:
             .order_by(Patient.code, Patient.id)
         )
     }
-    rows = session.execute(
+    # The fields as JSON text, read by orjson: a third of the time of the ORM's JSON type on
+    # a cohort of 300,000 entries. To-dos play no part in the figures.
+    rows = session.connection().execute(
         select(
             RecordEntry.patient_id,
             RecordEntry.kind,
             RecordEntry.date,
-            RecordEntry.data,
+            cast(RecordEntry.data, Text),
             RecordEntry.provenance,
         )
         .join(Patient, Patient.id == RecordEntry.patient_id)
-        .where(Patient.clinic_id == clinic_id)
+        .where(Patient.clinic_id == clinic_id, RecordEntry.kind != "todo")
         .order_by(RecordEntry.patient_id, RecordEntry.date, RecordEntry.created_at)
     )
-    for pid, kind, date, data, provenance in rows:
+    for pid, kind, date, text, provenance in rows:
+        data = orjson.loads(text)
         people[pid].entries.append((kind, date, data, provenance))
     return list(people.values())
 
@@ -292,7 +285,7 @@ def cohort_dashboard(
             threshold=options.threshold,
             rebaseline=options.rebaseline,
         )
-    version = data_version(session, clinic_id)
+    version = data_version(clinic)
     key = (clinic_id, version, options, now.date().isoformat())
     with _cache_lock:
         hit = _cache.get(key)
@@ -404,6 +397,11 @@ def _compute(
             "undefined": counts.get("undefined", 0),
             "patients": int(frame.shape[0]),
         }
+    if not curves:  # nobody to follow yet: the figures say so, the benchmarks still show
+        from hsct.outcomes import ENDPOINTS as TITLES  # noqa: PLC0415
+
+        studies = (catalog or load_catalog()).studies
+        curves = [Curve(e, TITLES[e][2], [], [], benchmarks_for(e, studies)) for e in ENDPOINTS]
     schedule = schedule_of(clinic)
     quality, chase = _quality(session, clinic.id, people, day0s, schedule, today)
     return Dashboard(
@@ -501,13 +499,20 @@ def benchmarks_for(endpoint: str, studies: Mapping[str, Any]) -> list[dict[str, 
     return sorted(out, key=lambda b: (b["years"], b["study"]))
 
 
+def _in_window(dates: Sequence[dt.date], target: dt.date, window: int) -> range:
+    """Positions of the sorted ``dates`` within ``window`` days of ``target``."""
+    span = dt.timedelta(days=window)
+    return range(bisect_left(dates, target - span), bisect_right(dates, target + span))
+
+
 def _nearest(dated: Sequence[tuple[dt.date, float]], target: dt.date, window: int) -> float | None:
-    best = None
-    for date, value in dated:
-        gap = abs((date - target).days)
-        if gap <= window and (best is None or gap < best[0]):
-            best = (gap, value)
-    return None if best is None else best[1]
+    """The value dated nearest ``target`` within ``window`` days (``dated`` sorted by date)."""
+    dates = [d for d, _ in dated]
+    hits = _in_window(dates, target, window)
+    if not hits:
+        return None
+    best = min(hits, key=lambda i: abs((dates[i] - target).days))
+    return dated[best][1]
 
 
 def _edss_change(
@@ -710,10 +715,11 @@ def visit_status(
     done, overdue, used = 0, [], set()
     expected = 0
     next_due = None
+    visits = sorted(visits)
     for point in schedule:
         target = day0 + dt.timedelta(days=int(point["days"]))
         window = int(point["window"])
-        hits = [v for v in visits if abs((v - target).days) <= window]
+        hits = [visits[i] for i in _in_window(visits, target, window)]
         if target - dt.timedelta(days=window) > today:
             next_due = next_due or target.isoformat()
             continue
@@ -829,6 +835,7 @@ def clinic_settings_update(
     new = {**old, **checked}
     clinic.settings = new
     session.flush()
+    clinic_touch(session, clinic_id=clinic_id)
     _audit(
         session,
         actor,
@@ -840,3 +847,88 @@ def clinic_settings_update(
         now=now,
     )
     return new
+
+
+# ---------------------------------------------------------------- the records list
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One record in the clinic's list: its follow-up at a glance."""
+
+    id: str
+    code: str
+    day0: dt.date | None
+    last_edss: dt.date | None
+    next_due: str | None
+    overdue: tuple[str, ...]
+    lost: bool
+    locked: bool
+    entries: int
+
+
+PAGE_SIZE: Final = 50
+
+
+def records_overview(
+    session: Session,
+    *,
+    actor: Actor | None,
+    clinic_id: str,
+    today: dt.date,
+    query: str = "",
+    page: int = 1,
+) -> tuple[int, list[RecordRow]]:
+    """A page of the clinic's records (by study code, those starting with ``query``): the
+    total, and each record's day 0, last EDSS, next time point due, overdue ones, lost."""
+    clinic = clinic_for(
+        session, actor=actor, clinic_id=clinic_id, permission=Permission.CLINIC_RECORDS_READ
+    )
+    where = [Patient.clinic_id == clinic_id]
+    text = query.strip()[:40]
+    if text:
+        where.append(Patient.code.startswith(text, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(Patient).where(*where)) or 0
+    page = max(1, min(page, 1 + (total - 1) // PAGE_SIZE if total else 1))
+    found = session.execute(
+        select(Patient.id, Patient.code, Patient.locked_at)
+        .where(*where)
+        .order_by(Patient.code, Patient.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    ids = [row.id for row in found]
+    visits: dict[str, list[dt.date]] = defaultdict(list)
+    day0s: dict[str, dt.date] = {}
+    counts: Counter[str] = Counter()
+    if ids:
+        for pid, kind, date in session.execute(
+            select(RecordEntry.patient_id, RecordEntry.kind, RecordEntry.date).where(
+                RecordEntry.patient_id.in_(ids)
+            )
+        ):
+            counts[pid] += 1
+            if kind == "edss":
+                visits[pid].append(date)
+            elif kind == "transplant":
+                day0s[pid] = date
+    schedule = schedule_of(clinic)
+    rows = []
+    for pid, code, locked in found:
+        day0 = day0s.get(pid)
+        last = max(visits[pid], default=None)
+        status = visit_status(day0, visits[pid], schedule, today) if day0 else None
+        rows.append(
+            RecordRow(
+                id=pid,
+                code=code or pid,
+                day0=day0,
+                last_edss=last,
+                next_due=None if status is None else status["next_due"],
+                overdue=() if status is None else tuple(status["overdue"]),
+                lost=day0 is not None and (today - (last or day0)).days > LOST_DAYS,
+                locked=locked is not None,
+                entries=counts[pid],
+            )
+        )
+    return total, rows

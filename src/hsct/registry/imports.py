@@ -39,10 +39,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound, excerpt
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.knowledge import Catalog
 from hsct.registry.access import Actor, Permission
 from hsct.registry.accounts import _audit
-from hsct.registry.clinics import clinic_for
+from hsct.registry.clinics import clinic_for, clinic_touch
 from hsct.registry.entries import Entry, entry_context_problems, entry_parse
 from hsct.registry.patients import patient_code_check
 from hsct.registry.record import UNDO_DEPTH, _trim_history
@@ -121,7 +123,9 @@ PENDING_HOURS: Final = 24
 
 Action = Literal["add", "change", "same", "refused"]
 ACTIONS: Final[tuple[Action, ...]] = ("add", "change", "same", "refused")
-_ALLOWED_DATE: Final = "YYYY-MM-DD, an Excel date, or day-first / month-first dates when you say so"
+_ALLOWED_DATE: Final = N_(
+    "YYYY-MM-DD, an Excel date, or day-first / month-first dates when you say so"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,8 +301,18 @@ def shown_name(name: str, limit: int = 80) -> str:
     return (clean[: limit - 1] + "…" if len(clean) > limit else clean) or "file"
 
 
-def _file_error(name: str, message: str, allowed: str | None = None) -> InvalidInput:
-    return InvalidInput([FieldError("files", f"{shown_name(name)} {message}", allowed)])
+def _t(field: str, message: str, allowed: str | None = None, **params: Any) -> FieldError:
+    """A problem in words pages translate: ``message`` and ``allowed`` are msgids."""
+    return FieldError.translatable(
+        field,
+        Message(message, params),
+        None if allowed is None else Message(allowed, params),
+    )
+
+
+def _file_error(name: str, message: str, allowed: str | None = None, **params: Any) -> InvalidInput:
+    """A file that cannot be read: ``message`` names it as ``{file}``."""
+    return InvalidInput([_t("files", message, allowed, file=shown_name(name), **params)])
 
 
 def _table(name: str) -> Table:
@@ -336,14 +350,17 @@ def _csv_rows(name: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, li
     except UnicodeDecodeError as exc:
         raise _file_error(
             name,
-            f"is not UTF-8 text (byte {exc.start + 1} cannot be read)",
-            "CSV saved as 'CSV UTF-8', or Parquet",
+            N_("{file} is not UTF-8 text (byte {byte} cannot be read)"),
+            N_("CSV saved as 'CSV UTF-8', or Parquet"),
+            byte=exc.start + 1,
         ) from None
     if "\x00" in text:
-        raise _file_error(name, "holds NUL characters: it is not a text file", "CSV or Parquet")
+        raise _file_error(
+            name, N_("{file} holds NUL characters: it is not a text file"), N_("CSV or Parquet")
+        )
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
-        raise _file_error(name, "is empty", "a header row, then one row per record")
+        raise _file_error(name, N_("{file} is empty"), N_("a header row, then one row per record"))
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     header: list[str] | None = None
@@ -359,7 +376,9 @@ def _csv_rows(name: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, li
             continue
         rows.append((number, cells))
         if len(rows) > MAX_ROWS:
-            raise _file_error(name, f"has more than {MAX_ROWS:,} rows", "split it into files")
+            raise _file_error(
+                name, N_("{file} has more than {most} rows"), N_("smaller files"), most=MAX_ROWS
+            )
     return header or [], iter(rows)
 
 
@@ -371,9 +390,16 @@ def _parquet_rows(name: str, data: bytes) -> tuple[list[str], Iterator[tuple[int
         table = pq.read_table(io.BytesIO(data))
     except (OSError, pa.ArrowException, ValueError) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise _file_error(name, f"is not a readable Parquet file ({excerpt(reason, 80)})") from None
+        raise _file_error(
+            name,
+            N_("{file} is not a readable Parquet file ({reason})"),
+            N_("CSV or Parquet"),
+            reason=excerpt(reason, 80),
+        ) from None
     if table.num_rows > MAX_ROWS:
-        raise _file_error(name, f"has more than {MAX_ROWS:,} rows", "split it into files")
+        raise _file_error(
+            name, N_("{file} has more than {most} rows"), N_("smaller files"), most=MAX_ROWS
+        )
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     return list(table.column_names), (
         (i + 1, [column[i] for column in columns]) for i in range(table.num_rows)
@@ -385,7 +411,12 @@ def _header(name: str, raw: Sequence[Any]) -> list[str]:
     seen: set[str] = set()
     for column in header:
         if column and column in seen:
-            raise _file_error(name, f"has the column {excerpt(column, 40)} twice", "each once")
+            raise _file_error(
+                name,
+                N_("{file} has the column {column} twice"),
+                N_("each column once"),
+                column=excerpt(column, 40),
+            )
         seen.add(column)
     return header
 
@@ -395,9 +426,10 @@ def _read(file: ImportFile, mapping: Mapping[str, Any] | None) -> tuple[FileSumm
     if len(file.data) > MAX_FILE_BYTES:
         raise _file_error(
             name,
-            f"is {len(file.data) / 1e6:.1f} MB; one file may be up to "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB",
-            "smaller files (split it by year or by patient)",
+            N_("{file} is {size} MB; one file may be up to {most} MB"),
+            N_("smaller files (split it by year or by patient)"),
+            size=f"{len(file.data) / 1e6:.1f}",
+            most=MAX_FILE_BYTES // (1024 * 1024),
         )
     raw_header, body = (
         _parquet_rows(name, file.data) if _is_parquet(file.data) else _csv_rows(name, file.data)
@@ -413,19 +445,25 @@ def _read(file: ImportFile, mapping: Mapping[str, Any] | None) -> tuple[FileSumm
         missing = [c for c in REQUIRED[table] if c not in header]
         if missing:
             raise InvalidInput(
-                FieldError(
+                _t(
                     "files",
-                    f"{name}: the column {c} is missing ({table} need it)",
-                    ", ".join(REQUIRED[table] + OPTIONAL[table]),
+                    N_("{file}: the column {column} is missing ({table} need it)"),
+                    N_("the columns {columns}"),
+                    file=name,
+                    column=c,
+                    table=table,
+                    columns=", ".join(REQUIRED[table] + OPTIONAL[table]),
                 )
                 for c in missing
             )
     else:
         raise _file_error(
             name,
-            "which table is this? Its name does not say",
-            "a file named after its table (patients, transplants, visits, relapses, mri), "
-            "TABLE=FILE, or a saved column mapping",
+            N_("{file}: which table is this? Its name does not say"),
+            N_(
+                "a file named after its table (patients, transplants, visits, relapses, mri), "
+                "TABLE=FILE, or a saved column mapping"
+            ),
         )
     used = {
         theirs.column if isinstance(theirs, _Mapped) else theirs
@@ -578,9 +616,10 @@ def _mapped_tables(
             if mapped.column not in header:
                 raise _file_error(
                     name,
-                    f"has no column {excerpt(mapped.column, 40)} (the mapping reads {table}."
-                    f"{ours} from it)",
-                    "the columns of the export the mapping was made for",
+                    N_("{file} has no column {column} (the mapping reads {ours} from it)"),
+                    N_("the columns of the export the mapping was made for"),
+                    column=excerpt(mapped.column, 40),
+                    ours=f"{table}.{ours}",
                 )
             out[ours] = mapped
         wanted[table] = out
@@ -632,19 +671,20 @@ def parse_date(value: Any, *, column: str, dates: DateOrder = "iso") -> dt.date:
             return dt.date(int(m[3]), month, day)
     except ValueError:
         pass
-    hint = (
-        "; if the file writes dates day-first (31/12/2020) or month-first, say which"
+    message = (
+        N_(
+            "{value} is not a date; if the file writes dates day-first (31/12/2020) or "
+            "month-first, say which"
+        )
         if _SLASHED.match(text) and dates == "iso"
-        else ""
+        else N_("{value} is not a date")
     )
-    raise InvalidInput(
-        [FieldError(column, f"{excerpt(text, 30)} is not a date{hint}", _ALLOWED_DATE)]
-    )
+    raise InvalidInput([_t(column, message, _ALLOWED_DATE, value=excerpt(text, 30))])
 
 
 def _number(value: Any, column: str) -> float:
     if isinstance(value, bool):
-        raise InvalidInput([FieldError(column, "is not a number", "a number, e.g. 3.5")])
+        raise InvalidInput([_t(column, N_("this is not a number"), N_("a number, e.g. 3.5"))])
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -654,7 +694,14 @@ def _number(value: Any, column: str) -> float:
             number = math.nan
     if not math.isfinite(number):
         raise InvalidInput(
-            [FieldError(column, f"{excerpt(str(value), 30)} is not a number", "a number, e.g. 3.5")]
+            [
+                _t(
+                    column,
+                    N_("{value} is not a number"),
+                    N_("a number, e.g. 3.5"),
+                    value=excerpt(str(value), 30),
+                )
+            ]
         )
     return number
 
@@ -663,7 +710,14 @@ def _count(value: Any, column: str) -> int:
     number = _number(value, column)
     if number != int(number):
         raise InvalidInput(
-            [FieldError(column, f"{excerpt(str(value), 30)} is not a whole number", "0, 1, 2, ...")]
+            [
+                _t(
+                    column,
+                    N_("{value} is not a whole number"),
+                    N_("0, 1, 2, ..."),
+                    value=excerpt(str(value), 30),
+                )
+            ]
         )
     return int(number)
 
@@ -683,7 +737,14 @@ def _boolean(value: Any, column: str) -> bool:
     if text in _FALSE:
         return False
     raise InvalidInput(
-        [FieldError(column, f"{excerpt(text, 30)} is not yes or no", "true/false, yes/no or 1/0")]
+        [
+            _t(
+                column,
+                N_("{value} is not yes or no"),
+                N_("true/false, yes/no or 1/0"),
+                value=excerpt(text, 30),
+            )
+        ]
     )
 
 
@@ -691,10 +752,11 @@ def _cell(column: str, value: Any, dates: DateOrder) -> Any:  # noqa: PLR0911 - 
     if isinstance(value, _Unmapped):
         raise InvalidInput(
             [
-                FieldError(
+                _t(
                     column,
-                    f"the code {excerpt(value.code, 20)} is not in the mapping",
-                    "a code the mapping lists",
+                    N_("the code {code} is not in the mapping"),
+                    N_("a code the mapping lists"),
+                    code=excerpt(value.code, 20),
                 )
             ]
         )
@@ -748,7 +810,13 @@ def _entries_of(table: Table, cells: Mapping[str, Any]) -> list[tuple[str, dict[
         elif cells.get("first_symptoms") is not None or cells.get("ms_type") is not None:
             column = "first_symptoms" if cells.get("first_symptoms") is not None else "ms_type"
             raise InvalidInput(
-                [FieldError(column, "needs the diagnosis date in the same row", "diagnosis_date")]
+                [
+                    _t(
+                        column,
+                        N_("this needs the diagnosis date in the same row"),
+                        N_("a diagnosis_date column"),
+                    )
+                ]
             )
         return out
     if table == "transplants":
@@ -875,7 +943,7 @@ def import_plan(
     """
     if not files:
         raise InvalidInput(
-            [FieldError("files", "no file was given", "one or more CSV or Parquet files")]
+            [_t("files", N_("no file was chosen"), N_("one or more CSV or Parquet files"))]
         )
     if len(files) > MAX_FILES:
         raise InvalidInput(
@@ -984,20 +1052,23 @@ class _Planner:
         if record is None:
             if table != "patients":
                 raise _Refused(
-                    FieldError(
+                    _t(
                         "patient_id",
-                        f"{excerpt(code, 40)} is not a patient of this clinic",
-                        "a study code of the clinic, or the patient in a patients file "
-                        "of the same import",
+                        N_("{code} is not a patient of this clinic"),
+                        N_(
+                            "a study code of the clinic, or the patient in a patients file "
+                            "of the same import"
+                        ),
+                        code=excerpt(code, 40),
                     )
                 )
             return _Record(None, locked=False), True
         if record.locked:
             raise _Refused(
-                FieldError(
+                _t(
                     "patient_id",
-                    "this patient's record is locked",
-                    "a lead unlocks it first (with a reason)",
+                    N_("this patient's record is locked"),
+                    N_("a lead unlocks it first (with a reason)"),
                 )
             )
         return record, False
@@ -1016,12 +1087,19 @@ class _Planner:
             key = record.key(kind, entry.date)
             earlier = record.claimed.get(key)
             if earlier is not None:
-                what = "the same patient and date" if key[1] else f"the {kind} of the same patient"
+                message = (
+                    N_("the same patient and date as row {row} of {file}")
+                    if key[1]
+                    else N_("the same patient's {kind} as row {row} of {file}")
+                )
                 raise _Refused(
-                    FieldError(
+                    _t(
                         _COLUMN_OF.get((kind, "date"), "date"),
-                        f"{what} as row {earlier[1]} of {earlier[0]}",
-                        "one row per patient and date",
+                        message,
+                        N_("one row per patient and date"),
+                        row=earlier[1],
+                        file=earlier[0],
+                        kind=kind,
                     )
                 )
             existing_id = record.keys.get(key)
@@ -1254,6 +1332,8 @@ def _apply(
     session.flush()
     created_ids = set(new_ids.values())
     touched = sorted(audit.keys() | created_ids)
+    if touched:
+        clinic_touch(session, clinic_id=clinic_id)
     _trim_histories(session, touched)
     # One audit event per block of records (not one per record: an import of thousands of
     # records would spend most of its time chaining events). Each names the records, the
@@ -1319,12 +1399,14 @@ def _refuse_refused(plan: ImportPlan, accept_refused: bool) -> None:
     if plan.refused and not accept_refused:
         raise InvalidInput(
             [
-                FieldError(
+                _t(
                     "files",
-                    f"{plan.refused} {'row is' if plan.refused == 1 else 'rows are'} refused; "
-                    "nothing was imported",
-                    "fix those rows and import again, or confirm that the other rows go in "
-                    "without them",
+                    N_("rows refused: {n}; nothing was imported"),
+                    N_(
+                        "fix those rows and import again, or confirm that the other rows go in "
+                        "without them"
+                    ),
+                    n=plan.refused,
                 )
             ]
         )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
 from hsct.registry.access import Actor, Permission, patient_scope, require
 from hsct.registry.accounts import _audit
+from hsct.registry.clinics import clinic_touch
 from hsct.registry.tables import Patient
 
 _CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -50,6 +51,7 @@ def patient_create(
     patient = Patient(clinic_id=clinic_id, code=value, created_at=now)
     session.add(patient)
     session.flush()
+    clinic_touch(session, clinic_id=clinic_id)
     _audit(
         session,
         actor,
@@ -164,6 +166,7 @@ def _set_lock(
         raise Conflict("this record is already locked" if lock else "this record is not locked")
     patient.locked_at = now if lock else None
     session.flush()
+    clinic_touch(session, clinic_id=patient.clinic_id)
     _audit(
         session,
         actor,

@@ -28,6 +28,7 @@ from hsct.knowledge import Catalog
 from hsct.registry import auth
 from hsct.registry.access import Actor, Permission, patient_scope
 from hsct.registry.accounts import _audit
+from hsct.registry.clinics import clinic_touch
 from hsct.registry.entries import (
     KINDS,
     MAX_ENTRIES,
@@ -62,6 +63,7 @@ def _writable(session: Session, actor: Actor, patient_id: str) -> Patient:
         raise PermissionDenied("this record is read-only for you")
     if patient.locked_at is not None:
         raise Conflict("this record is locked; its clinic's lead can unlock it")
+    clinic_touch(session, clinic_id=patient.clinic_id)  # rolled back if the write fails
     return patient
 
 

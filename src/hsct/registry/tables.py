@@ -166,6 +166,8 @@ class Clinic(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     #: The clinic's choices: its follow-up schedule, whether self-rated EDSS counts.
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Goes up with every write to the clinic's records: the dashboard's cache key.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Membership(Base):

@@ -276,6 +276,7 @@ def _environment(locale: str) -> Environment:
 
     environment.filters["tr"] = translate
     environment.filters["trd"] = translate_dates
+    environment.filters["problem"] = lambda error: error.translate(gettext)
     environment.globals.update(_locale_helpers(locale))
     environment.globals.update(
         site_name=SITE_NAME,

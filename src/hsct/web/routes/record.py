@@ -317,6 +317,50 @@ def _control(field: str) -> str:
     return field
 
 
+def page_base() -> dict[str, Any]:
+    """What every record page's template uses: labels, choices, the form's fields."""
+    return {
+        "kind_labels": KIND_LABELS,
+        "choices": CHOICES,
+        "fields": FIELDS,
+        "fs_systems": FS_SYSTEMS,
+        "edss_values": [format_step(v) for v in LEGAL_VALUES],
+        "component_labels": COMPONENT_LABELS,
+        "lost_by_labels": LOST_BY,
+        "base_path": "/my",
+        "nav_template": "my/_nav.html",
+    }
+
+
+def entry_context(
+    kind: str,
+    *,
+    entry: Any = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    instrument: str | None = None,
+) -> dict[str, Any]:
+    """The entry form's context (``my/entry.html``), for a person's record or a clinic's."""
+    catalog = load_catalog()
+    chosen = instrument or (entry.data.get("instrument") if entry is not None else None)
+    definition = configured_instruments().get(chosen or RAND36)
+    if chosen not in (None, RAND36) and definition is None:
+        raise NotFound("questionnaire", chosen)
+    return {
+        "kind": kind,
+        "entry": entry,
+        "values": values or {},
+        "errors": errors or {},
+        "facilities": sorted(
+            ((f.id, f.name) for f in catalog.facilities.values()), key=lambda x: x[1]
+        ),
+        "regimens": sorted((r.id, r.name) for r in catalog.regimens.values()),
+        "drugs": sorted(d.name for d in catalog.drugs.values()),
+        "rand36_items": RAND36_ITEMS,
+        "instrument": definition,
+    }
+
+
 def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closure per page
     """Routes under ``/my`` and the calendar feed."""
     router = APIRouter(include_in_schema=False)
@@ -328,21 +372,12 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         context: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> HTMLResponse:
-        base = {
-            "kind_labels": KIND_LABELS,
-            "choices": CHOICES,
-            "fields": FIELDS,
-            "fs_systems": FS_SYSTEMS,
-            "edss_values": [format_step(v) for v in LEGAL_VALUES],
-            "component_labels": COMPONENT_LABELS,
-            "lost_by_labels": LOST_BY,
-        }
         return form_page(
             pages,
             request,
             f"my/{template}",
             locale=locale,
-            context={**base, **(context or {})},
+            context={**page_base(), **(context or {})},
             status_code=status_code,
         )
 
@@ -437,30 +472,10 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
         status_code: int = 200,
         instrument: str | None = None,
     ) -> HTMLResponse:
-        catalog = load_catalog()
-        chosen = instrument or (entry.data.get("instrument") if entry is not None else None)
-        definition = configured_instruments().get(chosen or RAND36)
-        if chosen not in (None, RAND36) and definition is None:
-            raise NotFound("questionnaire", chosen)
-        return page(
-            request,
-            locale,
-            "entry.html",
-            {
-                "kind": kind,
-                "entry": entry,
-                "values": values or {},
-                "errors": errors or {},
-                "facilities": sorted(
-                    ((f.id, f.name) for f in catalog.facilities.values()), key=lambda x: x[1]
-                ),
-                "regimens": sorted((r.id, r.name) for r in catalog.regimens.values()),
-                "drugs": sorted(d.name for d in catalog.drugs.values()),
-                "rand36_items": RAND36_ITEMS,
-                "instrument": definition,
-            },
-            status_code,
+        context = entry_context(
+            kind, entry=entry, values=values, errors=errors, instrument=instrument
         )
+        return page(request, locale, "entry.html", context, status_code)
 
     def bad_kind(kind: str) -> None:
         if kind not in KINDS:

@@ -1,4 +1,4 @@
-"""Clinic workspace: import runs, saved column mappings, and each clinic's settings.
+"""Clinic workspace: import runs, saved column mappings, each clinic's settings and data version.
 
 Revision ID: 0004
 Revises: 0003
@@ -21,6 +21,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("clinic") as batch:
         batch.add_column(sa.Column("settings", sa.JSON(), nullable=True))
+        batch.add_column(
+            sa.Column("data_version", sa.Integer(), nullable=False, server_default="0")
+        )
     op.create_table(
         "import_run",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -66,6 +69,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("clinic") as batch:
+        batch.drop_column("data_version")
         batch.drop_column("settings")
     op.drop_index(op.f("ix_import_mapping_clinic_id"), table_name="import_mapping")
     op.drop_table("import_mapping")
