@@ -153,6 +153,13 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("GET", "/api/v1/clinics/{clinic_id}/shared-entries"): R(
         401, 404, 404, 200, 404, 200, 200, 404
     ),
+    # {entry_id}: a fresh entry of record X, which nobody shared: not found for the staff.
+    ("POST", "/api/v1/clinics/{clinic_id}/shared-entries/{entry_id}/accept"): R(
+        401, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("POST", "/api/v1/clinics/{clinic_id}/shared-entries/{entry_id}/decline"): R(
+        401, 404, 404, 404, 404, 404, 403, 404
+    ),
     ("POST", "/api/v1/me/record"): R(401, 200, 200, 403, 403, 403, 403, 403),
     # ------------------------------------------------------------ follow-up records (record X)
     ("GET", "/api/v1/patients/{patient_id}/entries"): R(401, 404, 404, 200, 404, 200, 200, 404),
@@ -356,6 +363,15 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
         SIGN_IN, 404, 404, 404, 404, 404, 403, 404
     ),
     ("GET", "/clinic/{clinic_id}/outcomes"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
+    ("GET", "/clinic/{clinic_id}/shared"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
+    # {entry_id}: a fresh entry of record X, which nobody shared: no study code given (422);
+    # declining finds no such shared entry (404).
+    ("POST", "/clinic/{clinic_id}/shared/{entry_id}/accept"): R(
+        SIGN_IN, 404, 404, 422, 404, 422, 403, 404
+    ),
+    ("POST", "/clinic/{clinic_id}/shared/{entry_id}/decline"): R(
+        SIGN_IN, 404, 404, 404, 404, 404, 403, 404
+    ),
     # {name}.csv: km-neda3.csv (see url_of).
     ("GET", "/clinic/{clinic_id}/outcomes/{name}.csv"): R(
         SIGN_IN, 404, 404, 200, 404, 200, 200, 404
@@ -418,6 +434,12 @@ BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
                 "text/csv",
             )
         }
+    },
+    ("POST", "/api/v1/clinics/{clinic_id}/shared-entries/{entry_id}/accept"): lambda: {
+        "json": {"patient_id": "0" * 32}
+    },
+    ("POST", "/api/v1/clinics/{clinic_id}/shared-entries/{entry_id}/decline"): lambda: {
+        "json": {"reason": "not a relapse"}
     },
     ("POST", "/api/v1/patients/{patient_id}/lock"): lambda: {
         "json": {"reason": "database lock for the analysis"}

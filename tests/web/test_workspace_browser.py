@@ -78,6 +78,9 @@ def test_import_then_read_the_outcomes(
         page.goto(page.url + "/add/edss")
         look("add-edss")
 
+        page.goto(clinic + "/shared")
+        look("shared")
+
         page.goto(clinic + "/outcomes?by=ms_type")
         expect(page.locator("svg.km-chart")).to_have_count(4)
         look("outcomes")

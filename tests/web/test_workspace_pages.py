@@ -164,3 +164,47 @@ def test_the_outcomes_page_shows_each_figure_with_its_table(
     rows = list(csv.DictReader(io.StringIO(download.text)))
     assert {r["group"] for r in rows} == {"RRMS", "SPMS"}
     assert client.get(f"/clinic/{world.clinic_x}/outcomes/nothing.csv").status_code == 404
+
+
+def test_shared_entries_are_accepted_into_a_record_or_declined(
+    world: World,
+    imported: str,  # noqa: ARG001 - W-1 exists
+) -> None:
+    person = TestClient(world.app, headers=world.bearer("patient_a"))
+    own = world.people["patient_a"].own_record
+    for entry in (
+        {"kind": "edss", "data": {"date": "2023-02-01", "value": 3.0, "rater": "self"}},
+        {"kind": "relapse", "data": {"date": "2023-03-01", "symptoms": "tingling"}},
+    ):
+        assert person.post(f"/api/v1/patients/{own}/entries", json=entry).status_code == 201
+    share = person.post(
+        f"/api/v1/patients/{own}/shares",
+        json={"clinic_id": world.clinic_x, "kinds": ["edss", "relapse"]},
+    )
+    assert share.status_code == 201
+    staff = client_for(world, "staff_x")
+    listed = staff.get(f"/clinic/{world.clinic_x}/shared")
+    assert "self-reported, pending review" in listed.text
+    actions = re.findall(
+        r'action="(/clinic/[^"]+/shared/[0-9a-f]{32}/(?:accept|decline))"', listed.text
+    )
+    accept = next(a for a in actions if a.endswith("/accept"))
+    unknown = staff.post(accept, data={"code": "NOPE"})
+    assert unknown.status_code == 422
+    assert "no record of this clinic has the study code" in unknown.text
+    assert staff.post(accept, data={"code": "W-1"}).status_code == 303
+    declined = [
+        a
+        for a in actions
+        if a.endswith("/decline") and a.rsplit("/", 2)[1] != accept.rsplit("/", 2)[1]
+    ]
+    assert (
+        staff.post(declined[0], data={"reason": "a pseudo-relapse with fever"}).status_code == 303
+    )
+    after = staff.get(f"/clinic/{world.clinic_x}/shared")
+    assert "Nothing is waiting for review." in after.text
+    assert "a pseudo-relapse with fever" in after.text
+    records = staff.get(f"/clinic/{world.clinic_x}?q=W-1")
+    w1 = re.search(r'href="(/clinic/[^"]+/patients/[0-9a-f]{32})"', records.text)
+    assert w1 is not None
+    assert "self-reported" in staff.get(w1[1]).text

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.registry.access import Actor, Permission, patient_scope, require
 from hsct.registry.accounts import _audit
 from hsct.registry.clinics import clinic_touch
@@ -105,6 +107,29 @@ def patient_get(session: Session, *, actor: Actor, patient_id: str) -> Patient:
     ).first()
     if patient is None:
         raise NotFound("patient", patient_id)
+    return patient
+
+
+def patient_by_code(session: Session, *, actor: Actor, clinic_id: str, code: str) -> Patient:
+    """A clinic's record by its study code (one the actor may read), or a field error."""
+    value = patient_code_check(code)
+    patient = session.scalars(
+        select(Patient).where(
+            Patient.clinic_id == clinic_id, Patient.code == value, patient_scope(actor)
+        )
+    ).first()
+    if patient is None:
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "code",
+                    Message(
+                        N_("no record of this clinic has the study code {code}"), {"code": value}
+                    ),
+                    Message(N_("the study code of one of the clinic's records")),
+                )
+            ]
+        )
     return patient
 
 

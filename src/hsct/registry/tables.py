@@ -406,3 +406,27 @@ class ImportMapping(Base):
     name: Mapped[str] = mapped_column(String(60))
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class EntryReview(Base):
+    """A clinic's decision on an entry a person shared: accepted into one of its records (a
+    copy, still self-reported) or declined with a reason. One decision per clinic and entry."""
+
+    __tablename__ = "entry_review"
+    __table_args__ = (UniqueConstraint("clinic_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    share_id: Mapped[str] = mapped_column(ForeignKey("record_share.id", ondelete="CASCADE"))
+    #: The person's entry (its id only: the copy, not the original, is the clinic's).
+    entry_id: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(10))  # accepted, declined
+    reason: Mapped[str | None] = mapped_column(String(500))
+    #: The clinic's record the copy went into, and the copy.
+    patient_id: Mapped[str | None] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    copy_id: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    #: The pseudonym of who decided.
+    decided_by: Mapped[str] = mapped_column(String(32))

@@ -18,7 +18,7 @@ from hsct.common.errors import NotFound
 from hsct.registry import Permission, require
 from hsct.registry import clinics as clinic_services
 from hsct.registry import patients as patient_services
-from hsct.registry import record as record_services
+from hsct.registry import review as review_services
 from hsct.web.api.schemas import ValidationProblem
 from hsct.web.auth import CurrentActor, NowDep
 from hsct.web.deps import DbSession
@@ -91,6 +91,33 @@ class SharedEntryOut(BaseModel):
     updated_at: dt.datetime
     provenance: str = Field("self", description="Always self: entered by the person.")
     review: str = Field("pending", description="pending until the clinic reviews it.")
+    suggested_patient_id: str | None = Field(
+        None, description="The clinic's record earlier entries of the same share went into."
+    )
+
+
+class AcceptIn(BaseModel):
+    """Which of the clinic's records the shared entry goes into."""
+
+    model_config = ConfigDict(extra="forbid")
+    patient_id: str = Field(min_length=1, max_length=32)
+
+
+class DeclineIn(BaseModel):
+    """Why the shared entry is declined."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=500)
+
+
+class ReviewOut(BaseModel):
+    """The clinic's decision on a shared entry."""
+
+    entry_id: str
+    decision: str = Field(description="accepted or declined.")
+    patient_id: str | None = Field(description="The clinic's record it went into.")
+    copy_id: str | None = Field(description="The copy in that record (self-reported).")
+    reason: str | None
 
 
 class PatientIn(BaseModel):
@@ -173,20 +200,78 @@ def registry_api_router() -> APIRouter:
     def clinic_shared_entries(
         clinic_id: str, actor: CurrentActor, db: DbSession, now: NowDep
     ) -> list[SharedEntryOut]:
-        """What people chose to share from their own records, while they share it. Their
-        records themselves stay theirs (404 here). Each read is audited."""
-        rows = record_services.shared_entries(db, actor=actor, clinic_id=clinic_id, now=now)
+        """What people chose to share from their own records, while they share it, and the
+        clinic has not accepted or declined yet. Their records themselves stay theirs (404
+        here). Each read is audited."""
+        pending = review_services.review_pending(db, actor=actor, clinic_id=clinic_id, now=now)
         return [
             SharedEntryOut(
-                share_id=share_id,
-                entry_id=row.id,
-                kind=row.kind,
-                date=row.date,
-                data=row.data,
-                updated_at=row.updated_at,
+                share_id=p.share_id,
+                entry_id=p.entry.id,
+                kind=p.entry.kind,
+                date=p.entry.date,
+                data=p.entry.data,
+                updated_at=p.entry.updated_at,
+                suggested_patient_id=p.suggested_patient_id,
             )
-            for row, share_id in rows
+            for p in pending
         ]
+
+    @router.post(
+        "/clinics/{clinic_id}/shared-entries/{entry_id}/accept",
+        summary="Accept a shared entry into one of the clinic's records",
+        responses={**NOT_FOUND, 409: {"model": Problem, "description": "Decided already."}},
+    )
+    def shared_entry_accept(
+        clinic_id: str,
+        entry_id: str,
+        body: AcceptIn,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+    ) -> ReviewOut:
+        """A copy goes into the record, still self-reported; the person's record is not
+        changed. Checked by the record's rules (422 naming the field)."""
+        made = review_services.review_accept(
+            db,
+            actor=actor,
+            clinic_id=clinic_id,
+            entry_id=entry_id,
+            patient_id=body.patient_id,
+            now=now,
+        )
+        return ReviewOut(
+            entry_id=made.entry_id,
+            decision=made.decision,
+            patient_id=made.patient_id,
+            copy_id=made.copy_id,
+            reason=None,
+        )
+
+    @router.post(
+        "/clinics/{clinic_id}/shared-entries/{entry_id}/decline",
+        summary="Decline a shared entry, with a reason",
+        responses={**NOT_FOUND, 409: {"model": Problem, "description": "Decided already."}},
+    )
+    def shared_entry_decline(
+        clinic_id: str,
+        entry_id: str,
+        body: DeclineIn,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+    ) -> ReviewOut:
+        """The reason is kept with the decision and in the audit trail."""
+        made = review_services.review_decline(
+            db, actor=actor, clinic_id=clinic_id, entry_id=entry_id, reason=body.reason, now=now
+        )
+        return ReviewOut(
+            entry_id=made.entry_id,
+            decision=made.decision,
+            patient_id=None,
+            copy_id=None,
+            reason=made.reason,
+        )
 
     @router.get("/patients/{patient_id}", summary="One patient record", responses=NOT_FOUND)
     def patient(patient_id: str, actor: CurrentActor, db: DbSession) -> PatientOut:

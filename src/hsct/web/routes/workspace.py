@@ -21,6 +21,7 @@ from hsct.common.errors import FieldError, InvalidInput, NotFound
 from hsct.registry import Permission, clinics, dashboard, patients
 from hsct.registry import imports as import_services
 from hsct.registry import record as services
+from hsct.registry import review as review_services
 from hsct.registry.entries import KINDS
 from hsct.web.auth import CurrentActor, NowDep
 from hsct.web.deps import CatalogDep, DbSession
@@ -587,6 +588,119 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         return RedirectResponse(
             f"/clinic/{clinic_id}/patients/{patient_id}?undone=1", status_code=303
         )
+
+    # ------------------------------------------------------------ what people share
+
+    def shared_page(
+        request: Request,
+        locale: str,
+        actor: Any,
+        db: Any,
+        now: dt.datetime,
+        clinic_id: str,
+        *,
+        errors: dict[str, str] | None = None,
+        failed: str | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        clinic = clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_READ)
+        pending = review_services.review_pending(db, actor=actor, clinic_id=clinic_id, now=now)
+        return page(
+            request,
+            locale,
+            "clinic/shared.html",
+            {
+                "clinic": clinic,
+                "pending": pending,
+                "decided": review_services.review_list(db, actor=actor, clinic_id=clinic_id)[:50],
+                "can_write": actor.can(Permission.CLINIC_RECORDS_WRITE, clinic_id=clinic_id),
+                "errors": errors or {},
+                "failed": failed,
+                "current_path": f"/clinic/{clinic_id}/shared",
+            },
+            status_code,
+        )
+
+    @router.get("/clinic/{clinic_id}/shared", response_class=HTMLResponse)
+    def shared(
+        request: Request,
+        clinic_id: str,
+        locale: Locale,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+    ) -> HTMLResponse:
+        return shared_page(request, locale, actor, db, now, clinic_id)
+
+    @router.post("/clinic/{clinic_id}/shared/{entry_id}/accept", response_model=None)
+    def shared_accept(
+        request: Request,
+        clinic_id: str,
+        entry_id: str,
+        locale: Locale,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+        code: FormText = "",
+    ) -> Response:
+        clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_WRITE)
+        try:
+            with db.begin_nested():
+                target = patients.patient_by_code(db, actor=actor, clinic_id=clinic_id, code=code)
+                review_services.review_accept(
+                    db,
+                    actor=actor,
+                    clinic_id=clinic_id,
+                    entry_id=entry_id,
+                    patient_id=target.id,
+                    now=now,
+                )
+        except InvalidInput as exc:
+            errors = form_errors(exc, pages.gettext(locale))
+            return shared_page(
+                request,
+                locale,
+                actor,
+                db,
+                now,
+                clinic_id,
+                errors=errors,
+                failed=entry_id,
+                status_code=422,
+            )
+        return RedirectResponse(f"/clinic/{clinic_id}/shared?accepted=1", status_code=303)
+
+    @router.post("/clinic/{clinic_id}/shared/{entry_id}/decline", response_model=None)
+    def shared_decline(
+        request: Request,
+        clinic_id: str,
+        entry_id: str,
+        locale: Locale,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+        reason: FormText = "",
+    ) -> Response:
+        clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_WRITE)
+        try:
+            with db.begin_nested():
+                review_services.review_decline(
+                    db, actor=actor, clinic_id=clinic_id, entry_id=entry_id, reason=reason, now=now
+                )
+        except InvalidInput as exc:
+            errors = form_errors(exc, pages.gettext(locale))
+            return shared_page(
+                request,
+                locale,
+                actor,
+                db,
+                now,
+                clinic_id,
+                errors=errors,
+                failed=entry_id,
+                status_code=422,
+            )
+        return RedirectResponse(f"/clinic/{clinic_id}/shared?declined=1", status_code=303)
 
     # ------------------------------------------------------------ importing files
 

@@ -65,9 +65,49 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_import_mapping_clinic_id"), "import_mapping", ["clinic_id"], unique=False
     )
+    op.create_table(
+        "entry_review",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("clinic_id", sa.String(length=32), nullable=False),
+        sa.Column("share_id", sa.String(length=32), nullable=False),
+        sa.Column("entry_id", sa.String(length=32), nullable=False),
+        sa.Column("decision", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("patient_id", sa.String(length=32), nullable=True),
+        sa.Column("copy_id", sa.String(length=32), nullable=True),
+        sa.Column("decided_at", UTCDateTime(), nullable=False),
+        sa.Column("decided_by", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinic.id"],
+            name=op.f("fk_entry_review_clinic_id_clinic"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["share_id"],
+            ["record_share.id"],
+            name=op.f("fk_entry_review_share_id_record_share"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patient.id"],
+            name=op.f("fk_entry_review_patient_id_patient"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_entry_review")),
+        sa.UniqueConstraint("clinic_id", "entry_id", name=op.f("uq_entry_review_clinic_id")),
+    )
+    op.create_index(op.f("ix_entry_review_clinic_id"), "entry_review", ["clinic_id"], unique=False)
+    op.create_index(
+        op.f("ix_entry_review_patient_id"), "entry_review", ["patient_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_entry_review_patient_id"), table_name="entry_review")
+    op.drop_index(op.f("ix_entry_review_clinic_id"), table_name="entry_review")
+    op.drop_table("entry_review")
     with op.batch_alter_table("clinic") as batch:
         batch.drop_column("data_version")
         batch.drop_column("settings")
