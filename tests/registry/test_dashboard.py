@@ -221,3 +221,44 @@ def test_the_chase_list_names_the_lost(sessions: Sessions, clinic: str) -> None:
     assert made.quality["lost_to_follow_up"] == 4
     assert sorted(c["code"] for c in made.chase) == ["A", "B", "C", "D"]
     assert made.quality["refused_rows"] == 0
+
+
+def test_deaths_give_survival_and_transplant_related_mortality(
+    sessions: Sessions, clinic: str
+) -> None:
+    staff = Actor("acc-s", "person-s", (Grant(Role.CLINIC_STAFF, clinic),))
+    with sessions.begin() as s:
+        codes = {p.code: p.id for p in s.query(Patient).filter(Patient.clinic_id == clinic)}
+        # C died on day 60 (within 100 days: transplant-related whatever the record says);
+        # A died of an unrelated cause at 2.5 years.
+        record.entry_add(
+            s,
+            actor=staff,
+            patient_id=codes["C"],
+            kind="death",
+            data={"date": "2020-03-01", "cause": "sepsis"},
+            now=NOW,
+        )
+        record.entry_add(
+            s,
+            actor=staff,
+            patient_id=codes["A"],
+            kind="death",
+            data={"date": "2022-07-01", "treatment_related": False},
+            now=NOW,
+        )
+    made = board(sessions, clinic)
+    m = made.mortality
+    assert (m["patients"], m["deaths"]["count"], m["within_100_days"]["count"]) == (4, 2, 1)
+    assert m["treatment_related"] == {
+        "count": 1,
+        "percent": 25.0,
+        "lower_95": 4.6,
+        "upper_95": 69.9,
+    }
+    assert any(p["study"] == "muraro-2017" and p["percent"] == 2.8 for p in m["published"])
+    survival = next(c for c in made.curves if c.endpoint == "survival")
+    # C at 0.16 years, A at 2.5; B and D censored at their last entries (3.001 years).
+    assert at(survival, 1.0) == (3, 0.75)
+    assert at(survival, 3.0)[1] == 0.5  # 0.75 x 2/3; B and D still at risk
+    assert any(b["study"] == "muraro-2017" and b["years"] == 5.0 for b in survival.benchmarks)

@@ -172,6 +172,11 @@ FULL: dict[str, dict[str, Any]] = {
         },
         provenance="clinic",
     ),
+    "death": _entry(
+        "death",
+        {"date": "2024-08-01", "cause": "sepsis", "treatment_related": True},
+        provenance="clinic",
+    ),
     "adverse_event_serious": _entry(
         "adverse_event",
         {"date": "2022-07-01", "category": "infection", "description": "CMV", "serious": True},
@@ -202,6 +207,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "mri": _entry("mri", {"date": "2024-01-03", "region": "not_stated"}),
     "drug": _entry("drug", {"date": "2024-01-04", "drug": "rituximab"}),
     "adverse_event": _entry("adverse_event", {"date": "2024-01-05", "category": "other"}),
+    "death": _entry("death", {"date": "2024-01-05"}),
     "qol": _entry("qol", {"date": "2024-01-06", "answers": {}}),
     "todo": _entry("todo", {"date": "2024-01-07", "title": "x"}),
 }
@@ -629,6 +635,9 @@ def _random_entry(draw: st.DrawFn) -> dict[str, Any]:
                 "description": st.none() | _text,
                 "serious": st.none() | st.booleans(),
             }
+        ),
+        "death": st.fixed_dictionaries(
+            {"cause": st.none() | _text, "treatment_related": st.none() | st.booleans()}
         ),
         "qol": _rand36_answers().map(
             lambda answers: {

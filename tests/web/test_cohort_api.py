@@ -313,7 +313,13 @@ def test_the_dashboard_tables_and_the_clinics_settings(
     board = client.get(f"{url}/outcomes?by=era", headers=world.bearer("monitor_x"))
     assert board.status_code == 200, board.text
     body = board.json()
-    assert [c["endpoint"] for c in body["curves"]] == ["neda3", "cdw", "relapse", "mri"]
+    assert [c["endpoint"] for c in body["curves"]] == [
+        "neda3",
+        "cdw",
+        "relapse",
+        "mri",
+        "survival",
+    ]
     assert "clinician-rated only" in body["description"]
     neda = body["curves"][0]
     assert any(b["study"] == "atkins-2016" for b in neda["benchmarks"])

@@ -82,7 +82,7 @@ def test_import_then_read_the_outcomes(
         look("shared")
 
         page.goto(clinic + "/outcomes?by=ms_type")
-        expect(page.locator("svg.km-chart")).to_have_count(4)
+        expect(page.locator("svg.km-chart")).to_have_count(5)
         look("outcomes")
     finally:
         context.close()

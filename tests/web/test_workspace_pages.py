@@ -155,7 +155,7 @@ def test_the_outcomes_page_shows_each_figure_with_its_table(
     assert page.status_code == 200, page.text
     for title in ("NEDA-3 kept", "Free of confirmed disability worsening", "Free of relapses"):
         assert title in page.text
-    assert page.text.count("<svg viewBox") == 4
+    assert page.text.count("<svg viewBox") == 5
     assert "confirmed 24 weeks later" in page.text
     assert "Self-rated EDSS left out." in page.text
     assert "Atkins 2016" in page.text

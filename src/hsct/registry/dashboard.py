@@ -45,7 +45,7 @@ from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry
 #: How the curves can be split.
 GROUPINGS: Final = ("regimen", "intensity", "ms_type", "era")
 #: Curves drawn, with the published measures that share their definition.
-ENDPOINTS: Final = ("neda3", "cdw", "relapse", "mri")
+ENDPOINTS: Final = ("neda3", "cdw", "relapse", "mri", "survival")
 BENCHMARK_MEASURES: Final[Mapping[str, tuple[str, ...]]] = {
     # NEDA-3, and MS-activity-free survival (no relapse, no new or enhancing lesion, no
     # confirmed EDSS worsening: Atkins 2016), are the same composite.
@@ -54,7 +54,13 @@ BENCHMARK_MEASURES: Final[Mapping[str, tuple[str, ...]]] = {
     "cdw": ("worsening_free", "progression"),
     "relapse": (),
     "mri": (),
+    # Alive at the landmark, whatever the cause of death.
+    "survival": ("OS",),
 }
+SURVIVAL_TITLE: Final = "Alive (overall survival)"
+#: Deaths this close to day 0 count as transplant-related (EBMT's day-100 mortality),
+#: whatever the record says; later ones when the record says so.
+TRM_DAYS: Final = 100
 YEAR_DAYS: Final = 365.25
 LANDMARKS: Final = (1.0, 2.0, 3.0, 5.0, 10.0)
 #: Default follow-up time points (days after day 0) and their windows (± days): day 100,
@@ -148,6 +154,7 @@ class Dashboard:
     patients: int
     with_day0: int
     curves: list[Curve]
+    mortality: dict[str, Any]
     pira_raw: dict[str, int]
     edss_change: list[dict[str, Any]]
     adverse_events: list[dict[str, Any]]
@@ -300,7 +307,7 @@ def cohort_dashboard(
     return board
 
 
-def _compute(
+def _compute(  # noqa: PLR0915 - one pass over the cohort, then each figure
     session: Session,
     clinic: Clinic,
     options: DashboardOptions,
@@ -386,9 +393,10 @@ def _compute(
             index=frame.index,
         )
         studies = (catalog or load_catalog()).studies
-        for endpoint in ENDPOINTS:
+        for endpoint in ENDPOINTS[:-1]:
             km = km_fit(frame, endpoint, groups)
             curves.append(_curve(km, endpoint, studies, np))
+        curves.append(_survival_curve(people, day0s, attributes, options, studies, np))
         cdw = result.events[result.events["event"] == "CDW"].drop_duplicates("patient_id")
         counts = Counter(str(t) for t in cdw["type"])
         pira_raw = {
@@ -397,11 +405,12 @@ def _compute(
             "undefined": counts.get("undefined", 0),
             "patients": int(frame.shape[0]),
         }
+    studies = (catalog or load_catalog()).studies
     if not curves:  # nobody to follow yet: the figures say so, the benchmarks still show
         from hsct.outcomes import ENDPOINTS as TITLES  # noqa: PLC0415
 
-        studies = (catalog or load_catalog()).studies
-        curves = [Curve(e, TITLES[e][2], [], [], benchmarks_for(e, studies)) for e in ENDPOINTS]
+        titles = {**{e: t[2] for e, t in TITLES.items()}, "survival": SURVIVAL_TITLE}
+        curves = [Curve(e, titles[e], [], [], benchmarks_for(e, studies)) for e in ENDPOINTS]
     schedule = schedule_of(clinic)
     quality, chase = _quality(session, clinic.id, people, day0s, schedule, today)
     return Dashboard(
@@ -413,6 +422,7 @@ def _compute(
         patients=len(people),
         with_day0=len(day0s),
         curves=curves,
+        mortality=_mortality(people, day0s, studies),
         pira_raw=pira_raw,
         edss_change=_edss_change(people, day0s, options),
         adverse_events=_adverse(people, day0s),
@@ -458,6 +468,91 @@ def _curve(km: Any, endpoint: str, studies: Mapping[str, Any], np: Any) -> Curve
             }
         )
     return Curve(endpoint, km.title, groups, table, benchmarks_for(endpoint, studies))
+
+
+def _last_contact(person: _Person, day0: dt.date) -> tuple[dt.date, dt.date | None]:
+    """The day last known alive (or the death), and the death if recorded."""
+    death = next((d for k, d, _, _ in person.entries if k == "death"), None)
+    last = max((d for _, d, _, _ in person.entries), default=day0)
+    return (death if death is not None else max(last, day0)), death
+
+
+def _survival_curve(  # noqa: PLR0917 - the cohort's parts
+    people: Sequence[_Person],
+    day0s: Mapping[int, dt.date],
+    attributes: Mapping[int, Mapping[str, str]],
+    options: DashboardOptions,
+    studies: Mapping[str, Any],
+    np: Any,
+) -> Curve:
+    """Overall survival from day 0: death (any cause), or censored at the last entry."""
+    from lifelines import KaplanMeierFitter  # noqa: PLC0415
+
+    from hsct.outcomes import KaplanMeier  # noqa: PLC0415
+    from hsct.outcomes.survival import GroupFit  # noqa: PLC0415
+
+    by_group: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for number, day0 in day0s.items():
+        end, death = _last_contact(people[number], day0)
+        group = "all" if options.by is None else attributes[number][options.by]
+        by_group[group].append(((end - day0).days / YEAR_DAYS, death is not None))
+    fits = []
+    for group in sorted(by_group):
+        durations = np.array([t for t, _ in by_group[group]], dtype=float)
+        events = np.array([e for _, e in by_group[group]], dtype=bool)
+        fitter = KaplanMeierFitter().fit(durations, events, label=group)
+        fits.append(GroupFit(group, fitter, durations, events))
+    km = KaplanMeier("survival", SURVIVAL_TITLE, tuple(fits))
+    return _curve(km, "survival", studies, np)
+
+
+def _mortality(
+    people: Sequence[_Person], day0s: Mapping[int, dt.date], studies: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Deaths: all, within 100 days of day 0, and transplant-related; Wilson 95% intervals."""
+    n = len(day0s)
+    deaths = early = related = 0
+    for number, day0 in day0s.items():
+        found = next(((d, data) for k, d, data, _ in people[number].entries if k == "death"), None)
+        if found is None:
+            continue
+        date, data = found
+        deaths += 1
+        soon = (date - day0).days <= TRM_DAYS
+        early += soon
+        related += soon or bool(data.get("treatment_related"))
+
+    def share(k: int) -> dict[str, Any]:
+        low, high = wilson(k, n)
+        return {
+            "count": k,
+            "percent": None if n == 0 else round(100 * k / n, 1),
+            "lower_95": None if low is None else round(100 * low, 1),
+            "upper_95": None if high is None else round(100 * high, 1),
+        }
+
+    published = [
+        {
+            "study": study.id,
+            "label": study.label,
+            "deaths": study.mortality.deaths,
+            "patients": study.mortality.patients,
+            "percent": study.mortality.percent,
+            "ci_low": study.mortality.ci_low,
+            "ci_high": study.mortality.ci_high,
+            "window": study.mortality.window,
+            "source": study.src,
+        }
+        for study in studies.values()
+        if study.mortality is not None
+    ]
+    return {
+        "patients": n,
+        "deaths": share(deaths),
+        "within_100_days": share(early),
+        "treatment_related": share(related),
+        "published": sorted(published, key=lambda p: p["study"]),
+    }
 
 
 def benchmarks_for(endpoint: str, studies: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -42,7 +42,16 @@ from hsct.outcomes.instruments import (
 from hsct.outcomes.qol import rand36_score
 
 Kind = Literal[
-    "diagnosis", "transplant", "edss", "relapse", "mri", "drug", "adverse_event", "qol", "todo"
+    "diagnosis",
+    "transplant",
+    "edss",
+    "relapse",
+    "mri",
+    "drug",
+    "adverse_event",
+    "death",
+    "qol",
+    "todo",
 ]
 KINDS: Final[tuple[Kind, ...]] = (
     "diagnosis",
@@ -52,11 +61,12 @@ KINDS: Final[tuple[Kind, ...]] = (
     "mri",
     "drug",
     "adverse_event",
+    "death",
     "qol",
     "todo",
 )
 #: Kinds a record holds at most one of.
-SINGLE: Final = frozenset({"diagnosis", "transplant"})
+SINGLE: Final = frozenset({"diagnosis", "transplant", "death"})
 #: Kinds whose date may lie in the future (a to-do's due date).
 FUTURE_ALLOWED: Final = frozenset({"todo"})
 #: Most entries one record holds (a monthly diary for 80 years is under 10,000).
@@ -148,6 +158,13 @@ class AdverseEventEntry(_Entry):
     serious: bool | None = None
 
 
+class DeathEntry(_Entry):
+    """A death (``date``), its cause as known, and whether it was related to the transplant."""
+
+    cause: Text | None = None
+    treatment_related: bool | None = None
+
+
 class QolEntry(_Entry):
     """Answers to a quality-of-life questionnaire; the scores are computed, never typed."""
 
@@ -174,6 +191,7 @@ MODELS: Final[dict[str, type[_Entry]]] = {
     "mri": MriEntry,
     "drug": DrugEntry,
     "adverse_event": AdverseEventEntry,
+    "death": DeathEntry,
     "qol": QolEntry,
     "todo": TodoEntry,
 }
@@ -203,6 +221,7 @@ ALLOWED: Final[dict[str, str]] = {
     "steroids": "true or false",
     "confirmed": "true or false",
     "serious": "true or false",
+    "treatment_related": "true or false",
 }
 EDSS_ALLOWED: Final = ", ".join(format_step(v) for v in LEGAL_VALUES)
 #: What each field means, for the data dictionary (by kind and field; "*" for every kind).
@@ -240,6 +259,9 @@ MEANINGS: Final[dict[str, str]] = {
     "adverse_event.end": "when it ended",
     "adverse_event.description": "details, in the person's words",
     "adverse_event.serious": "needed a hospital stay or was life-threatening",
+    "death.date": "date of death",
+    "death.cause": "the cause, as known",
+    "death.treatment_related": "related to the transplant (treatment-related mortality)",
     "qol.date": "date the questionnaire was answered",
     "qol.instrument": "the questionnaire",
     "qol.answers": "the answers by item number, as JSON (pre-coded answer numbers)",
@@ -471,6 +493,7 @@ DATE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "mri": ("date",),
     "drug": ("date", "stop", "last_dose"),
     "adverse_event": ("date", "end"),
+    "death": ("date",),
     "qol": ("date",),
     "todo": ("done_on",),
 }

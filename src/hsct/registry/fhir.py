@@ -128,6 +128,8 @@ RECORD_ID_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/NamingSystem/record"
 FACILITY_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/NamingSystem/facility"
 
 SNOMED: Final = "http://snomed.info/sct"
+#: LOINC: 81956-5 "Date and time of death [TimeStamp]".
+LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"
 HL7_TERMINOLOGY: Final = "http://terminology.hl7.org/CodeSystem"
 #: RAND's page for the 36-Item Short Form Survey (RAND-36 1.0), used as the canonical.
@@ -630,6 +632,25 @@ def _todo(entry: Mapping[str, Any], data: Mapping[str, Any], subject: JSON) -> l
     ]
 
 
+def _death(entry: Mapping[str, Any], data: Mapping[str, Any], subject: JSON) -> list[JSON]:
+    related = data.get("treatment_related")
+    resource = _base("Observation", entry)
+    resource["status"] = "final"
+    return [
+        _put(
+            resource,
+            code=_concept(LOINC, "81956-5", "Date and time of death", "Date of death"),
+            subject=subject,
+            effectiveDateTime=entry["date"],
+            valueDateTime=entry["date"],
+            note=_notes(
+                _text("Cause: {}", data.get("cause")),
+                None if related is None else f"Related to the transplant: {_yes_no(bool(related))}",
+            ),
+        )
+    ]
+
+
 _BUILDERS: Final = {
     "diagnosis": _diagnosis,
     "transplant": _transplant,
@@ -638,6 +659,7 @@ _BUILDERS: Final = {
     "mri": _mri,
     "drug": _drug,
     "adverse_event": _adverse_event,
+    "death": _death,
     "qol": _qol,
     "todo": _todo,
 }

@@ -53,6 +53,7 @@ KIND_LABELS: Final = {
     "mri": N_("MRI"),
     "drug": N_("Drug"),
     "adverse_event": N_("Problem after transplant"),
+    "death": N_("Death"),
     "qol": N_("Quality of life (RAND-36)"),
     "todo": N_("To-do"),
 }
@@ -161,6 +162,16 @@ FIELDS: Final[dict[str, tuple[tuple[str, str, str, str | None], ...]]] = {
         ("end", "date", N_("When it ended"), None),
         ("description", "textarea", N_("Details"), None),
         ("serious", "yesno", N_("Needed a hospital stay or was life-threatening"), None),
+    ),
+    "death": (
+        ("date", "date", N_("Date of death"), None),
+        ("cause", "text", N_("Cause, as known"), None),
+        (
+            "treatment_related",
+            "yesno",
+            N_("Related to the transplant"),
+            N_("For treatment-related mortality: as judged by the transplant team."),
+        ),
     ),
     "qol": (("date", "date", N_("Date you answered"), None),),
     "todo": (
@@ -445,7 +456,7 @@ def record_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closu
                 "undo": undo,
                 "notice": notice,
                 "errors": errors or {},
-                "kinds": KINDS,
+                "kinds": [k for k in KINDS if k != "death"],
                 "instruments": sorted(
                     configured_instruments().values(), key=lambda d: d.name.casefold()
                 ),

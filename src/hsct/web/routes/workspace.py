@@ -38,6 +38,7 @@ ENDPOINT_LABELS: Final = {
     "cdw": "Free of confirmed disability worsening",
     "relapse": "Free of relapses",
     "mri": "Free of new MRI activity",
+    "survival": "Alive (overall survival)",
 }
 GROUP_LABELS: Final = {
     "regimen": "Regimen",
@@ -159,6 +160,14 @@ def _tables(board: Mapping[str, Any]) -> dict[str, tuple[Sequence[str], list[Map
             ),
             curve["benchmarks"],
         )
+    mortality = board["mortality"]
+    tables["mortality"] = (
+        ("measure", "count", "of", "percent", "lower_95", "upper_95"),
+        [
+            {"measure": key, "of": mortality["patients"], **mortality[key]}
+            for key in ("deaths", "within_100_days", "treatment_related")
+        ],
+    )
     tables["pira-raw"] = (
         ("type", "patients"),
         [{"type": k, "patients": v} for k, v in board["pira_raw"].items()],
