@@ -5,6 +5,7 @@ On SQLite and PostgreSQL (see conftest).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hsct.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hsct.registry import clinics, imports, patients, record
 from hsct.registry.access import Actor, Grant, Role
+from hsct.registry.cohort import REDCAP_COLUMNS, redcap_dictionary_csv, redcap_dictionary_read
+from hsct.registry.entries import MODELS
 from hsct.registry.imports import ImportFile, ImportOptions, parse_date
 from hsct.registry.tables import AuditEvent, ImportRun, Patient, RecordEntry
 
@@ -506,3 +509,30 @@ def test_self_reported_entries_are_never_overwritten(sessions: Sessions, clinic:
             .where(RecordEntry.date == dt.date(2020, 3, 1))
         )
         assert count == 2
+
+
+def test_the_redcap_dictionary_has_redcaps_columns_and_reads_back() -> None:
+    """Round trip: written, read back, every field of every kind with its type and choices."""
+    text = redcap_dictionary_csv()
+    header = next(csv.reader(io.StringIO(text)))
+    assert header == list(REDCAP_COLUMNS)
+    assert len(header) == 18
+    rows = redcap_dictionary_read(text)
+    names = {(r["Form Name"], r["Variable / Field Name"]) for r in rows}
+    expected = {
+        (kind, f"{kind}_{name}") for kind, model in MODELS.items() for name in model.model_fields
+    }
+    assert names == {("patients", "record_id"), *expected}
+    by_name = {r["Variable / Field Name"]: r for r in rows}
+    assert by_name["edss_rater"]["Field Type"] == "dropdown"
+    assert by_name["edss_rater"]["Choices, Calculations, OR Slider Labels"] == (
+        "self, self | nurse, nurse | neurologist, neurologist | unknown, unknown"
+    )
+    assert by_name["mri_new_t2"]["Text Validation Type OR Show Slider Number"] == "integer"
+    assert by_name["transplant_date"]["Text Validation Type OR Show Slider Number"] == "date_ymd"
+    assert by_name["transplant_date"]["Required Field?"] == "y"
+    assert by_name["relapse_confirmed"]["Field Type"] == "yesno"
+    with pytest.raises(InvalidInput):
+        redcap_dictionary_read(text.replace("Field Annotation", "Annotation"))
+    with pytest.raises(InvalidInput):
+        redcap_dictionary_read(text.replace("edss_rater", "EDSS rater"))

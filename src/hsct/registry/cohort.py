@@ -13,19 +13,22 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from types import UnionType
+from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hsct.common.errors import FieldError, InvalidInput
 from hsct.registry.access import Actor, Permission
 from hsct.registry.accounts import _audit
 from hsct.registry.clinics import clinic_for
-from hsct.registry.entries import DATE_FIELDS, KINDS
+from hsct.registry.entries import DATE_FIELDS, KINDS, MODELS, dictionary_rows
 from hsct.registry.export import COMMON_COLUMNS, csv_cell, csv_columns, data_dictionary_csv
 from hsct.registry.fhir import fhir_bundle
 from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry, RecordShare
@@ -221,6 +224,7 @@ def cohort_csv_files(document: Mapping[str, Any]) -> dict[str, str]:
         writer.writerows([csv_cell(row.get(c)) for c in columns] for row in rows)
         files[f"{name}.csv"] = out.getvalue()
     files["data_dictionary.csv"] = cohort_dictionary_csv()
+    files["redcap_data_dictionary.csv"] = redcap_dictionary_csv()
     return files
 
 
@@ -280,3 +284,133 @@ def cohort_fhir_files(document: Mapping[str, Any]) -> dict[str, str]:
         bundle = fhir_bundle({**record, "exported_at": document["exported_at"]})
         files[f"{record['patient']['id']}.json"] = json.dumps(bundle, ensure_ascii=False, indent=1)
     return files
+
+
+# ---------------------------------------------------------------- REDCap data dictionary
+
+#: REDCap's data dictionary columns, in REDCap's order (dossier registry.md §3).
+REDCAP_COLUMNS: Final = (
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+)
+REDCAP_NAME: Final = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+def _bare(annotation: Any) -> Any:
+    """The type under ``Annotated[...]`` and ``X | None``."""
+    kind = annotation
+    for _ in range(4):
+        if get_origin(kind) is Annotated:
+            kind = get_args(kind)[0]
+        elif get_origin(kind) in (Union, UnionType):
+            rest = [a for a in get_args(kind) if a is not type(None)]
+            kind = rest[0] if len(rest) == 1 else kind
+        else:
+            break
+    return kind
+
+
+#: Plain types as REDCap (field type, validation, minimum); anything else is JSON text.
+_REDCAP_TYPES: Final[dict[Any, tuple[str, str, str]]] = {
+    bool: ("yesno", "", ""),
+    dt.date: ("text", "date_ymd", ""),
+    int: ("text", "integer", "0"),
+    float: ("text", "number", ""),
+    str: ("text", "", ""),
+}
+
+
+def _redcap_type(annotation: Any) -> tuple[str, str, str, str]:
+    """(field type, choices, validation, minimum) of a field's type annotation."""
+    kind = _bare(annotation)
+    if get_origin(kind) is Literal:
+        return "dropdown", " | ".join(f"{v}, {v}" for v in get_args(kind)), "", ""
+    field_type, validation, minimum = _REDCAP_TYPES.get(kind, ("notes", "", ""))
+    return field_type, "", validation, minimum
+
+
+def redcap_dictionary_rows() -> list[dict[str, str]]:
+    """The cohort's fields as REDCap dictionary rows: a form per kind, ``record_id`` first."""
+    rows = [
+        dict.fromkeys(REDCAP_COLUMNS, "")
+        | {
+            "Variable / Field Name": "record_id",
+            "Form Name": "patients",
+            "Field Type": "text",
+            "Field Label": "Study code (a pseudonym, never a name)",
+        }
+    ]
+    meanings = {(r["kind"], r["field"]): r for r in dictionary_rows()}
+    for kind in KINDS:
+        for name, info in MODELS[kind].model_fields.items():
+            kind_type, choices, validation, minimum = _redcap_type(info.annotation)
+            row = dict.fromkeys(REDCAP_COLUMNS, "")
+            row.update(
+                {
+                    "Variable / Field Name": f"{kind}_{name}",
+                    "Form Name": kind,
+                    "Field Type": kind_type,
+                    "Field Label": meanings[(kind, name)]["description"],
+                    "Choices, Calculations, OR Slider Labels": choices,
+                    "Text Validation Type OR Show Slider Number": validation,
+                    "Text Validation Min": minimum,
+                    "Required Field?": "y" if info.is_required() else "",
+                    "Field Note": "" if kind_type != "notes" else "JSON",
+                }
+            )
+            rows.append(row)
+    return rows
+
+
+def redcap_dictionary_csv() -> str:
+    """The REDCap data dictionary of the cohort export, as CSV with REDCap's 18 columns."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=REDCAP_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(redcap_dictionary_rows())
+    return out.getvalue()
+
+
+def redcap_dictionary_read(text: str) -> list[dict[str, str]]:
+    """A REDCap data dictionary (CSV) read back: its rows, checked for REDCap's shape."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if tuple(reader.fieldnames or ()) != REDCAP_COLUMNS:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "dictionary",
+                    "does not have REDCap's 18 columns in order",
+                    ", ".join(REDCAP_COLUMNS),
+                )
+            ]
+        )
+    rows = list(reader)
+    names = [r["Variable / Field Name"] for r in rows]
+    bad = [n for n in names if not REDCAP_NAME.match(n)]
+    if bad or len(set(names)) != len(names) or not names or names[0] != "record_id":
+        raise InvalidInput(
+            [
+                FieldError(
+                    "dictionary",
+                    "has bad or repeated variable names",
+                    "lower-case, unique, record_id first",
+                )
+            ]
+        )
+    return rows
