@@ -262,3 +262,18 @@ def test_deaths_give_survival_and_transplant_related_mortality(
     assert at(survival, 1.0) == (3, 0.75)
     assert at(survival, 3.0)[1] == 0.5  # 0.75 x 2/3; B and D still at risk
     assert any(b["study"] == "muraro-2017" and b["years"] == 5.0 for b in survival.benchmarks)
+
+
+def test_the_tables_behind_the_figures_name_each_patient(sessions: Sessions, clinic: str) -> None:
+    made = board(sessions, clinic)
+    (event,) = [e for e in made.events if e["event"] == "CDW"]
+    assert (event["code"], event["type"], event["onset_date"], event["edss"]) == (
+        "B",
+        "PIRA",
+        "2022-01-01",
+        3.5,
+    )
+    neda = {row["code"]: row for row in made.neda}
+    assert set(neda) == {"A", "B", "C", "D"}
+    assert neda["D"]["neda3_lost"] in (False, 0)
+    assert round(neda["C"]["neda3_years"], 3) == round(366 / 365.25, 3)

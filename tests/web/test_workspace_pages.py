@@ -163,6 +163,8 @@ def test_the_outcomes_page_shows_each_figure_with_its_table(
     assert download.status_code == 200
     rows = list(csv.DictReader(io.StringIO(download.text)))
     assert {r["group"] for r in rows} == {"RRMS", "SPMS"}
+    events = client.get(f"/clinic/{world.clinic_x}/outcomes/neda.csv")
+    assert {r["code"] for r in csv.DictReader(io.StringIO(events.text))} == {"W-1", "W-2"}
     assert client.get(f"/clinic/{world.clinic_x}/outcomes/nothing.csv").status_code == 404
 
 

@@ -161,6 +161,9 @@ class Dashboard:
     qol: list[dict[str, Any]]
     quality: dict[str, Any]
     chase: list[dict[str, Any]]
+    #: The tables behind the figures: every confirmed event, and NEDA per patient.
+    events: list[dict[str, Any]] = field(default_factory=list)
+    neda: list[dict[str, Any]] = field(default_factory=list)
     schedule: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
 
@@ -370,6 +373,8 @@ def _compute(  # noqa: PLR0915 - one pass over the cohort, then each figure
     progression_options = _progression_options(options)
     curves: list[Curve] = []
     pira_raw = {"PIRA": 0, "RAW": 0, "undefined": 0, "patients": 0}
+    events: list[dict[str, Any]] = []
+    per_patient: list[dict[str, Any]] = []
     if patients["patient_id"] and visits["patient_id"]:
         cohort = build_cohort(
             pd.DataFrame(visits),
@@ -405,6 +410,7 @@ def _compute(  # noqa: PLR0915 - one pass over the cohort, then each figure
             "undefined": counts.get("undefined", 0),
             "patients": int(frame.shape[0]),
         }
+        events, per_patient = _behind(people, result.events, frame)
     studies = (catalog or load_catalog()).studies
     if not curves:  # nobody to follow yet: the figures say so, the benchmarks still show
         from hsct.outcomes import ENDPOINTS as TITLES  # noqa: PLC0415
@@ -424,6 +430,8 @@ def _compute(  # noqa: PLR0915 - one pass over the cohort, then each figure
         curves=curves,
         mortality=_mortality(people, day0s, studies),
         pira_raw=pira_raw,
+        events=events,
+        neda=per_patient,
         edss_change=_edss_change(people, day0s, options),
         adverse_events=_adverse(people, day0s),
         qol=_qol(people, day0s),
@@ -468,6 +476,62 @@ def _curve(km: Any, endpoint: str, studies: Mapping[str, Any], np: Any) -> Curve
             }
         )
     return Curve(endpoint, km.title, groups, table, benchmarks_for(endpoint, studies))
+
+
+#: The engine's per-patient columns shown in the NEDA table.
+NEDA_COLUMNS: Final = (
+    "neda3_lost",
+    "neda3_years",
+    "cdw_event",
+    "cdw_years",
+    "relapse_event",
+    "relapse_years",
+    "mri_event",
+    "mri_years",
+)
+EVENT_FIELDS: Final = (
+    "event",
+    "type",
+    "onset_date",
+    "edss",
+    "baseline_date",
+    "baseline_edss",
+    "confirmation_date",
+)
+
+
+def _plain(value: Any) -> Any:
+    """A pandas or numpy cell as JSON: dates as ISO text, missing as None."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _behind(
+    people: Sequence[_Person], events_frame: Any, frame: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every confirmed event and each patient's NEDA, by study code."""
+    events = [
+        {
+            "code": people[int(pid)].code,
+            **{k: _plain(v) for k, v in zip(EVENT_FIELDS, rest, strict=True)},
+        }
+        for pid, *rest in events_frame[["patient_id", *EVENT_FIELDS]].itertuples(index=False)
+    ]
+    per_patient = [
+        {
+            "code": people[int(pid)].code,
+            **{k: _plain(v) for k, v in zip(NEDA_COLUMNS, rest, strict=True)},
+        }
+        for pid, *rest in frame[["patient_id", *NEDA_COLUMNS]].itertuples(index=False)
+    ]
+    return events, per_patient
 
 
 def _last_contact(person: _Person, day0: dt.date) -> tuple[dt.date, dt.date | None]:
