@@ -168,33 +168,8 @@ def _tables(board: Mapping[str, Any]) -> dict[str, tuple[Sequence[str], list[Map
             for key in ("deaths", "within_100_days", "treatment_related")
         ],
     )
-    tables["events"] = (
-        (
-            "code",
-            "event",
-            "type",
-            "onset_date",
-            "edss",
-            "baseline_date",
-            "baseline_edss",
-            "confirmation_date",
-        ),
-        board["events"],
-    )
-    tables["neda"] = (
-        (
-            "code",
-            "neda3_lost",
-            "neda3_years",
-            "cdw_event",
-            "cdw_years",
-            "relapse_event",
-            "relapse_years",
-            "mri_event",
-            "mri_years",
-        ),
-        board["neda"],
-    )
+    tables["events"] = (("code", *dashboard.EVENT_FIELDS), board["events"])
+    tables["neda"] = (("code", *dashboard.NEDA_COLUMNS), board["neda"])
     tables["pira-raw"] = (
         ("type", "patients"),
         [{"type": k, "patients": v} for k, v in board["pira_raw"].items()],
