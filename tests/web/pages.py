@@ -61,4 +61,6 @@ PAGES: tuple[Page, ...] = (
 )
 
 #: GET routes that answer a file, not a page (checked by their own tests).
-DOWNLOADS: frozenset[str] = frozenset({"/journey/plan.ics", "/calendar/{token}.ics"})
+DOWNLOADS: frozenset[str] = frozenset(
+    {"/journey/plan.ics", "/calendar/{token}.ics", "/clinic/{clinic_id}/outcomes/{name}.csv"}
+)

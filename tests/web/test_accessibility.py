@@ -96,6 +96,19 @@ ACCOUNT_ROUTES: frozenset[str] = frozenset(
         "/invitation",
     }
 )
+#: The clinic workspace's pages, checked with axe in each language at phone width by
+#: tests/web/test_workspace_browser.py (they need a clinic with records and an import).
+WORKSPACE_ROUTES: frozenset[str] = frozenset(
+    {
+        "/clinic/{clinic_id}",
+        "/clinic/{clinic_id}/patients/{patient_id}",
+        "/clinic/{clinic_id}/patients/{patient_id}/add/{kind}",
+        "/clinic/{clinic_id}/patients/{patient_id}/entries/{entry_id}",
+        "/clinic/{clinic_id}/imports",
+        "/clinic/{clinic_id}/outcomes",
+        "/clinic/{clinic_id}/shared",
+    }
+)
 #: The follow-up record's pages, checked with axe in each language at phone width by
 #: tests/web/test_record_browser.py (they need a signed-in person with entries).
 RECORD_ROUTES: frozenset[str] = frozenset(
@@ -251,7 +264,7 @@ def test_every_html_route_is_listed(tmp_path: Any) -> None:
     """A new page route must be added to ``tests/web/pages.py`` to be checked."""
     routes = html_routes(tmp_path)
     listed = {page.route or page.url.split("?")[0] for page in PAGES} | ACCOUNT_ROUTES
-    listed |= RECORD_ROUTES
+    listed |= RECORD_ROUTES | WORKSPACE_ROUTES
 
     assert {"/", "/api/v1/docs", "/__test__/server-error"} <= routes  # the walk finds routes
     assert sorted(routes - listed - DOWNLOADS) == []

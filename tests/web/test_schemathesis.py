@@ -53,6 +53,10 @@ CROSS_FIELD_RULES: Final = [
     ("POST", "/api/v1/outcomes/progression"),  # rebaseline_months or the window, not both
     ("GET", "/api/v1/facilities/compare"),  # ids must name facilities of the directory
     ("POST", "/api/v1/assessments"),  # an age that fits the birth date, a stop after a start
+    # Each table's columns must be its own, its needed ones present.
+    ("PUT", "/api/v1/clinics/{clinic_id}/mappings/{name}"),
+    # Time points in order, windows that do not overlap.
+    ("PUT", "/api/v1/clinics/{clinic_id}/settings"),
 ]
 #: Operations whose document allows what the server refuses: each gap is pinned by a
 #: strict xfail in test_the_document_forbids_what_the_server_refuses_in_a_query or

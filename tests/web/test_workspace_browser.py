@@ -75,7 +75,11 @@ def test_import_then_read_the_outcomes(
         page.get_by_role("link", name="W-1").click()
         expect(page.locator("ul.timeline li").first).to_be_visible()
         look("record")
-        page.goto(page.url + "/add/edss")
+        record = page.url
+        page.locator("ul.timeline li a").first.click()
+        expect(page.locator("main form.account-form")).to_be_visible()
+        look("edit")
+        page.goto(record + "/add/edss")
         look("add-edss")
 
         page.goto(clinic + "/shared")
