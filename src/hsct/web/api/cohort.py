@@ -14,6 +14,7 @@ import io
 import zipfile
 from typing import Annotated, Any, Final, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -275,7 +276,12 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         found = cohort.cohort_status(db, actor=actor, clinic_id=clinic_id)
         return StatusOut.model_validate(found.to_dict())
 
-    @router.get("/outcomes", summary="The dashboard's tables", responses=ERRORS)
+    @router.get(
+        "/outcomes",
+        summary="The dashboard's tables",
+        responses=ERRORS,
+        response_model=dict[str, Any],
+    )
     def outcomes(
         clinic_id: str,
         actor: CurrentActor,
@@ -289,7 +295,7 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         confirmation_weeks: Annotated[Literal[12, 24], Query()] = 12,
         threshold: Annotated[Literal["msbase", "pymsprog"], Query()] = "msbase",
         rebaseline: Annotated[bool, Query(description="MRI re-baselined at month 6.")] = False,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Kaplan-Meier curves (NEDA-3, confirmed worsening, relapse-free, MRI-activity-free)
         with 95% intervals, numbers at risk and the published benchmarks of the same
         definition; PIRA/RAW; EDSS change; adverse events; quality of life; data quality and
@@ -307,7 +313,12 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
             now=now,
             catalog=catalog,
         )
-        return board.to_dict()
+        # Written by orjson: FastAPI's encoder walks every cell of 5,000 patients' tables
+        # (0.6 s against 0.01 s).
+        return Response(
+            orjson.dumps(board.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY),
+            media_type="application/json",
+        )
 
     @router.get("/settings", summary="The clinic's settings")
     def settings_get(clinic_id: str, actor: CurrentActor, db: DbSession) -> dict[str, Any]:
