@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import math
 import statistics
@@ -333,26 +334,12 @@ def _read(session: Session, clinic_id: str) -> CohortColumns:
             .order_by(*order),
         )
 
-    bulk = rows(RecordEntry.kind.in_(_BULK_KINDS))
-    columns: list[Any] = list(zip(*bulk, strict=True)) if bulk else [()] * 5
-    pids, kinds, dates, provenance, texts = columns
-    # The JSON read by orjson, the four fields picked in Python: faster than asking the
-    # database to take each out of the JSON text (SQLite and PostgreSQL's json type parse the
-    # text again for every field).
-    fields = [orjson.loads(text) for text in texts]
-    values = [f.get("value") for f in fields]
-    raters = [f.get("rater") for f in fields]
-    new_t2 = [f.get("new_t2") for f in fields]
-    gd = [f.get("gd_enhancing") for f in fields]
-    del fields
-    p = index.get_indexer(pd.Index(pids)).astype(np.int64)
-    day = np.array(dates, dtype="datetime64[D]").astype(np.int64)
+    if connection.dialect.name == "postgresql":
+        bulk = _bulk_copied(connection, clinic_id, index)
+    else:
+        bulk = _bulk_fetched(rows(RecordEntry.kind.in_(_BULK_KINDS)), index)
     # In patient-number order, each patient's entries keeping their order.
-    order_ = np.argsort(p, kind="stable")
-
-    def numbers(column: Any) -> Any:
-        return np.array(column, dtype=float)[order_]  # None becomes NaN
-
+    order_ = np.argsort(bulk["p"], kind="stable")
     other = [
         (
             int(index.get_loc(pid)),
@@ -367,16 +354,116 @@ def _read(session: Session, clinic_id: str) -> CohortColumns:
     return CohortColumns(
         ids=ids,
         codes=codes,
-        p=p[order_],
-        kind=np.array(kinds, dtype=object)[order_],
-        day=day[order_],
-        self_=(np.array(provenance, dtype=object) == "self")[order_],
-        value=numbers(values),
-        rater=np.array(raters, dtype=object)[order_],
-        new_t2=numbers(new_t2),
-        gd=numbers(gd),
+        p=bulk["p"][order_],
+        kind=bulk["kind"][order_],
+        day=bulk["day"][order_],
+        self_=bulk["self"][order_],
+        value=bulk["value"][order_],
+        rater=bulk["rater"][order_],
+        new_t2=bulk["new_t2"][order_],
+        gd=bulk["gd"][order_],
         other=other,
     )
+
+
+def _bulk_fetched(bulk: list[tuple[Any, ...]], index: Any) -> dict[str, Any]:
+    """The EDSS, relapse and MRI rows (patient id, kind, date, provenance, JSON text) as
+    arrays; the JSON read by orjson and the four fields picked in Python, faster than asking
+    SQLite to take each out of the JSON text (it parses the text again for every field)."""
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    columns: list[Any] = list(zip(*bulk, strict=True)) if bulk else [()] * 5
+    pids, kinds, dates, provenance, texts = columns
+    fields = [orjson.loads(text) for text in texts]
+    return {
+        "p": index.get_indexer(pd.Index(pids)).astype(np.int64),
+        "kind": np.array(kinds, dtype=object),
+        "day": np.array(dates, dtype="datetime64[D]").astype(np.int64),
+        "self": np.array(provenance, dtype=object) == "self",
+        "value": np.array([f.get("value") for f in fields], dtype=float),  # None: NaN
+        "rater": np.array([f.get("rater") for f in fields], dtype=object),
+        "new_t2": np.array([f.get("new_t2") for f in fields], dtype=float),
+        "gd": np.array([f.get("gd_enhancing") for f in fields], dtype=float),
+    }
+
+
+#: PostgreSQL sorts the bulk rows in memory rather than in temporary files (this
+#: transaction only).
+_SORT_MEMORY: Final = "256MB"
+
+
+def _bulk_copied(connection: Connection, clinic_id: str, index: Any) -> dict[str, Any]:
+    """The EDSS, relapse and MRI rows as arrays, from PostgreSQL: the fields taken out of the
+    JSON by the server, the rows streamed as CSV (``COPY ... TO STDOUT``) and read by pandas'
+    C reader; no Python object per row. 3.3 million entries: see
+    ``benchmarks/bench_registry_engine.py``."""
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    data = RecordEntry.data
+    statement = (
+        select(
+            RecordEntry.patient_id,
+            RecordEntry.kind,
+            cast(RecordEntry.date, String),
+            RecordEntry.provenance,
+            data["value"].as_float(),
+            data["rater"].as_string(),
+            data["new_t2"].as_float(),
+            data["gd_enhancing"].as_float(),
+        )
+        .join(Patient, Patient.id == RecordEntry.patient_id)
+        .where(Patient.clinic_id == clinic_id, RecordEntry.kind.in_(_BULK_KINDS))
+        .order_by(
+            RecordEntry.patient_id,
+            RecordEntry.kind,
+            RecordEntry.date,
+            RecordEntry.created_at,
+            RecordEntry.id,
+        )
+    )
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    try:
+        cursor.execute(f"SET LOCAL work_mem = '{_SORT_MEMORY}'")
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    finally:
+        cursor.close()
+    buffer.seek(0)
+    names = ["patient_id", "kind", "date", "provenance", "value", "rater", "new_t2", "gd"]
+    frame = pd.read_csv(
+        buffer,
+        header=None,
+        names=names,
+        dtype={
+            "patient_id": str,
+            "kind": str,
+            "date": str,
+            "provenance": str,
+            "value": float,
+            "rater": object,
+            "new_t2": float,
+            "gd": float,
+        },
+        keep_default_na=False,
+        na_values={"value": [""], "rater": [""], "new_t2": [""], "gd": [""]},
+    )
+    rater = frame["rater"].to_numpy(dtype=object)
+    rater[pd.isna(rater)] = None
+    return {
+        "p": index.get_indexer(pd.Index(frame["patient_id"])).astype(np.int64),
+        "kind": frame["kind"].to_numpy(dtype=object),
+        "day": frame["date"].to_numpy(dtype="datetime64[D]").astype(np.int64),
+        "self": (frame["provenance"] == "self").to_numpy(),
+        "value": frame["value"].to_numpy(dtype=float),
+        "rater": rater,
+        "new_t2": frame["new_t2"].to_numpy(dtype=float),
+        "gd": frame["gd"].to_numpy(dtype=float),
+    }
 
 
 def schedule_of(clinic: Clinic) -> list[dict[str, Any]]:
