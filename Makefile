@@ -13,6 +13,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k edss -x"`.
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); each test file runs whole in one of them. 0: one process.
+PYTEST_WORKERS ?= 2
 
 # apt needs root; use sudo when we are not root.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -98,7 +100,7 @@ layers: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 pytest: $(VENV)/.installed-dev
-	HSCT_TEST_STRICT=1 $(BIN)/pytest $(PYTEST_ARGS)
+	HSCT_TEST_STRICT=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------- helpers
 
