@@ -10,7 +10,6 @@ from typing import Final
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from hsct import __version__
 from hsct.common.settings import Settings, load_settings, secret_key_bytes
@@ -19,6 +18,7 @@ from hsct.outcomes import start_warm_up
 from hsct.outcomes.instruments import instruments_load
 from hsct.registry import make_engine, make_session_factory
 from hsct.web.api import OPENAPI_URL, api_router
+from hsct.web.assets import CachedStaticFiles, CompressionMiddleware
 from hsct.web.auth import csrf_protect
 from hsct.web.errors import install_error_handlers
 from hsct.web.limits import RequestGuardMiddleware
@@ -97,8 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pages = pages
     app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.served_over_tls)
+    app.add_middleware(CompressionMiddleware)
     install_error_handlers(app, pages)
-    app.mount("/static", StaticFiles(packages=[("hsct.web", "static")]), name="static")
+    app.mount("/static", CachedStaticFiles(packages=[("hsct.web", "static")]), name="static")
     app.include_router(health_router())
     app.include_router(page_router(pages))
     app.include_router(edss_router(pages))

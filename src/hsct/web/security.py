@@ -40,7 +40,8 @@ HSTS: Final = "max-age=31536000; includeSubDomains"
 _CREDENTIAL_COOKIES: Final = (b"hsct_session=", b"hsct_pre=")
 
 
-def _carries_credentials(scope: Scope) -> bool:
+def carries_credentials(scope: Scope) -> bool:
+    """Whether the request carries a session, a pre-session or an API token."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
             return True
@@ -66,7 +67,7 @@ class SecurityHeadersMiddleware:
             return
 
         # Static files are the same for everyone: cacheable even with a session cookie.
-        private = not scope.get("path", "").startswith("/static/") and _carries_credentials(scope)
+        private = not scope.get("path", "").startswith("/static/") and carries_credentials(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

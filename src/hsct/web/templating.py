@@ -45,6 +45,7 @@ from hsct.knowledge.labels import (
 )
 from hsct.knowledge.money import convert, format_money
 from hsct.knowledge.schema import Criterion
+from hsct.web.assets import static_url
 from hsct.web.auth import CSRF_FIELD, csrf_token, session_cookie_name
 from hsct.web.sections import SECTIONS
 
@@ -58,11 +59,6 @@ ACCOUNT_ROLE_LABELS: Final = {
     "clinic_monitor": N_("Monitor (read only)"),
     "site_admin": N_("Site administrator"),
 }
-
-
-def static_url(path: str) -> str:
-    """URL of a file under ``web/static``, with the version for cache busting."""
-    return f"/static/{path}?v={__version__}"
 
 
 @pass_context

@@ -1,0 +1,80 @@
+"""Static files and compression: fewer bytes to a phone on a slow line, never a secret's size.
+
+- Static files are addressed with a digest of their content (``/static/css/site.css?v=…``),
+  so browsers keep them for a year without asking again (``immutable``) and a changed file
+  gets a new address. Without the digest they are revalidated after an hour.
+- Answers are compressed with gzip when the browser accepts it and the answer is long enough
+  to gain (text, JSON, JavaScript, SVG; Starlette's ``GZipMiddleware``). Answers to a
+  request that carries a session, a pre-session or an API token are sent uncompressed,
+  static files aside: they can hold a CSRF token or health data beside text the visitor
+  typed, and the size of a compressed answer would then tell an attacker who can make the
+  browser send requests about the secret (BREACH). Anonymous pages hold no such secret (no
+  CSRF token without a cookie to bind it to).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import resources
+from typing import Final
+
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hsct import __version__
+from hsct.web.security import carries_credentials
+
+#: Static files addressed by their content's digest: kept for a year, never revalidated.
+IMMUTABLE: Final = "public, max-age=31536000, immutable"
+#: Static files asked for without the digest: kept an hour, then revalidated (ETag).
+REVALIDATE: Final = "public, max-age=3600"
+#: Shorter answers gain too little from gzip to be worth the time.
+MINIMUM_SIZE: Final = 800
+
+
+@lru_cache(maxsize=256)
+def _digest(path: str) -> str:
+    try:
+        content = (resources.files("hsct.web") / "static" / path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return __version__
+    return hashlib.sha256(content).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """URL of a file under ``web/static``, with a digest of its content for cache busting.
+
+    >>> static_url("css/site.css").startswith("/static/css/site.css?v=")
+    True
+    """
+    return f"/static/{path}?v={_digest(path)}"
+
+
+class CachedStaticFiles(StaticFiles):
+    """:class:`StaticFiles` with ``Cache-Control``: a year for a digest-addressed file."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            versioned = b"v=" in scope.get("query_string", b"")
+            response.headers["Cache-Control"] = IMMUTABLE if versioned else REVALIDATE
+        return response
+
+
+class CompressionMiddleware:
+    """gzip for static files and anonymous answers; credentialed answers stay as they are."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=MINIMUM_SIZE, compresslevel=6)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            scope.get("path", "").startswith("/static/") or not carries_credentials(scope)
+        ):
+            await self.gzip(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

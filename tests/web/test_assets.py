@@ -1,0 +1,72 @@
+"""Compression and caching: gzip for static files and anonymous pages, never for credentialed
+answers (BREACH); static files addressed by their content's digest and kept for a year."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from importlib import resources
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hsct.web.assets import IMMUTABLE, MINIMUM_SIZE, REVALIDATE, static_url
+
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def _raw(client: TestClient, url: str, **headers: str) -> tuple[dict[str, str], bytes]:
+    """Headers and the body as sent (not decoded by the client)."""
+    with client.stream("GET", url, headers={**GZIP, **headers}) as response:
+        assert response.status_code == 200, url
+        return dict(response.headers), b"".join(response.iter_raw())
+
+
+def test_anonymous_pages_are_compressed(client: TestClient) -> None:
+    headers, body = _raw(client, "/facilities")
+    assert headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in headers["vary"]
+    plain = client.get("/facilities", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(body) == plain.content
+    assert len(body) < len(plain.content) / 3  # HTML shrinks several times
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {"Cookie": "hsct_session=anything"},
+        {"Cookie": "hsct_pre=anything"},
+        {"Authorization": "Bearer hsct_anything"},
+    ],
+    ids=["session", "pre-session", "token"],
+)
+def test_credentialed_answers_are_never_compressed(
+    client: TestClient, credential: dict[str, str]
+) -> None:
+    # The same page as above: with a session it could hold a CSRF token beside typed text.
+    with client.stream("GET", "/facilities", headers={**GZIP, **credential}) as response:
+        assert "content-encoding" not in response.headers
+        assert response.headers["cache-control"] == "no-store"
+
+
+def test_short_answers_are_sent_as_they_are(client: TestClient) -> None:
+    headers, body = _raw(client, "/healthz")
+    assert "content-encoding" not in headers
+    assert len(body) < MINIMUM_SIZE
+
+
+def test_static_files_have_a_content_address_kept_for_a_year(client: TestClient) -> None:
+    content = (resources.files("hsct.web") / "static" / "css" / "site.css").read_bytes()
+    url = static_url("css/site.css")
+    assert url == f"/static/css/site.css?v={hashlib.sha256(content).hexdigest()[:12]}"
+    assert url in client.get("/").text  # the pages link the digest-addressed file
+    headers, body = _raw(client, url, Cookie="hsct_session=anything")
+    assert headers["cache-control"] == IMMUTABLE  # the same for everyone, session or not
+    assert headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == content
+    bare = client.get("/static/css/site.css")
+    assert bare.headers["cache-control"] == REVALIDATE
+    assert bare.headers["etag"]
+    again = client.get("/static/css/site.css", headers={"If-None-Match": bare.headers["etag"]})
+    assert again.status_code == 304
