@@ -15,6 +15,11 @@ database is an unused in-memory one); the calls go to the module's world app.
 runner sets ``request.node._nodeid``, which pytest 9.2 no longer has.
 
 Kept small for CI: ``HSCT_SCHEMATHESIS_EXAMPLES`` examples per operation (default 15).
+
+Marked ``serial``: under pytest-xdist Schemathesis reported one result for the whole
+document instead of one per operation (21 results instead of 89, in 19 s instead of about
+4 minutes), so ``make pytest`` runs this file in one process, and a run inside an xdist
+worker fails here instead of passing silently.
 """
 
 from __future__ import annotations
@@ -77,6 +82,20 @@ def _without(check: str, operations: list[tuple[str, str]]) -> list[dict[str, An
         {"include-method": method, "include-path": path, "checks": {check: {"enabled": False}}}
         for method, path in operations
     ]
+
+
+pytestmark = pytest.mark.serial
+
+
+@pytest.fixture(autouse=True)
+def one_process() -> None:
+    """Fail inside an xdist worker, where the operations are not reported one by one."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.fail(
+            "tests/web/test_schemathesis.py runs in one process: "
+            "pytest -p no:xdist -m serial (make pytest does)",
+            pytrace=False,
+        )
 
 
 CONFIG: Final = schemathesis.Config.from_dict(
