@@ -225,7 +225,7 @@ def data_version(clinic: Clinic) -> str:
 # ---------------------------------------------------------------- the computation
 
 
-#: Entries read in bulk, their few fields taken out of the JSON by the database itself.
+#: Entries read in bulk as columns (the rest, far fewer, one by one with their whole data).
 _BULK_KINDS: Final = ("edss", "relapse", "mri")
 #: One sortable whole number per (patient, day): ``number * _KEY + day + _SHIFT``.
 _KEY: Final = 1 << 33
@@ -245,8 +245,8 @@ def _date_of(day: int) -> dt.date:
 class CohortColumns:
     """A clinic's records in columns.
 
-    Patients are numbered in study-code order. EDSS, relapse and MRI entries are arrays in
-    each patient's entry order (date, then time written): ``p`` the patient's number,
+    Patients are numbered in study-code order. EDSS, relapse and MRI entries are arrays,
+    each patient's by kind, then date, then time written: ``p`` the patient's number,
     ``kind``, ``day`` (days since 1970-01-01), ``self_`` (self-reported), the EDSS ``value``
     and ``rater``, the MRI's ``new_t2`` and ``gd`` (NaN when not given). Every other entry
     (to-dos aside: they play no part in the figures) is a tuple ``(number, kind, day,
@@ -271,9 +271,8 @@ class CohortColumns:
 
 
 def _fetch(connection: Connection, statement: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The statement's rows as the driver's own tuples: no result objects, no type
-    conversions (the columns are text and numbers already); on the session's connection, so
-    in its transaction. Half the time of a result's rows on a cohort of 300,000 entries."""
+    """The statement's rows as the driver's own tuples (the columns are text already, so
+    nothing needs converting), on the session's connection, so in its transaction."""
     # Rendered with its values written in (ids, kinds and JSON paths, quoted by SQLAlchemy
     # for this database): the driver then needs no parameters, and no bind processing is
     # skipped.
@@ -294,7 +293,7 @@ def cohort_read(session: Session, *, actor: Actor | None, clinic_id: str) -> Coh
 
 
 def _read(session: Session, clinic_id: str) -> CohortColumns:
-    """The clinic's records in columns: two queries, no row-by-row objects."""
+    """The clinic's records in columns: the bulk kinds as arrays, the others as tuples."""
     import numpy as np  # noqa: PLC0415 - the engine's stack, only when a dashboard is made
     import pandas as pd  # noqa: PLC0415
 
@@ -338,17 +337,22 @@ def _read(session: Session, clinic_id: str) -> CohortColumns:
         bulk = _bulk_copied(connection, clinic_id, index)
     else:
         bulk = _bulk_fetched(rows(RecordEntry.kind.in_(_BULK_KINDS)), index)
-    # In patient-number order, each patient's entries keeping their order.
-    order_ = np.argsort(bulk["p"], kind="stable")
+    # In patient-number order, each patient's entries keeping their order. A record made
+    # by someone else between the queries (PostgreSQL reads each statement's own snapshot)
+    # is left out: it was not in the list of patients, and the next view counts it.
+    known = np.flatnonzero(bulk["p"] >= 0)
+    order_ = known[np.argsort(bulk["p"][known], kind="stable")]
+    position = {pid: number for number, pid in enumerate(ids)}
     other = [
         (
-            int(index.get_loc(pid)),
+            position[pid],
             kind,
             _day(dt.date.fromisoformat(date[:10])),
             prov,
             orjson.loads(text),
         )
         for pid, kind, date, prov, text in rows(RecordEntry.kind.not_in((*_BULK_KINDS, "todo")))
+        if pid in position
     ]
     other.sort(key=lambda row: row[0])  # stable: each patient's entries keep their order
     return CohortColumns(
