@@ -237,6 +237,11 @@ def _day(date: dt.date) -> int:
     return (date - _EPOCH).days
 
 
+def _key(number: Any, day: Any) -> Any:
+    """The sortable key of (patient number, day), for whole arrays or single values."""
+    return number * _KEY + day + _SHIFT
+
+
 def _date_of(day: int) -> dt.date:
     return _EPOCH + dt.timedelta(days=int(day))
 
@@ -974,7 +979,7 @@ def _nearest_rows(keys: Any, targets: Any, window: int) -> Any:
     """For each target key, the row nearest it within ``window`` days (the earlier of two
     equally near, the first written of one day), or -1.
 
-    ``keys`` are sorted ``number * _KEY + day + _SHIFT``; ``targets`` are keys of the same
+    ``keys`` are sorted :func:`_key` values; ``targets`` are keys of the same
     form, so a row of another patient is never within the window.
     """
     import numpy as np  # noqa: PLC0415
@@ -1003,10 +1008,10 @@ def _edss_change(cohort: CohortColumns, counted: Any, day0: Any, has0: Any) -> l
     rows = np.flatnonzero(counted)  # already in each patient's entry (date) order
     if not rows.size:
         return []
-    keys = cohort.p[rows] * _KEY + cohort.day[rows] + _SHIFT
+    keys = _key(cohort.p[rows], cohort.day[rows])
     values = cohort.value[rows]
     followed = np.flatnonzero(has0)
-    base_key = followed * _KEY + day0[followed] + _SHIFT
+    base_key = _key(followed, day0[followed])
     at = np.searchsorted(keys, base_key, side="right") - 1  # the last written of its day
     ok = at >= 0
     ok[ok] = keys[at[ok]] >= base_key[ok] - 365
@@ -1135,8 +1140,8 @@ def _quality(  # noqa: PLR0917 - internal: the cohort's parts
     entries = cohort.p.size + len(cohort.other)
     self_entries = int(cohort.self_.sum()) + sum(1 for row in cohort.other if row[3] == "self")
     # Each time point: done (an EDSS visit in its window), overdue, or the next one due.
-    keys = cohort.p[edss] * _KEY + cohort.day[edss] + _SHIFT
-    base = np.arange(n, dtype=np.int64) * _KEY + day0 + _SHIFT
+    keys = _key(cohort.p[edss], cohort.day[edss])
+    base = _key(np.arange(n, dtype=np.int64), day0)
     expected = np.zeros(n, dtype=np.int64)
     done = np.zeros(n, dtype=np.int64)
     overdue = np.zeros((len(schedule), n), dtype=bool)
