@@ -114,14 +114,17 @@ fmt: $(VENV)/.installed-dev ## Format and auto-fix.
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-messages: $(VENV)/.installed-dev ## Extract translatable strings and update the ru/es catalogues.
+messages: $(VENV)/.installed-dev ## Extract translatable strings (interface and knowledge base) and update the ru/es catalogues.
 	@tmp=$$(mktemp -d); \
 	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
 	    -k N_ -k lazy_gettext -o $$tmp/messages.pot src/hsct; \
 	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 100 -i $$tmp/messages.pot \
 	    -d src/hsct/locale -D messages; \
+	  $(BIN)/python scripts/data_texts_pot.py $$tmp/data.pot; \
+	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 100 -i $$tmp/data.pot \
+	    -d src/hsct/locale -D data; \
 	  rm -rf $$tmp
-	@echo "Updated src/hsct/locale/*/LC_MESSAGES/messages.po; translate the empty entries."
+	@echo "Updated src/hsct/locale/*/LC_MESSAGES/{messages,data}.po; translate the empty entries."
 
 bench: $(VENV)/.installed-dev reference ## Run every benchmark script (installs wrk with apt when missing).
 	@command -v wrk >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends wrk; }

@@ -27,6 +27,8 @@ DEFAULT_LOCALE: Final = "en"
 #: Each language named in itself, so a person can find their own.
 LANGUAGE_NAMES: Final = {"en": "English", "ru": "Русский", "es": "Español"}
 CATALOGUE_DOMAIN: Final = "messages"
+#: The knowledge base's free text (notes, quoted criteria, findings): hsct.knowledge.texts.
+DATA_DOMAIN: Final = "data"
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
@@ -102,9 +104,31 @@ def negotiate_locale(accept_language: str | None) -> str | None:
     return min(ranked)[3] if ranked else None
 
 
-@lru_cache(maxsize=len(SUPPORTED_LOCALES))
 def translations(locale: str) -> gettext.NullTranslations:
-    """The compiled catalogue for ``locale`` (English needs none: it is the source).
+    """The interface's compiled catalogue for ``locale`` (English needs none: it is the source).
+
+    Raises
+    ------
+    ValueError
+        For a locale that is not supported.
+    """
+    return _compiled(locale, CATALOGUE_DOMAIN)
+
+
+def data_translations(locale: str) -> gettext.NullTranslations:
+    """The compiled catalogue of the knowledge base's free text for ``locale``.
+
+    Raises
+    ------
+    ValueError
+        For a locale that is not supported.
+    """
+    return _compiled(locale, DATA_DOMAIN)
+
+
+@lru_cache(maxsize=2 * len(SUPPORTED_LOCALES))
+def _compiled(locale: str, domain: str) -> gettext.NullTranslations:
+    """The catalogue ``domain`` for ``locale``, compiled in memory.
 
     Raises
     ------
@@ -115,10 +139,10 @@ def translations(locale: str) -> gettext.NullTranslations:
         raise ValueError(f"unsupported locale {locale!r}; supported: {SUPPORTED_LOCALES}")
     if locale == DEFAULT_LOCALE:
         return gettext.NullTranslations()
-    source = resources.files("hsct") / "locale" / locale / "LC_MESSAGES" / f"{CATALOGUE_DOMAIN}.po"
+    source = resources.files("hsct") / "locale" / locale / "LC_MESSAGES" / f"{domain}.po"
     with source.open("rb") as po_file:
-        catalog = read_po(po_file, locale=locale, domain=CATALOGUE_DOMAIN)
+        catalog = read_po(po_file, locale=locale, domain=domain)
     compiled = io.BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
-    return cast(gettext.NullTranslations, Translations(fp=compiled, domain=CATALOGUE_DOMAIN))
+    return cast(gettext.NullTranslations, Translations(fp=compiled, domain=domain))

@@ -93,7 +93,8 @@ DIAGNOSIS_CRITERION: Final = Criterion(
     parameter="confirmed_ms_diagnosis",
     operator="is_true",
     src="thompson-2018",
-    note="Every clinic treats confirmed MS; the McDonald criteria (2017) confirm it.",
+    # In the interface's catalogue (N_), not the data one: it is written in code.
+    note=N_("Every clinic treats confirmed MS; the McDonald criteria (2017) confirm it."),
 )
 
 

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from hsct.common.errors import HsctError
+from hsct.common.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, data_translations
 from hsct.common.text import Citation
 from hsct.knowledge.schema import (
     Criterion,
@@ -39,6 +40,10 @@ from hsct.knowledge.schema import (
 M = TypeVar("M", bound=BaseModel)
 
 
+#: The languages whose translated drug names :meth:`Catalog.find_drug` also knows.
+TRANSLATED = tuple(lang for lang in SUPPORTED_LOCALES if lang != DEFAULT_LOCALE)
+
+
 class CatalogError(HsctError):
     """The knowledge base is invalid; ``problems`` lists every problem found."""
 
@@ -55,6 +60,8 @@ class Limits:
 
     ``edss_max`` is the hard ceiling; ``edss_soft_max`` a lower ceiling above which
     acceptance is soft or case by case (Clínica Ruiz: 7.0, up to 8.0 after review).
+    ``durations`` are the hard criteria on years since diagnosis (London: 15 or fewer), shown
+    in words by the directory so that it states every limit the candidate check applies.
     """
 
     ms_types: tuple[MsType, ...] | None
@@ -62,6 +69,7 @@ class Limits:
     edss_soft_max: float | None
     age_min: float | None
     age_max: float | None
+    durations: tuple[Criterion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,14 +100,17 @@ class Catalog:
     def _drug_names(self) -> dict[str, str]:
         index: dict[str, str] = {}
         for drug in self.drugs.values():
-            for name in (drug.id, drug.name, *drug.brands):
+            local = (brand for brands in drug.local_brands.values() for brand in brands)
+            translated = (data_translations(lang).gettext(drug.name) for lang in TRANSLATED)
+            for name in (drug.id, drug.name, *drug.brands, *local, *translated):
                 index[name.casefold()] = drug.id
                 # "interferon beta (1a, 1b, peginterferon)" is also found as "interferon beta"
                 index.setdefault(name.split(" (")[0].casefold(), drug.id)
         return index
 
     def find_drug(self, name: str) -> Drug | None:
-        """A drug by id, name or brand, whatever the case ("Ocrevus", "ocrelizumab")."""
+        """A drug by id, name or brand, whatever the case and script ("Ocrevus", "Окревус",
+        "ocrelizumab", "окрелизумаб")."""
         drug_id = self._drug_names.get(name.strip().casefold())
         return None if drug_id is None else self.drugs[drug_id]
 
@@ -150,6 +161,7 @@ class Catalog:
         edss_hard: list[float] = []
         edss_soft: list[float] = []
         ages: list[tuple[float | None, float | None]] = []
+        durations: list[Criterion] = []
         for criterion in self.criteria(facility_id):
             if criterion.when is not None:
                 continue
@@ -160,6 +172,8 @@ class Catalog:
                 (edss_hard if criterion.strength == "hard" else edss_soft).append(high)
             elif criterion.parameter == "age" and criterion.strength == "hard":
                 ages.append((low, high))
+            elif criterion.parameter == "disease_duration_years" and criterion.strength == "hard":
+                durations.append(criterion)
         hard = min(edss_hard) if edss_hard else None
         soft = min(edss_soft) if edss_soft else None
         return Limits(
@@ -168,6 +182,7 @@ class Catalog:
             edss_soft_max=soft if soft is not None and (hard is None or soft < hard) else None,
             age_min=max((lo for lo, _ in ages if lo is not None), default=None),
             age_max=min((hi for _, hi in ages if hi is not None), default=None),
+            durations=tuple(durations),
         )
 
 

@@ -426,6 +426,8 @@ class Drug(Strict):
     id: Identifier
     name: str
     brands: tuple[str, ...] = ()
+    #: The brands as written in a language's own script ({"ru": ("Окревус",)}).
+    local_brands: dict[Literal["ru", "es"], tuple[str, ...]] = Field(default_factory=dict)
     drug_class: str
     high_efficacy: Fact[bool]
     cell_depleting: Fact[bool]
@@ -439,6 +441,12 @@ class Drug(Strict):
     def course_based(self) -> bool:
         """True for drugs given in pulses: washout counts from the last dose."""
         return self.dosing.value == "course"
+
+    def brands_for(self, locale: str) -> tuple[str, ...]:
+        """The brands people reading ``locale`` know: the international ones, then their own
+        script's (``local_brands``), without repeats."""
+        local = self.local_brands.get(locale, ())  # type: ignore[call-overload]  # any locale
+        return tuple(dict.fromkeys((*self.brands, *local)))
 
 
 class Regimen(Strict):

@@ -24,7 +24,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from markupsafe import Markup, escape
 
 from hsct import __version__
-from hsct.common.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, translations
+from hsct.common.i18n import (
+    DEFAULT_LOCALE,
+    LANGUAGE_NAMES,
+    N_,
+    SUPPORTED_LOCALES,
+    data_translations,
+    translations,
+)
 from hsct.common.text import Message
 from hsct.edss import format_step
 from hsct.eligibility.derive import Derived, shown
@@ -253,9 +260,26 @@ def _environment(locale: str) -> Environment:
     )
     gettext = translations(locale).gettext
 
+    data_catalogue = data_translations(locale)
+
+    def data_text(text: str | None) -> str:
+        """The knowledge base's free text in the page's language where translated, else
+        the interface catalogue's (texts written in code), else the English."""
+        if not text:
+            return ""
+        found = data_catalogue.gettext(text)
+        return gettext(text) if found == text else found
+
+    def with_data(message: Message) -> Message:
+        """A message whose drug name (a knowledge-base text) is in the page's language."""
+        drug = message.params.get("drug")
+        if not isinstance(drug, str):
+            return message
+        return Message(message.template, {**message.params, "drug": data_text(drug)})
+
     def translate(message: Message | str) -> str:
         if isinstance(message, Message):
-            return message.translate(gettext)
+            return with_data(message).translate(gettext)
         return gettext(message) if message else message
 
     babel_locale = BabelLocale.parse(locale)
@@ -268,9 +292,22 @@ def _environment(locale: str) -> Environment:
             else value
             for key, value in message.params.items()
         }
-        return Message(message.template, params).translate(gettext)
+        return with_data(Message(message.template, params)).translate(gettext)
+
+    def data_lang(text: str | None) -> Markup:
+        """``lang="en"`` when :func:`data_text` falls back to the English on a page in
+        another language, so screen readers pronounce it as English."""
+        if locale == DEFAULT_LOCALE or not text or data_text(text) != text:
+            return Markup("")
+        return Markup(' lang="en"')
 
     environment.filters["tr"] = translate
+    environment.filters["dt"] = data_text
+    # Drugs listed by their name in the page's language ("азатиоприн" before "алемтузумаб").
+    environment.filters["by_data_name"] = lambda items: sorted(
+        items, key=lambda item: data_text(item.name).casefold()
+    )
+    environment.filters["data_lang"] = data_lang
     environment.filters["trd"] = translate_dates
     environment.filters["problem"] = lambda error: error.translate(gettext)
     environment.globals.update(_locale_helpers(locale))

@@ -366,7 +366,7 @@ def entry_context(
             ((f.id, f.name) for f in catalog.facilities.values()), key=lambda x: x[1]
         ),
         "regimens": sorted((r.id, r.name) for r in catalog.regimens.values()),
-        "drugs": sorted(d.name for d in catalog.drugs.values()),
+        "drugs": sorted(catalog.drugs.values(), key=lambda d: d.name.casefold()),
         "rand36_items": RAND36_ITEMS,
         "instrument": definition,
     }
