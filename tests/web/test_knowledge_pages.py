@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
+from hsct.common.i18n import data_translations
 from hsct.knowledge import load_catalog
 from hsct.web.routes.knowledge import DIRECTORY_FIELDS, directory_key
 
@@ -254,3 +256,36 @@ def test_a_kept_directory_page_is_identical(client: TestClient) -> None:
         assert first.status_code == second.status_code == 200
         assert first.text == second.text
         assert second.headers["content-language"] == language
+
+
+def test_clinic_notes_are_in_the_reader_s_language(client: TestClient) -> None:
+    """The washout note of the Moscow clinic, in Russian and Spanish, no longer marked English;
+    in English the page has no lang attribute on it."""
+    note = load_catalog().facilities["moscow-pirogov"].washout.note
+    assert note is not None
+    english = client.get("/facilities/moscow-pirogov", headers={"Accept-Language": "en"}).text
+    assert f'<p class="note-en">{escape(note)}</p>' in english
+    for locale in ("ru", "es"):
+        translated = data_translations(locale).gettext(note)
+        assert translated != note
+        page = client.get("/facilities/moscow-pirogov", headers={"Accept-Language": locale}).text
+        assert f'<p class="note-en">{escape(translated)}</p>' in page
+        assert escape(note) not in page
+
+
+def test_the_drug_picker_lists_russian_names_and_brands(client: TestClient) -> None:
+    def treatments(locale: str) -> str:
+        response = client.post(
+            "/candidate/wizard",
+            data={"go": "goto:treatments"},
+            headers={"Accept-Language": locale},
+        )
+        assert response.status_code == 200
+        return response.text
+
+    ocrelizumab = data_translations("ru").gettext("ocrelizumab")
+    assert ocrelizumab != "ocrelizumab"
+    assert f">{ocrelizumab} (Ocrevus, Окревус)</option>" in treatments("ru")
+    english = treatments("en")
+    assert ">ocrelizumab (Ocrevus)</option>" in english
+    assert "Окревус" not in english

@@ -186,13 +186,20 @@ def facilities_list(  # noqa: PLR0917 - Typer passes CLI options as parameters
     hide_unknown: Annotated[
         bool, typer.Option(help="Hide facilities whose limits are not stated.")
     ] = False,
-    sort: Annotated[str, typer.Option(help="country, name, price, edss or age.")] = "country",
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="open (accepting patients, with published criteria, first), "
+            "country, name, price, edss or age."
+        ),
+    ] = "open",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List facilities, filtered and sorted. Limits not stated by a facility are shown as such."""
     from rich.table import Table  # noqa: PLC0415 - see the imports above
 
-    from hsct.knowledge import DirectoryQuery, format_money, load_catalog, search  # noqa: PLC0415
+    from hsct.eligibility.directory import directory_search  # noqa: PLC0415
+    from hsct.knowledge import DirectoryQuery, format_money, load_catalog  # noqa: PLC0415
     from hsct.knowledge.directory import SORT_KEYS  # noqa: PLC0415
     from hsct.knowledge.export import entry_dict  # noqa: PLC0415
     from hsct.knowledge.labels import STATUS_LABELS  # noqa: PLC0415
@@ -219,7 +226,7 @@ def facilities_list(  # noqa: PLR0917 - Typer passes CLI options as parameters
         hide_unknown=hide_unknown,
         sort=sort_key,
     )
-    entries = search(catalog, query)
+    entries = directory_search(catalog, query)
     if as_json:
         _print_json([entry_dict(e, query.currency) for e in entries])
         return

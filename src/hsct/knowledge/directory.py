@@ -3,6 +3,11 @@
 A filter removes a facility only when its known criteria exclude the person. A facility
 whose limit is not stated stays in the list, marked as not stated, unless the person asks
 to hide such facilities: an unknown is not a "no".
+
+Whether a clinic's criteria fit the person (MS type, EDSS, age) is judged by the caller's
+``person`` matcher: :func:`hsct.eligibility.directory.person_matcher`, the candidate
+engine, so the directory and the candidate results never disagree (issue 19). This module
+sits below the engine and only filters, sorts and prices.
 """
 
 from __future__ import annotations
@@ -20,8 +25,13 @@ from hsct.knowledge.legitimacy import Rating, rate_facility
 from hsct.knowledge.money import convert
 from hsct.knowledge.schema import CostQuote, Facility, Fact
 
-SortKey = Literal["country", "name", "price", "edss", "age"]
-SORT_KEYS: Final = ("country", "name", "price", "edss", "age")
+SortKey = Literal["open", "country", "name", "price", "edss", "age"]
+SORT_KEYS: Final = ("open", "country", "name", "price", "edss", "age")
+#: The default order ("open", issue 19): clinics that accept patients before those that
+#: take only their own country's patients or trial patients, and those before clinics that
+#: take no one (closed, historical, programme not confirmed); within each, clinics that
+#: publish criteria someone can check come first, then by country, city and name.
+OPEN_ORDER: Final = ("accepting_patients", "national_patients_only", "trial_only")
 Match = Literal["yes", "case_by_case", "not_stated"]
 
 
@@ -38,7 +48,12 @@ class DirectoryQuery:
     max_price: float | None = None
     currency: str = "USD"
     hide_unknown: bool = False
-    sort: SortKey = "country"
+    sort: SortKey = "open"
+
+
+#: Judges a facility's criteria on the query's MS type, EDSS and age: for each of them that
+#: is asked, "yes", "case_by_case" or "not_stated"; a name left out excludes the facility.
+PersonMatcher = Callable[[Facility, "DirectoryQuery"], dict[str, Match]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +126,9 @@ def validate_query(query: DirectoryQuery, catalog: Catalog) -> None:
         raise InvalidInput(errors)
 
 
-def entry(facility: Facility, catalog: Catalog, query: DirectoryQuery) -> Entry:
+def entry(
+    facility: Facility, catalog: Catalog, query: DirectoryQuery, *, person: PersonMatcher
+) -> Entry:
     """A facility's directory row for ``query``."""
     limits = catalog.limits(facility.id)
     priced = [
@@ -133,41 +150,21 @@ def entry(facility: Facility, catalog: Catalog, query: DirectoryQuery) -> Entry:
         intensities=catalog.intensities(facility),
         cheapest=cheapest[1] if cheapest else None,
         converted_price=cheapest[0] if cheapest else None,
-        matches=_matches(facility, limits, catalog, query),
+        matches={**person(facility, query), **_intensity_match(facility, catalog, query)},
         rating=rate_facility(facility, catalog),
     )
 
 
-def _matches(  # noqa: C901 - one block per filter
-    facility: Facility, limits: Limits, catalog: Catalog, query: DirectoryQuery
+def _intensity_match(
+    facility: Facility, catalog: Catalog, query: DirectoryQuery
 ) -> dict[str, Match]:
-    """For each filter given: "yes", "case_by_case", "not_stated"; absent key = excluded."""
-    result: dict[str, Match] = {}
-    if query.ms_type is not None:
-        if limits.ms_types is None:
-            result["ms_type"] = "not_stated"
-        elif query.ms_type in limits.ms_types:
-            result["ms_type"] = "yes"
-    if query.edss is not None:
-        if limits.edss_max is None and limits.edss_soft_max is None:
-            result["edss"] = "not_stated"
-        elif limits.edss_max is None or query.edss <= limits.edss_max:
-            soft = limits.edss_soft_max
-            result["edss"] = "case_by_case" if soft is not None and query.edss > soft else "yes"
-    if query.age is not None:
-        if limits.age_min is None and limits.age_max is None:
-            result["age"] = "not_stated"
-        elif (limits.age_min is None or query.age >= limits.age_min) and (
-            limits.age_max is None or query.age <= limits.age_max
-        ):
-            result["age"] = "yes"
-    if query.intensity is not None:
-        intensities = catalog.intensities(facility)
-        if not intensities:
-            result["intensity"] = "not_stated"
-        elif query.intensity in intensities:
-            result["intensity"] = "yes"
-    return result
+    """The intensity filter, read from the regimens the facility uses (not a criterion)."""
+    if query.intensity is None:
+        return {}
+    intensities = catalog.intensities(facility)
+    if not intensities:
+        return {"intensity": "not_stated"}
+    return {"intensity": "yes"} if query.intensity in intensities else {}
 
 
 def _price_ok(item: Entry, query: DirectoryQuery) -> bool | None:
@@ -178,8 +175,8 @@ def _price_ok(item: Entry, query: DirectoryQuery) -> bool | None:
     return item.converted_price <= query.max_price
 
 
-def search(catalog: Catalog, query: DirectoryQuery) -> tuple[Entry, ...]:
-    """Facilities matching ``query``, sorted as asked."""
+def search(catalog: Catalog, query: DirectoryQuery, *, person: PersonMatcher) -> tuple[Entry, ...]:
+    """Facilities matching ``query``, sorted as asked; ``person`` judges the criteria."""
     validate_query(query, catalog)
     wanted = [
         name
@@ -197,7 +194,7 @@ def search(catalog: Catalog, query: DirectoryQuery) -> tuple[Entry, ...]:
             continue
         if query.status is not None and facility.status.value != query.status:
             continue
-        item = entry(facility, catalog, query)
+        item = entry(facility, catalog, query, person=person)
         if any(name not in item.matches for name in wanted):
             continue
         price_ok = _price_ok(item, query)
@@ -207,7 +204,7 @@ def search(catalog: Catalog, query: DirectoryQuery) -> tuple[Entry, ...]:
         if unknown and query.hide_unknown:
             continue
         found.append(item)
-    by_key = _sort_key(query.sort)
+    by_key = _sort_key(query.sort, catalog)
     return tuple(sorted(found, key=lambda e: (_not_stated(e), by_key(e))))
 
 
@@ -216,7 +213,7 @@ def _not_stated(item: Entry) -> int:
     return sum(match == "not_stated" for match in item.matches.values())
 
 
-def _sort_key(sort: SortKey) -> Callable[[Entry], Any]:
+def _sort_key(sort: SortKey, catalog: Catalog) -> Callable[[Entry], Any]:
     if sort == "name":
         return lambda e: e.facility.name.lower()
     if sort == "price":
@@ -225,7 +222,23 @@ def _sort_key(sort: SortKey) -> Callable[[Entry], Any]:
         return lambda e: (e.limits.edss_max is None, -(e.limits.edss_max or 0.0), e.facility.name)
     if sort == "age":
         return lambda e: (e.limits.age_max is None, -(e.limits.age_max or 0.0), e.facility.name)
-    return lambda e: (e.facility.country, e.facility.city, e.facility.name)
+    if sort == "open":
+        return lambda e: (
+            _open_rank(e.facility),
+            catalog.facility_ruleset(e.facility.id) is None,
+            *_place(e),
+        )
+    return _place
+
+
+def _place(e: Entry) -> tuple[str, str, str]:
+    return (e.facility.country, e.facility.city, e.facility.name)
+
+
+def _open_rank(facility: Facility) -> int:
+    """0 for a clinic that accepts patients, up to 3 for one that takes no one (or unknown)."""
+    status = facility.status.value
+    return OPEN_ORDER.index(status) if status in OPEN_ORDER else len(OPEN_ORDER)
 
 
 def compare(catalog: Catalog, facility_ids: Iterable[str]) -> tuple[Facility, ...]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hsct.common.errors import NotFound
+from hsct.eligibility.directory import directory_search
 from hsct.knowledge import (
     QUESTIONS,
     Catalog,
@@ -15,7 +16,6 @@ from hsct.knowledge import (
     compare,
     rate,
     rate_facility,
-    search,
 )
 from hsct.knowledge.directory import SortKey
 from hsct.knowledge.evidence import match_studies, matches_dict
@@ -371,7 +371,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
             str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217, such as EUR.")
         ] = "USD",
         hide_unknown: bool = False,
-        sort: SortKey = "country",
+        sort: SortKey = "open",
     ) -> list[DirectoryEntryOut]:
         """Facilities filtered and sorted; limits a facility does not state do not exclude it
         unless ``hide_unknown`` is set."""
@@ -389,7 +389,7 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
         )
         return [
             DirectoryEntryOut.model_validate(entry_dict(e, query.currency))
-            for e in search(catalog, query)
+            for e in directory_search(catalog, query)
         ]
 
     @router.get("/facilities/compare", summary="Compare 2 to 4 facilities", responses=INVALID)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from hsct.common.errors import FieldError, InvalidInput, NotFound, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Message
+from hsct.eligibility.directory import directory_search
 from hsct.knowledge import (
     QUESTIONS,
     Catalog,
@@ -21,7 +22,6 @@ from hsct.knowledge import (
     compare,
     rate,
     rate_facility,
-    search,
 )
 from hsct.knowledge.directory import SORT_KEYS
 from hsct.knowledge.evidence import match_studies
@@ -66,6 +66,7 @@ FIELD_LABELS: Final = {
     "ids": N_("Facilities to compare"),
 }
 SORT_LABELS: Final = {
+    "open": N_("Accepting patients, with published criteria, first"),
     "country": N_("Country"),
     "name": N_("Name"),
     "price": N_("Price, lowest first"),
@@ -99,10 +100,10 @@ def _text(values: Mapping[str, str], name: str) -> str | None:
 def directory_query(values: Mapping[str, str]) -> tuple[DirectoryQuery, list[FieldError]]:
     """A directory query from form fields; problems are returned, not raised."""
     errors: list[FieldError] = []
-    sort = values.get("sort") or "country"
+    sort = values.get("sort") or "open"
     if sort not in SORT_KEYS:
         errors.append(FieldError("sort", f"unknown sort {excerpt(sort)}", ", ".join(SORT_KEYS)))
-        sort = "country"
+        sort = "open"
     query = DirectoryQuery(
         country=_text(values, "country"),
         ms_type=_text(values, "ms_type"),
@@ -131,7 +132,7 @@ def directory_context(
     entries: tuple[Entry, ...] = ()
     if not errors:
         try:
-            entries = search(catalog, query)
+            entries = directory_search(catalog, query)
         except InvalidInput as exc:
             errors = list(exc.errors)
     return {
