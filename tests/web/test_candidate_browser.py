@@ -121,3 +121,64 @@ def test_last_dose_is_asked_only_for_drugs_given_in_courses(
     page.select_option("#f-drug_0", "interferon-beta")
     expect(last_dose).to_be_hidden()
     context.close()
+
+
+@pytest.mark.parametrize(("width", "other"), [(320, "ru"), (1280, "es")])
+def test_answers_survive_back_reload_and_a_language_switch(
+    browser: Browser, base_url: str, width: int, other: str
+) -> None:
+    """Issue 19: Back, Forward, reload and the language buttons keep every answer, and no
+    answer ever appears in the address (the server log never sees a query with them)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, extra_http_headers={"Accept-Language": "en"}
+    )
+    page = context.new_page()
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(request.url))
+    try:
+        page.goto(base_url + "/candidate/wizard")
+        page.fill("#f-age", "41")
+        next_step(page)
+        page.check("input[name=ms_type][value=SPMS]")
+        expect(page).to_have_url(base_url + "/candidate/wizard?step=disease")
+
+        page.go_back()  # no "resubmit the form?" page: the step comes back with its answer
+        expect(page.locator("#f-age")).to_have_value("41")
+        page.go_forward()
+        expect(page.locator("h1")).to_have_text("Your MS")
+
+        # The language buttons post the step: the answer typed but not yet sent stays too.
+        page.check("input[name=ms_type][value=SPMS]")
+        page.locator(f".lang-switch button[value={other}]").click()
+        expect(page.locator("html")).to_have_attribute("lang", other)
+        expect(page.locator("input[name=ms_type][value=SPMS]")).to_be_checked()
+        assert '"age": 41' in page.locator("input[name=profile]").input_value()
+
+        page.click(".wizard-nav button[value=results]")
+        expect(page).to_have_url(base_url + "/candidate/results")
+        page.reload()  # the results come back from this tab's storage, not the server's
+        expect(page.locator("#results-form input[name=profile]")).to_have_value(
+            '{"age": 41, "ms_type": "SPMS"}'
+        )
+        expect(page.locator("html")).to_have_attribute("lang", other)
+        page.locator(".lang-switch button[value=en]").click()
+        expect(page.locator("h1")).to_have_text("Your results")
+        expect(page.locator(".save-answers button.primary")).to_be_visible()
+    finally:
+        context.close()
+    assert not [url for url in addresses if "41" in url or "SPMS" in url]
+
+
+def test_a_tab_without_kept_answers_says_what_to_do(
+    browser: Browser, base_url: str, axe_source: str
+) -> None:
+    """Reload of the results in a new tab: nothing to restore, and the page says why."""
+    context = browser.new_context(viewport={"width": 320, "height": 700}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/candidate/results")
+        expect(page.locator("[data-restore-failed]")).to_be_visible()
+        expect(page.locator("[data-restore-failed] a[href='/candidate']")).to_be_visible()
+        assert axe_problems(page, axe_source) == []
+    finally:
+        context.close()

@@ -203,3 +203,42 @@ def test_risks_stand_before_the_summary_and_in_the_printed_page(client: TestClie
     assert page.index("Risks of aHSCT") < page.index(">Summary<")
     assert "about 2 in 100 people (between 1 and 3)" in page
     assert "about 2 in 100 people (between 1 and 3)" in summary
+
+
+def test_a_language_button_keeps_the_step_and_its_unsent_answers(client: TestClient) -> None:
+    """The language buttons of a wizard step submit the step (issue 19): same step, in the
+    new language, with what was typed (kept in the answers when valid), the choice
+    remembered."""
+    response = client.post(
+        "/candidate/wizard",
+        data={"profile": '{"age": 41}', "step": "disease", "ms_type": "SPMS", "lang": "ru"},
+    )
+
+    assert response.status_code == 200
+    assert '<html lang="ru"' in response.text
+    assert 'name="step" value="disease"' in response.text
+    assert re.search(r'value="SPMS"[^>]*checked', response.text)
+    assert json.loads(hidden_profile(response.text)) == {"age": 41, "ms_type": "SPMS"}
+    assert response.cookies.get("hsct_lang") == "ru"
+
+
+def test_a_language_button_on_the_results_keeps_them(client: TestClient) -> None:
+    response = client.post(
+        "/candidate/results", data={"profile": '{"age": 41, "ms_type": "SPMS"}', "lang": "es"}
+    )
+
+    assert response.status_code == 200
+    assert '<html lang="es"' in response.text
+    assert "Sus resultados" in response.text
+    assert response.cookies.get("hsct_lang") == "es"
+
+
+def test_a_step_has_an_address_without_answers(client: TestClient) -> None:
+    """``?step=`` names the step only; unknown steps start at the beginning."""
+    mri = client.get("/candidate/wizard?step=mri").text
+    assert 'name="step" value="mri"' in mri
+    assert "data-restore" in mri
+    first = client.get("/candidate/wizard?step=nonsense").text
+    assert 'name="step" value="about"' in first
+    assert "data-restore>" not in first
+    assert client.get("/candidate/results").status_code == 200

@@ -37,7 +37,7 @@ from hsct.knowledge.labels import (
 )
 from hsct.web.deps import CatalogDep
 from hsct.web.forms import form_errors
-from hsct.web.locale import Locale
+from hsct.web.locale import Locale, remember_locale, switched_locale
 from hsct.web.templating import Pages
 
 Gettext = Callable[[str], str]
@@ -372,6 +372,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             "mri_rows": _row_count(values, "mri_date_", extra_rows),
             "drug_rows": _row_count(values, "drug_", extra_rows),
             "today": dt.date.today().isoformat(),  # noqa: DTZ011 - a calendar date
+            "restore": False,
         }
 
     @router.get("/candidate", response_class=HTMLResponse)
@@ -379,14 +380,34 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
         return pages.render(request, "candidate/index.html", locale=locale, context={"errors": {}})
 
     @router.get("/candidate/wizard", response_class=HTMLResponse)
-    def first_step(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
-        context = step_context(STEPS[0], {}, {}, {}, catalog)
+    def first_step(
+        request: Request, locale: Locale, catalog: CatalogDep, step: str | None = None
+    ) -> HTMLResponse:
+        """The first step, or the named one (``?step=``, the address the page gives itself so
+        that Back works). The answers are never in the address: the page brings them back
+        from the tab's session storage, where the previous page kept them."""
+        known = step in STEP_IDS
+        context = step_context(STEPS[STEP_IDS.index(step) if known else 0], {}, {}, {}, catalog)
+        context["restore"] = known
         return pages.render(request, "candidate/step.html", locale=locale, context=context)
+
+    @router.get("/candidate/results", response_class=HTMLResponse)
+    def results_again(request: Request, locale: Locale) -> HTMLResponse:
+        """Back or reload on the results: the page asks the tab for the answers it kept."""
+        return pages.render(request, "candidate/restore.html", locale=locale)
 
     @router.post("/candidate/wizard", response_class=HTMLResponse)
     async def wizard(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         form = flat_form(await request.form())
-        return await run_in_threadpool(wizard_step, request, locale, form, catalog)
+        switched = switched_locale(form)
+        if switched is None:
+            return await run_in_threadpool(wizard_step, request, locale, form, catalog)
+        # A language button: the same step in the new language, with the answers as typed.
+        response = await run_in_threadpool(
+            wizard_step, request, switched, {**form, "go": "stay"}, catalog
+        )
+        remember_locale(response, switched)
+        return response
 
     def wizard_step(
         request: Request, locale: str, form: dict[str, str], catalog: Catalog
@@ -412,7 +433,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             updated = {k: v for k, v in profile.items() if k not in step.fields}
             updated.update(step_answers(step.id, form))
             updated, errors = _check_step(updated, step, catalog)
-        if errors or go == "more":
+        if errors or go in ("more", "stay"):
             shown = messages(errors, pages.gettext(locale))
             context = step_context(
                 step,
@@ -463,9 +484,13 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
     @router.post("/candidate/results", response_class=HTMLResponse)
     async def results(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         form = flat_form(await request.form())
-        return await run_in_threadpool(
-            _checked_results, request, locale, form, catalog, "candidate/results.html"
+        switched = switched_locale(form)
+        response = await run_in_threadpool(
+            _checked_results, request, switched or locale, form, catalog, "candidate/results.html"
         )
+        if switched is not None:
+            remember_locale(response, switched)
+        return response
 
     @router.post("/candidate/summary", response_class=HTMLResponse)
     async def summary(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hsct.common.i18n import SUPPORTED_LOCALES
-from hsct.web.locale import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, Locale, safe_next_path
+from hsct.web.locale import Locale, remember_locale, safe_next_path
 from hsct.web.templating import Pages
 
 
@@ -36,13 +36,7 @@ def page_router(pages: Pages) -> APIRouter:
                 status_code=400,
             )
         response = RedirectResponse(safe_next_path(next_path), status_code=303)
-        response.set_cookie(
-            LOCALE_COOKIE,
-            lang,
-            max_age=LOCALE_COOKIE_MAX_AGE,
-            samesite="lax",
-            httponly=True,
-        )
+        remember_locale(response, lang)
         return response
 
     return router

@@ -37,3 +37,74 @@ document.addEventListener("change", function (event) {
   var option = select.options[select.selectedIndex];
   field.hidden = Boolean(select.value) && !(option && option.dataset.course === "1");
 });
+
+// Answers that survive Back and reload (issue 19). The candidate wizard and its results
+// keep the answers only in the page (a hidden field), never on the server or in an
+// address. Each such page copies them into this tab's session storage (gone when the tab
+// closes) and gives itself a plain address without answers (?step=...), so that Back or
+// reload fetches that address instead of a "resubmit the form?" error. That page then posts
+// the kept answers in the background and puts the answer in its place: the same history
+// entry, so Back keeps working as the person expects.
+var ANSWERS_KEY = "hsct.candidate.answers";
+
+function keptAnswers() {
+  try {
+    var kept = JSON.parse(window.sessionStorage.getItem(ANSWERS_KEY) || "null");
+    return kept && typeof kept.profile === "string" && kept.profile !== "{}" ? kept : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+function cameBack() {
+  var entries = window.performance && performance.getEntriesByType
+    ? performance.getEntriesByType("navigation") : [];
+  return entries.length > 0 && (entries[0].type === "back_forward" || entries[0].type === "reload");
+}
+
+function restoreAnswers(action, values) {
+  var token = document.querySelector('input[name="csrf_token"]');
+  if (token) {
+    values.csrf_token = token.value;
+  }
+  return window.htmx.ajax("POST", action, {
+    source: document.body, target: "body", swap: "innerHTML", values: values
+  });
+}
+
+function keepAnswers() {
+  var page = document.querySelector("form[data-keep-answers]");
+  var kept = keptAnswers();
+  if (page && page.dataset.step && kept && page.elements.profile.value === "{}"
+      && (page.hasAttribute("data-restore") || cameBack())) {
+    restoreAnswers("/candidate/wizard", { profile: kept.profile, go: "goto:" + page.dataset.step });
+    return;
+  }
+  if (page) {
+    try {
+      window.sessionStorage.setItem(ANSWERS_KEY, JSON.stringify({ profile: page.elements.profile.value }));
+    } catch (error) {
+      // Storage refused (private mode, quota): Back then shows the questions empty.
+    }
+    window.history.replaceState(null, "", page.dataset.keepAnswers);
+    return;
+  }
+  var results = document.querySelector("[data-restore-results]");
+  if (results && kept && window.htmx) {
+    results.querySelector("[data-restoring]").hidden = false;
+    results.querySelector("[data-restore-failed]").hidden = true;
+    restoreAnswers("/candidate/results", { profile: kept.profile });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", keepAnswers);
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (event.detail && event.detail.target === document.body) {
+    keepAnswers();
+    var heading = document.querySelector("main h1");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+  }
+});
