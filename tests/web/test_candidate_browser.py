@@ -182,3 +182,41 @@ def test_a_tab_without_kept_answers_says_what_to_do(
         assert axe_problems(page, axe_source) == []
     finally:
         context.close()
+
+
+def test_focus_goes_where_the_person_needs_it(browser: Browser, base_url: str) -> None:
+    """Issue 19, keyboard: the new step's heading takes the focus; a refused answer puts it
+    on the error summary, which names the field and what is allowed; "Add another" puts it
+    in the new row; "I don't know" is the checked answer a Tab lands on."""
+    context = browser.new_context(
+        viewport={"width": 320, "height": 700}, extra_http_headers={"Accept-Language": "ru"}
+    )
+    page = context.new_page()
+    focused = "document.activeElement.id || document.activeElement.tagName"
+    try:
+        page.goto(base_url + "/candidate/wizard")
+        page.fill("#f-age", "150")
+        page.press("#f-age", "Enter")
+        summary = page.locator(".callout.error")
+        expect(summary).to_be_focused()
+        expect(summary.locator("a[href='#f-age']")).to_contain_text("0")
+        expect(summary.locator("a[href='#f-age']")).to_contain_text("120")
+
+        page.fill("#f-age", "40")
+        page.press("#f-age", "Enter")
+        expect(page.locator("main h1")).to_be_focused()
+        page.keyboard.press("Tab")
+        for _ in range(12):  # to the first radio group: the checked answer is "I don't know"
+            if page.evaluate("document.activeElement.name") == "ms_type":
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.value") == ""
+        assert page.evaluate("document.activeElement.checked") is True
+
+        page.click(".steps button[value='goto:relapses']")
+        expect(page.locator("input[name^=relapse_date_]")).to_have_count(1)
+        page.click("button[name=go][value=more]")
+        expect(page.locator("input[name^=relapse_date_]")).to_have_count(2)
+        assert page.evaluate(focused) == "f-relapse_date_1"
+    finally:
+        context.close()

@@ -87,15 +87,23 @@ def test_a_bad_date_stays_on_its_step_with_the_field_named(client: TestClient) -
     assert json.loads(hidden_profile(response.text)) == {"ms_type": "RRMS"}
 
 
-def test_more_rows_adds_three_empty_rows(client: TestClient) -> None:
-    """ "More rows" keeps the step and offers three more date fields."""
+def test_add_another_adds_one_row_and_gives_it_the_focus(client: TestClient) -> None:
+    """One blank row to start with; "Add another" keeps the step, adds one row and names
+    its first field for the focus (issue 19: no dozens of blank fields to Tab through)."""
+    first = client.post("/candidate/wizard", data={"go": "goto:relapses"}).text
+    assert 'name="relapse_date_0"' in first
+    assert 'name="relapse_date_1"' not in first
+    assert "data-focus" not in first
+
     page = client.post(
         "/candidate/wizard",
         data={"profile": "{}", "step": "relapses", "relapse_date_0": "2026-01-01", "go": "more"},
     ).text
 
     assert heading(page) == "Relapses"
-    assert 'name="relapse_date_5"' in page
+    assert 'name="relapse_date_1"' in page
+    assert 'name="relapse_date_2"' not in page
+    assert 'data-focus="f-relapse_date_1"' in page
 
 
 def test_results_from_the_edss_7_case(client: TestClient) -> None:

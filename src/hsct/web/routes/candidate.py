@@ -117,7 +117,11 @@ STATUS_MARKS: Final = {
     "clinic": ("·", N_("Checked by the clinic")),
     "not_applicable": ("–", N_("Does not apply")),
 }
-MIN_ROWS: Final = 3
+#: Blank rows shown for relapses, scans and drugs: one, and one more per "Add another"
+#: (issue 19: a keyboard user should not Tab through dozens of empty fields).
+MIN_ROWS: Final = 1
+#: The first field of a row, per step, which takes the focus when a row is added.
+ROW_FIELDS: Final = {"relapses": "relapse_date_", "mri": "mri_date_", "treatments": "drug_"}
 
 
 def _tri(value: str | None) -> bool | None:
@@ -355,7 +359,18 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
         extra_rows: int = 0,
     ) -> dict[str, Any]:
         index = STEP_IDS.index(step.id)
+        rows = {
+            "relapse_rows": _row_count(values, "relapse_date_", extra_rows),
+            "mri_rows": _row_count(values, "mri_date_", extra_rows),
+            "drug_rows": _row_count(values, "drug_", extra_rows),
+        }
+        prefix = ROW_FIELDS.get(step.id)
+        added = {"relapses": "relapse_rows", "mri": "mri_rows", "treatments": "drug_rows"}
+        focus = (
+            f"f-{prefix}{rows[added[step.id]] - 1}" if extra_rows and prefix is not None else None
+        )
         return {
+            "focus": focus,
             "steps": STEPS,
             "step": step,
             "number": index + 1,
@@ -368,9 +383,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
             "ms_types": MS_TYPE_LABELS,
             "drugs": sorted(catalog.drugs.values(), key=lambda d: d.name.casefold()),
             "reasons": REASONS_STOPPED,
-            "relapse_rows": _row_count(values, "relapse_date_", extra_rows),
-            "mri_rows": _row_count(values, "mri_date_", extra_rows),
-            "drug_rows": _row_count(values, "drug_", extra_rows),
+            **rows,
             "today": dt.date.today().isoformat(),  # noqa: DTZ011 - a calendar date
             "restore": False,
         }
@@ -441,7 +454,7 @@ def candidate_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one ha
                 {} if too_many else form,
                 shown,
                 catalog,
-                extra_rows=3 if go == "more" else 0,
+                extra_rows=1 if go == "more" else 0,
             )
             status = 422 if errors else 200
             return pages.render(

@@ -97,14 +97,31 @@ function keepAnswers() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", keepAnswers);
+// Where a wizard step puts the keyboard focus (issue 19): on the error summary when an
+// answer was refused (it names each field and what is allowed), on the first field of a
+// row just added, else on the step's heading, so a screen reader starts with the question.
+function focusStep() {
+  var wizard = document.querySelector("form.wizard");
+  var heading = document.querySelector("main h1");
+  if (!wizard || !heading) {
+    return;
+  }
+  var summary = document.querySelector("main .callout.error[role=alert]");
+  var added = wizard.dataset.focus ? document.getElementById(wizard.dataset.focus) : null;
+  var target = summary || added || heading;
+  if (target !== added) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.focus();
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  keepAnswers();
+  focusStep();
+});
 document.addEventListener("htmx:afterSettle", function (event) {
   if (event.detail && event.detail.target === document.body) {
     keepAnswers();
-    var heading = document.querySelector("main h1");
-    if (heading) {
-      heading.setAttribute("tabindex", "-1");
-      heading.focus();
-    }
+    focusStep();
   }
 });
