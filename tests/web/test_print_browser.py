@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -21,3 +26,84 @@ def test_beforeprint_opens_the_timeline_steps(page: Page, base_url: str) -> None
     assert closed > 20
     assert during == 0
     assert after == closed
+
+
+#: A person with a long history: four drugs, four relapses, three scans, two earlier EDSS.
+LONG_HISTORY = {
+    "birth_date": "1979-02-11",
+    "ms_type": "RRMS",
+    "diagnosis_date": "2014-03-01",
+    "onset_date": "2012-06-01",
+    "edss": 4.5,
+    "edss_history": [{"date": "2024-05-01", "edss": 3.5}, {"date": "2025-06-01", "edss": 4.0}],
+    "relapses": [{"date": d} for d in ("2026-04-10", "2025-09-01", "2025-02-01", "2024-07-01")],
+    "mri": [
+        {"date": "2026-05-02", "gd_enhancing": 2, "new_t2": 3},
+        {"date": "2025-10-01", "gd_enhancing": 1, "new_t2": 1},
+        {"date": "2025-03-01", "gd_enhancing": 0, "new_t2": 2},
+    ],
+    "treatments": [
+        {
+            "drug": "interferon-beta",
+            "start": "2014-05-01",
+            "stop": "2016-08-01",
+            "reason_stopped": "ineffective",
+        },
+        {
+            "drug": "fingolimod",
+            "start": "2016-09-01",
+            "stop": "2019-01-01",
+            "reason_stopped": "ineffective",
+        },
+        {
+            "drug": "natalizumab",
+            "start": "2019-02-01",
+            "stop": "2022-03-01",
+            "last_dose": "2022-02-15",
+            "reason_stopped": "side_effects",
+        },
+        {"drug": "ocrelizumab", "start": "2022-05-01", "last_dose": "2026-03-01"},
+    ],
+    "prior_hsct": False,
+    "comorbidities": ["hypothyroidism"],
+    "as_of": "2026-11-23",
+}
+EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "profile.json").read_text())
+
+
+def printed_pages(browser: Browser, base_url: str, locale: str, profile: dict[str, Any]) -> int:
+    """Pages of the neurologist's summary printed to PDF on A4 by Chromium."""
+    context = browser.new_context(extra_http_headers={"Accept-Language": locale})
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/candidate")
+        page.evaluate(
+            """(profile) => {
+                const form = document.createElement('form');
+                form.method = 'post';
+                form.action = '/candidate/summary';
+                const field = document.createElement('input');
+                field.name = 'profile';
+                field.value = profile;
+                form.appendChild(field);
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            json.dumps(profile),
+        )
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(".print-summary h1")).to_be_visible()
+        pdf = page.pdf(format="A4")
+    finally:
+        context.close()
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "es"])
+def test_the_neurologist_summary_prints_on_one_a4_page(
+    browser: Browser, base_url: str, locale: str
+) -> None:
+    """Issue 19: answers with drug dates, EDSS and its source, the criterion not met for each
+    guideline, a notes space and compact sources, on one A4 page, even for a long history."""
+    assert printed_pages(browser, base_url, locale, EXAMPLE) == 1
+    assert printed_pages(browser, base_url, locale, LONG_HISTORY) == 1

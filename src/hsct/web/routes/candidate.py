@@ -628,5 +628,6 @@ def results_context(
         "intensity_labels": INTENSITY_LABELS,
         "parameter_labels": PARAMETER_LABELS,
         "record_labels": RECORD_LABELS,
+        "reasons": REASONS_STOPPED,
         "steps": STEPS,
     }
