@@ -71,17 +71,24 @@ LONG_HISTORY = {
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "profile.json").read_text())
 
 
-def printed_pages(browser: Browser, base_url: str, locale: str, profile: dict[str, Any]) -> int:
-    """Pages of the neurologist's summary printed to PDF on A4 by Chromium."""
+def printed_pages(
+    browser: Browser,
+    base_url: str,
+    locale: str,
+    profile: dict[str, Any],
+    action: str = "/candidate/summary",
+) -> int:
+    """Pages of the neurologist's summary (or another page the answers are posted to)
+    printed to PDF on A4 by Chromium."""
     context = browser.new_context(extra_http_headers={"Accept-Language": locale})
     page = context.new_page()
     try:
         page.goto(base_url + "/candidate")
         page.evaluate(
-            """(profile) => {
+            """([profile, action]) => {
                 const form = document.createElement('form');
                 form.method = 'post';
-                form.action = '/candidate/summary';
+                form.action = action;
                 const field = document.createElement('input');
                 field.name = 'profile';
                 field.value = profile;
@@ -89,10 +96,10 @@ def printed_pages(browser: Browser, base_url: str, locale: str, profile: dict[st
                 document.body.appendChild(form);
                 form.submit();
             }""",
-            json.dumps(profile),
+            [json.dumps(profile), action],
         )
         page.wait_for_load_state("networkidle")
-        expect(page.locator(".print-summary h1")).to_be_visible()
+        expect(page.locator("main h1")).to_be_visible()
         pdf = page.pdf(format="A4")
     finally:
         context.close()
@@ -107,3 +114,40 @@ def test_the_neurologist_summary_prints_on_one_a4_page(
     guideline, a notes space and compact sources, on one A4 page, even for a long history."""
     assert printed_pages(browser, base_url, locale, EXAMPLE) == 1
     assert printed_pages(browser, base_url, locale, LONG_HISTORY) == 1
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_the_results_print_on_fewer_than_8_pages(
+    browser: Browser, base_url: str, locale: str
+) -> None:
+    """Issue 19: each clinic, guideline and trial prints as its one-line verdict; the detail
+    sections (protocols, every risk figure, studies) print as their headings."""
+    for profile in (EXAMPLE, LONG_HISTORY):
+        assert printed_pages(browser, base_url, locale, profile, "/candidate/results") < 8
+
+
+def test_long_results_open_as_a_summary(page: Page, base_url: str) -> None:
+    """On screen the results show the verdicts, the risk brief and the drug advice; the
+    long sections are one tap away."""
+    page.goto(base_url + "/candidate")
+    page.evaluate(
+        """(profile) => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = '/candidate/results';
+            const field = document.createElement('input');
+            field.name = 'profile';
+            field.value = profile;
+            form.appendChild(field);
+            document.body.appendChild(form);
+            form.submit();
+        }""",
+        json.dumps(EXAMPLE),
+    )
+    page.wait_for_load_state()
+    expect(page.locator("#risk-brief-h")).to_be_visible()
+    more = page.locator("details.more")
+    expect(more).to_have_count(4)
+    assert page.evaluate("[...document.querySelectorAll('details.more')].every(d => !d.open)")
+    page.locator("#risks-more > summary").click()
+    expect(page.locator("#risks")).to_be_visible()

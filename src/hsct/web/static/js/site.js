@@ -7,11 +7,13 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// Printed pages show everything: open every collapsed section (criteria, timeline steps,
-// sources) before printing, and restore the reader's view afterwards.
+// Printed pages show everything: open every collapsed section (timeline steps, sources,
+// "more" sections) before printing, and restore the reader's view afterwards. Sections
+// marked print-closed (each clinic's criteria on the results) print as their one-line
+// summary, so the results stay a few pages (the neurologist's summary has the detail).
 var openedForPrint = [];
 window.addEventListener("beforeprint", function () {
-  document.querySelectorAll("details:not([open])").forEach(function (details) {
+  document.querySelectorAll("details:not([open]):not(.print-closed)").forEach(function (details) {
     details.open = true;
     openedForPrint.push(details);
   });
