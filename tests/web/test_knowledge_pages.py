@@ -174,10 +174,15 @@ def test_legitimacy_page_marketing_a_cure_is_a_warning_sign(client: TestClient) 
 
 
 def test_legitimacy_page_without_answers_asks_the_questions(client: TestClient) -> None:
-    """Sixteen questions, each with an 'I don't know' answer, and no verdict yet."""
+    """Nineteen questions: seventeen with choices (each with 'I don't know'), the price
+    (currency and amount) and the country; no verdict yet."""
     html = client.get("/legitimacy").text
 
-    assert html.count('<fieldset class="radios"') == 16
+    assert html.count('<fieldset class="radios"') == 17
+    assert html.count('value="unsure"') == 18
+    assert 'name="price_currency"' in html
+    assert 'name="price_amount"' in html
+    assert '<select id="i-country" name="country"' in html
     assert "The result appears here as soon as you answer." in html
     assert "This is not aHSCT" not in html
 
@@ -289,3 +294,200 @@ def test_the_drug_picker_lists_russian_names_and_brands(client: TestClient) -> N
     english = treatments("en")
     assert ">ocrelizumab (Ocrevus)</option>" in english
     assert "Окревус" not in english
+
+
+# ---------------------------------------------------------------- legitimacy: issue 19
+
+
+def live_line(html: str) -> str:
+    """The words of the short verdict (#legitimacy-live), tags and spacing removed."""
+    found = re.search(
+        r'<span id="legitimacy-live" role="status" aria-atomic="true">(.*?)</span>\s*'
+        r'<a class="live-link"',
+        html,
+        re.DOTALL,
+    )
+    assert found is not None, "no #legitimacy-live on the page"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_legitimacy_short_verdict_is_a_polite_live_region_at_the_foot_of_the_form(
+    client: TestClient,
+) -> None:
+    """The verdict so far sits after the last question (where it stays without JavaScript),
+    as a status, linking the full result."""
+    html = client.get("/legitimacy?pressure=yes&chemotherapy=yes").text
+    form = html.split('<form id="legitimacy-form"', 1)[1].split("</form>", 1)[0]
+
+    assert '<span id="legitimacy-live" role="status" aria-atomic="true">' in form
+    assert form.index('id="legitimacy-live"') > form.index('name="country"')
+    assert form.index('id="legitimacy-live"') < form.index('type="submit"')
+    assert '<a class="live-link" href="#legitimacy-result">See the full result</a>' in form
+    assert live_line(html) == (
+        "So far: some concerns. Warning signs: 1 · Reassuring signs: 1 · Answered: 2 of 19"
+    )
+    assert "aria-live" not in html.split('id="legitimacy-result"', 1)[1].split(">", 1)[0]
+
+
+def test_legitimacy_short_verdict_before_any_answer(client: TestClient) -> None:
+    """Without answers the short verdict says where it will appear."""
+    html = client.get("/legitimacy").text
+
+    assert live_line(html) == "The verdict appears here as soon as you answer."
+
+
+def test_legitimacy_htmx_answer_updates_result_verdict_and_reporting_together(
+    client: TestClient,
+) -> None:
+    """An answer sent by htmx returns the result, and out of band the short verdict, the
+    price message and the reporting section (the live region itself is never replaced)."""
+    html = client.get("/legitimacy?country=RU", headers={"HX-Request": "true"}).text
+
+    assert "<html" not in html
+    assert '<span id="legitimacy-live" hx-swap-oob="innerHTML">' in html
+    assert '<p id="e-price_asked" hx-swap-oob="innerHTML"></p>' in html
+    assert '<div id="legitimacy-report-routes" hx-swap-oob="innerHTML">' in html
+    routes = html.split('id="legitimacy-report-routes"', 1)[1]
+    assert routes.index("Roszdravnadzor") < routes.index("U.S. Food and Drug Administration")
+    assert '<details class="regulator this-country" open>' in routes
+
+
+def test_legitimacy_price_far_below_is_compared_with_documented_prices(
+    client: TestClient,
+) -> None:
+    """USD 9,000: the warning sign, the price in euros, the lowest and highest found."""
+    html = client.get("/legitimacy?price_currency=USD&price_amount=9000").text
+
+    assert "Some concerns: one warning sign to clear up before going further." in html
+    assert "The price asked is less than half the lowest price we have found for real" in html
+    assert "You were asked $9,000, about €8,407." in html
+    assert "Lowest price found:</strong> ₱1,600,000–₱2,000,000" in html
+    assert 'href="/facilities/taguig-st-lukes"' in html
+    assert "Highest price found:</strong> $100,000–$200,000" in html
+    assert "with the European Central Bank rates of 2024-06-28." in html
+    assert 'value="9000"' in html
+    assert '<option value="USD" selected>USD · US Dollar</option>' in html
+
+
+def test_legitimacy_price_in_roubles_is_kept_but_not_compared(client: TestClient) -> None:
+    """No rouble rate: the price is shown as asked, with no warning and no conversion."""
+    html = client.get(
+        "/legitimacy?price_currency=RUB&price_amount=1000000", headers={"Accept-Language": "en"}
+    ).text
+
+    assert "We cannot compare this price: we have no exchange rate for RUB." in html
+    assert "Warning signs" not in html.split('id="legitimacy-result"', 1)[1].split("<form", 1)[0]
+
+
+def test_legitimacy_bad_price_is_named_next_to_the_field_and_the_rest_still_rated(
+    client: TestClient,
+) -> None:
+    """'abc': named at the price and in the summary; the other answers still give a verdict."""
+    html = client.get("/legitimacy?chemotherapy=no&price_currency=USD&price_amount=abc").text
+    message = "&#39;abc&#39; is not an amount: write it in figures, for example 15000."
+
+    assert f'<p class="field-error" id="e-price_asked">{message}</p>' in html
+    assert f'<li><a href="#f-price_asked">{message}</a></li>' in html
+    assert "This is not aHSCT, or not a programme to trust." in html
+    assert 'aria-invalid="true"' in html.split('id="i-price_amount"', 1)[1].split(">", 1)[0]
+    assert live_line(html) == (
+        f"An answer cannot be used: {message} So far: not aHSCT, or not a programme to trust. "
+        "Warning signs: 1 · Reassuring signs: 0 · Answered: 1 of 19"
+    )
+
+
+def test_legitimacy_price_without_currency_asks_for_it(client: TestClient) -> None:
+    """An amount alone: the message asks for the currency; nothing is rated from it."""
+    html = client.get("/legitimacy?price_amount=15000").text
+
+    assert "Choose the currency of the price." in html
+    assert "The price asked" not in html
+
+
+def test_legitimacy_country_names_listed_programmes_and_the_regulator(client: TestClient) -> None:
+    """Mexico: Clínica Ruiz, COFEPRIS with its 2015 action, and no reporting link."""
+    html = client.get("/legitimacy?country=MX").text
+    result = html.split('id="legitimacy-result"', 1)[1].split("<form", 1)[0]
+
+    assert "The clinic is in Mexico" in result
+    assert 'href="/facilities/puebla-clinica-ruiz"' in result
+    assert "In December 2015 COFEPRIS suspended the mesenchymal stem cell treatments" in result
+    assert "The country alone is neither a warning sign nor a reassuring one." in result
+    assert "We cannot tell yet whether this is aHSCT" in result
+    report = html.split('id="report"', 1)[1]
+    assert report.index("COFEPRIS") < report.index("U.S. Food and Drug Administration")
+    assert "No reporting link: we could not confirm the address of its reporting page." in report
+
+
+def test_legitimacy_page_always_says_where_to_report(client: TestClient) -> None:
+    """Without answers: the regulators with the confirmed reporting pages, and the ISSCR guide."""
+    html = client.get("/legitimacy").text
+    report = html.split('<section class="legitimacy-report" id="report"', 1)[1]
+
+    assert "Report a suspect clinic" in report
+    fda = (
+        "https://www.fda.gov/vaccines-blood-biologics/consumers-biologics/"
+        "reporting-adverse-events-related-stem-cells-exosomes-or-other-products-marketed-"
+        "regenerative"
+    )
+    for url in (
+        fda,
+        "https://yellowcard.mhra.gov.uk/",
+        "http://ema.europa.eu/en/partners-networks/eu-partners/eu-member-states",
+        "http://www.closerlookatstemcells.org/What_to_Ask.html",
+    ):
+        assert f'href="{url}"' in report
+    assert report.count("No reporting link") == 2
+    assert '<details class="regulator" open>' not in report
+
+
+def test_legitimacy_unknown_country_is_refused(client: TestClient) -> None:
+    """A country outside the list is named at the question; no verdict from it."""
+    html = client.get("/legitimacy?country=XX").text
+
+    assert (
+        '<p class="field-error" id="e-country">This answer is not one of the choices.</p>' in html
+    )
+    assert "The clinic is in" not in html
+
+
+def test_legitimacy_new_questions_in_russian_and_spanish(client: TestClient) -> None:
+    """The country list is in the page's language and the short verdict uses its catalogue."""
+    ru = client.get("/legitimacy?cure_claim=yes", headers={"Accept-Language": "ru"}).text
+    es = client.get("/legitimacy?cure_claim=yes", headers={"Accept-Language": "es"}).text
+
+    assert '<option value="MX">Мексика</option>' in ru
+    assert '<option value="MX">México</option>' in es
+    assert 'class="live-verdict verdict-some_concerns"' in ru
+    assert 'class="live-verdict verdict-some_concerns"' in es
+    assert '<script src="/static/js/legitimacy.js?v=' in ru
+
+
+def _apply_section(html: str) -> str:
+    found = re.search(r'<section aria-labelledby="apply">(.*?)</section>', html, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_every_clinic_says_how_to_apply(client: TestClient) -> None:
+    """Issue 19: the route by status, the records, the contact route and the languages, each
+    with its source; unknowns said as such; no steps where nobody can apply."""
+    moscow = _apply_section(client.get("/facilities/moscow-pirogov").text)
+    assert "you can apply directly" in moscow
+    assert 'href="https://www.hsct-russia.com"' in moscow
+    assert "MRI report" in moscow
+    assert "Languages its team speaks with patients: Russian, English." in moscow
+    assert 'href="/journey?facility=moscow-pirogov"' in moscow
+
+    hammersmith = _apply_section(client.get("/facilities/london-hammersmith").text)
+    assert "a referral from your neurologist" in hammersmith
+    assert "We have no contact route for this clinic" in hammersmith
+    assert "A practical suggestion, not from a source." in hammersmith
+
+    closed = _apply_section(client.get("/facilities/hamburg-uke").text)
+    assert "there is no way to apply" in closed
+    assert "<ol" not in closed
+    for facility_id in load_catalog().facilities:
+        page = client.get(f"/facilities/{facility_id}")
+        assert page.status_code == 200
+        assert 'id="apply"' in page.text

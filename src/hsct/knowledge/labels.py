@@ -32,6 +32,28 @@ STATUS_LABELS: Final = {
     "programme_not_confirmed": N_("MS programme not confirmed"),
     "historical": N_("Historical, no current programme"),
 }
+#: How a person reaches a clinic, by its status ("How do I apply?" on the clinic's page,
+#: issue 19). The status itself is a sourced fact; these sentences only read it.
+APPLY_ROUTES: Final = {
+    "accepting_patients": N_(
+        "The clinic takes patients from other countries and its own: you can apply directly."
+    ),
+    "national_patients_only": N_(
+        "The clinic treats residents of its country, through the public health service: the "
+        "route is a referral from your neurologist there. People from abroad are not taken."
+    ),
+    "trial_only": N_(
+        "The clinic treats people with MS only within a clinical trial: the route is the "
+        "trial's own screening, usually after a referral from your neurologist. Check whether "
+        "it still recruits."
+    ),
+    "closed": N_("The programme is closed to new patients: there is no way to apply."),
+    "programme_not_confirmed": N_(
+        "We could not confirm that this hospital treats MS with aHSCT: ask it first whether it "
+        "does, before sending anything."
+    ),
+    "historical": N_("There is no current programme: there is no way to apply."),
+}
 RULESET_STATUS_LABELS: Final = {
     "current": N_("Current"),
     "superseded": N_("Superseded"),

@@ -37,6 +37,7 @@ from hsct.edss import format_step
 from hsct.eligibility.derive import Derived, shown
 from hsct.knowledge.check import STALE_AFTER_YEARS, is_stale
 from hsct.knowledge.labels import (
+    APPLY_ROUTES,
     DESIGN_LABELS,
     INTENSITY_LABELS,
     MS_TYPE_LABELS,
@@ -334,6 +335,7 @@ def _environment(locale: str) -> Environment:
             "kind": RULESET_KIND_LABELS,
             "ruleset_status": RULESET_STATUS_LABELS,
             "account_role": ACCOUNT_ROLE_LABELS,
+            "apply_route": APPLY_ROUTES,
         },
     )
     return environment
