@@ -50,6 +50,8 @@ PAGES: tuple[Page, ...] = (
     Page("/evidence?population=progressive&intensity=intermediate", route="/evidence"),
     Page("/candidate"),
     Page("/candidate/wizard"),
+    Page("/candidate/wizard?step=treatments", route="/candidate/wizard"),
+    Page("/candidate/results"),  # Back or reload with nothing kept: what to do next
     Page("/journey"),
     Page("/journey?facility=moscow-pirogov&admission_date=2030-03-01", route="/journey"),
     Page("/journey?facility=jerusalem-shaare-zedek", route="/journey"),

@@ -99,6 +99,7 @@ PUBLIC: Final[dict[tuple[str, str], Expect]] = {
     ("GET", "/candidate"): 200,
     ("GET", "/candidate/wizard"): 200,
     ("POST", "/candidate/wizard"): 200,
+    ("GET", "/candidate/results"): 200,
     ("POST", "/candidate/results"): 200,
     ("POST", "/candidate/summary"): 200,
     ("POST", "/candidate/download"): 200,

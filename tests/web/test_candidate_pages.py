@@ -174,7 +174,7 @@ def test_a_washout_already_over_is_said_so(client: TestClient) -> None:
 
     page = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
 
-    assert "Washout of ocrelizumab already over (ended 2026-09-01)." in page
+    assert "Washout of ocrelizumab already over (ended 1 September 2026)." in page
 
 
 def test_results_show_drug_warnings_first_and_clinics_in_three_groups(

@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 from typing import Any, Final
 
 from babel import Locale as BabelLocale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -178,12 +178,29 @@ ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def local_date(day: dt.date | str | None, *, locale: BabelLocale) -> str:
     """A date as people write it in ``locale``: "30 December 2026", "30 de diciembre de
-    2026" and the Russian long form (Babel's long form; English written the British way)."""
+    2026" and the Russian long form (Babel's long form; English written the British way).
+    Partial dates of sources: "2026-11" is "November 2026", "2019" stays "2019"."""
     if day is None:
         return ""
     if isinstance(day, str):
+        if PARTIAL_MONTH.fullmatch(day):  # "2026-11": the month as the language names it
+            return _month_year(day, str(locale))
+        if PARTIAL_YEAR.fullmatch(day):
+            return day
         day = dt.date.fromisoformat(day[:10])
     return _long_date(day, str(locale))
+
+
+#: Partial dates of the knowledge base: a year, or a year and month.
+PARTIAL_YEAR: Final = re.compile(r"\d{4}")
+PARTIAL_MONTH: Final = re.compile(r"\d{4}-\d{2}")
+
+
+@lru_cache(maxsize=1024)
+def _month_year(month: str, locale: str) -> str:
+    """ "November 2026", «ноябрь 2026 г.», "noviembre de 2026" (Babel's stand-alone month)."""
+    first = dt.date.fromisoformat(month + "-01")
+    return str(format_skeleton("yMMMM", first, locale="en_GB" if locale == "en" else locale))
 
 
 @lru_cache(maxsize=8192)
