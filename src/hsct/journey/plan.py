@@ -3,13 +3,21 @@
 Pure: the catalogue and "today" come in as arguments. Every milestone says whether its
 timing is the facility's own (from its sources), generic (typical values, with sources), or
 computed from the person's drugs, and cites where it comes from.
+
+Without a date from the person the plan proposes the earliest admission the known
+constraints allow (:class:`Proposal`): each drug's washout, a payment deadline the clinic
+publishes, each preparation step's sourced deadline, and a day to travel. It names the
+constraint that decided the date and what is not known (the clinic's waiting time, how long
+a referral or the clinic's review takes). A date the person gives is kept even when a
+preparation step's deadline has passed: that step is flagged late ("do it now"), never
+dated silently in the past.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal, Protocol
 
 from hsct.common.dates import DATE_MAX, DATE_MIN, add_fractional_months, add_months
@@ -20,8 +28,11 @@ from hsct.journey.steps import (
     AFTER,
     AFTER_PROGRESSIVE,
     BEFORE,
+    BEFORE_TRAVEL,
     GENERIC_DAYS,
     GENERIC_ENGRAFTMENT,
+    PAYMENT_DUE_MONTHS,
+    PAYMENT_TEXT,
     PHASE_TEXT,
     Step,
 )
@@ -33,9 +44,17 @@ from hsct.knowledge.stopping import stopping_warnings
 Basis = Literal["facility", "generic", "profile"]
 Group = Literal["before", "stay", "after"]
 ORDER: Final = ("evaluation", "mobilisation", "apheresis", "conditioning", "day0", "aplasia")
-#: Live vaccines must be given at least 4 weeks before the transplant (BEAT-MS).
-DEFAULT_LEAD_DAYS: Final = 28
-
+#: Where each step before admission comes in the list when several fall on one day.
+BEFORE_ORDER: Final = {step.id: index for index, step in enumerate(BEFORE)}
+#: The reason a sourced deadline gives for the earliest date (see Step.deadline_src).
+DEADLINE_REASONS: Final = {
+    "vaccines-before": N_(
+        "A live vaccine, if you need one, must be given at least 4 weeks before day 0: "
+        "given today, day 0 could come no earlier than {date}."
+    ),
+}
+#: Facility statuses whose patients live in the country: no travel documents step.
+NATIONAL_STATUSES: Final = ("national_patients_only",)
 
 #: Facility statuses for which no plan is made: nobody new is treated there.
 REFUSED_STATUSES: Final = ("closed", "historical")
@@ -83,11 +102,46 @@ class Milestone:
     tag: str
     day: int | None  # days from day 0 at the start (None before the stay)
     note: str | None = None
+    #: Something the person does (stop a drug, vaccines, send records, travel): reminders.
+    todo: bool = False
+    #: A step before admission whose deadline (``end``) passed before today: do it now.
+    late: bool = False
+    #: No source gives when to start or how long it takes: "as soon as you can, by end".
+    asap: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """One thing that limits how early admission can be: the date it allows, and why."""
+
+    id: str
+    earliest: dt.date
+    reason: Message
+    sources: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """The earliest admission date the known constraints allow.
+
+    ``constraints`` are latest first; ``decided_by`` is the first of them. ``unknown``
+    names what could make the real date later and what would settle it.
+    """
+
+    admission: dt.date
+    decided_by: Constraint
+    constraints: tuple[Constraint, ...]
+    unknown: tuple[Message, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """A person's dated plan at one facility."""
+    """A person's dated plan at one facility.
+
+    ``proposed``: the person gave no date, so the admission date is ``proposal``'s. The
+    proposal is made either way: with a date from the person it is the earliest date at
+    which no step would be late.
+    """
 
     facility: Facility
     today: dt.date
@@ -97,14 +151,35 @@ class Timeline:
     home: dt.date
     milestones: tuple[Milestone, ...]
     warnings: tuple[Message, ...]
+    proposal: Proposal
+    proposed: bool = False
     #: Risks of stopping the person's current drugs: shown at the top of the plan.
     stopping: tuple[Message, ...] = ()
 
+    @property
+    def late(self) -> tuple[Milestone, ...]:
+        """Steps whose deadline passed before today: to do now."""
+        return tuple(m for m in self.milestones if m.late)
+
+    @property
+    def past(self) -> tuple[Milestone, ...]:
+        """Steps that ended before today and need nothing more (a washout that has ended)."""
+        return tuple(m for m in self.milestones if m.end < self.today and not m.late)
+
+    def placed(self, item: Milestone) -> dt.date:
+        """Where a step shows on the plan: today when it is late or its window is open."""
+        if item.late or item.start < self.today <= item.end:
+            return self.today
+        return item.start
+
     def by_month(self) -> list[tuple[str, list[Milestone]]]:
-        """Milestones grouped by the month they start in (``YYYY-MM``), in order."""
+        """Milestones grouped by the month they are placed in (``YYYY-MM``), in order."""
+        placed = sorted(
+            enumerate(self.milestones), key=lambda pair: (self.placed(pair[1]), pair[0])
+        )
         groups: dict[str, list[Milestone]] = {}
-        for item in self.milestones:
-            groups.setdefault(item.start.strftime("%Y-%m"), []).append(item)
+        for _, item in placed:
+            groups.setdefault(self.placed(item).strftime("%Y-%m"), []).append(item)
         return list(groups.items())
 
 
@@ -180,9 +255,10 @@ def _cites(catalog: Catalog, ids: Sequence[str | None]) -> tuple[Citation, ...]:
 
 
 def _dated(anchor: dt.date, step: Step) -> tuple[dt.date, dt.date]:
+    first = step.end if step.start is None else step.start
     if step.unit == "months":
-        return add_months(anchor, step.start), add_months(anchor, step.end)
-    return anchor + dt.timedelta(days=step.start), anchor + dt.timedelta(days=step.end)
+        return add_months(anchor, first), add_months(anchor, step.end)
+    return anchor + dt.timedelta(days=first), anchor + dt.timedelta(days=step.end)
 
 
 def plan(
@@ -228,32 +304,35 @@ def plan(
     _refuse_closed(facility, catalog)
     stay = _stay(facility)
     washouts = _washouts(facility, profile, catalog)
-    earliest = max(
-        [today + dt.timedelta(days=DEFAULT_LEAD_DAYS)]
-        + [end for _, _, end, _ in washouts if end is not None]
-        + [
-            add_fractional_months(today, months) + dt.timedelta(days=1)
-            for _, months, end, stop in washouts
-            if stop is None and end is None and months is not None
-        ]
+    proposal = _propose(
+        facility,
+        stay_day0=stay.day0,
+        washouts=washouts,
+        profile=profile,
+        catalog=catalog,
+        today=today,
     )
     if transplant_date is not None:
         admission = transplant_date - dt.timedelta(days=stay.day0 - 1)
         field = "transplant_date"
     else:
-        admission = admission_date or earliest
+        admission = admission_date or proposal.admission
         field = "admission_date"
     _check(admission, today, washouts, field, stay.day0)
     day0 = admission + dt.timedelta(days=stay.day0 - 1)
     items: list[Milestone] = []
     items += _washout_items(washouts, admission, day0, catalog, facility)
-    items += _before_items(catalog, admission, day0, facility)
+    items += _before_items(catalog, facility, admission=admission, day0=day0, today=today)
     items += _stay_items(catalog, facility, stay, admission, day0)
     discharge = admission + dt.timedelta(days=stay.discharge[1] - 1)
     home = admission + dt.timedelta(days=stay.home[0] - 1)
     ms_type = profile.ms_type if profile is not None else None
     items += _after_items(catalog, day0, discharge, ms_type)
-    items.sort(key=lambda m: (m.start, m.end))
+    items = [
+        replace(m, late=True) if m.group == "before" and m.todo and m.end < today else m
+        for m in items
+    ]
+    items.sort(key=lambda m: (m.start, BEFORE_ORDER.get(m.id, len(BEFORE)), m.end))
     return Timeline(
         facility=facility,
         today=today,
@@ -263,8 +342,130 @@ def plan(
         home=home,
         milestones=tuple(items),
         warnings=(*_status_warnings(facility, catalog), *stay.warnings),
+        proposal=proposal,
+        proposed=admission_date is None and transplant_date is None,
         stopping=_stopping_warnings(washouts, catalog),
     )
+
+
+def _propose(
+    facility: Facility,
+    *,
+    stay_day0: int,
+    washouts: Sequence[_Washout],
+    profile: HasTreatments | None,
+    catalog: Catalog,
+    today: dt.date,
+) -> Proposal:
+    """The earliest admission the known constraints allow, what decided it, what is unknown.
+
+    Constraints: each drug's washout (the clinic's table; a drug taken now as if stopped
+    today), a payment deadline the clinic publishes, each preparation step's sourced
+    deadline, and today plus a day to travel. The clinic's waiting time is not in the
+    knowledge base (``Facility`` has no field for it), so it is named as unknown.
+    """
+    found: list[Constraint] = []
+    unknown: list[Message] = [
+        Message(
+            N_(
+                "This clinic's waiting time is not in our data. Ask the clinic when it could "
+                "admit you: its answer replaces this date."
+            )
+        ),
+        Message(
+            N_(
+                "No source gives how long the referral, the clinic's review of your records "
+                "and arranging the funding take; each can make the date later."
+            )
+        ),
+    ]
+    washout_sources = _cites(catalog, [facility.washout.src])
+    for drug_id, months, end, stop in washouts:
+        name = _drug_name(catalog, drug_id)
+        if months is None:
+            unknown.append(
+                Message(
+                    N_(
+                        "This clinic publishes no washout for {drug}: ask it how long before "
+                        "admission to stop it."
+                    ),
+                    {"drug": name},
+                )
+            )
+        elif end is not None:
+            found.append(
+                Constraint(
+                    f"washout-{drug_id}",
+                    end,
+                    Message(
+                        N_(
+                            "The {drug} washout ends on {date}: this clinic asks for {months} "
+                            "months without it."
+                        ),
+                        {"drug": name, "date": _iso(end), "months": f"{months:g}"},
+                    ),
+                    washout_sources,
+                )
+            )
+        elif stop is None:
+            found.append(
+                Constraint(
+                    f"washout-{drug_id}",
+                    add_fractional_months(today, months) + dt.timedelta(days=1),
+                    Message(
+                        N_(
+                            "You take {drug} now and this clinic asks for {months} months "
+                            "without it: even stopped today, admission could come no earlier."
+                        ),
+                        {"drug": name, "months": f"{months:g}"},
+                    ),
+                    washout_sources,
+                )
+            )
+    if profile is None or profile.treatments is None:
+        unknown.append(
+            Message(N_("Your MS drugs are not included: a drug's washout can make the date later."))
+        )
+    if facility.id in PAYMENT_DUE_MONTHS:
+        months_due, src = PAYMENT_DUE_MONTHS[facility.id]
+        found.append(
+            Constraint(
+                "payment",
+                add_months(today, months_due),
+                Message(
+                    N_("This clinic asks for full payment {months} months before arrival."),
+                    {"months": months_due},
+                ),
+                _cites(catalog, [src]),
+            )
+        )
+    offsets = {"admission": 0, "day0": stay_day0 - 1}
+    for step in BEFORE:
+        if not step.deadline_src or step.anchor not in offsets:
+            continue
+        anchor = today - dt.timedelta(days=step.end)  # the earliest anchor date
+        found.append(
+            Constraint(
+                step.id,
+                anchor - dt.timedelta(days=offsets[step.anchor]),
+                Message(DEADLINE_REASONS[step.id], {"date": _iso(anchor)}),
+                _cites(catalog, step.deadline_src),
+            )
+        )
+    found.append(
+        Constraint(
+            "today",
+            today - dt.timedelta(days=BEFORE_TRAVEL),
+            Message(N_("Admission has to come after today, with a day to travel.")),
+        )
+    )
+    ordered = tuple(sorted(found, key=lambda c: c.earliest, reverse=True))
+    return Proposal(ordered[0].earliest, ordered[0], ordered, tuple(unknown))
+
+
+def _drug_name(catalog: Catalog, drug_id: str) -> str:
+    drug = catalog.drugs.get(drug_id)
+    return drug.name if drug else drug_id
 
 
 def _check_range(**dates: dt.date | None) -> None:
@@ -467,6 +668,7 @@ def _washout_items(
                     "profile",
                     facility.washout.tag,
                     (stop_by - day0).days,
+                    todo=True,
                 )
             )
         elif end is not None:
@@ -493,9 +695,56 @@ def _washout_items(
 
 
 def _before_items(
-    catalog: Catalog, admission: dt.date, day0: dt.date, facility: Facility
+    catalog: Catalog, facility: Facility, *, admission: dt.date, day0: dt.date, today: dt.date
 ) -> list[Milestone]:
-    items = _step_items(BEFORE, {"admission": admission, "day0": day0}, "before", catalog, None)
+    """Referral, records, the clinic's review, funding, preparation, travel; record windows."""
+    anchors = {"admission": admission, "day0": day0}
+    items = []
+    for step in BEFORE:
+        if step.id == "travel-documents" and not _travels(facility):
+            continue
+        end = anchors[step.anchor] + dt.timedelta(days=step.end)
+        start = (
+            min(today, end)
+            if step.start is None
+            else anchors[step.anchor] + dt.timedelta(days=step.start)
+        )
+        description, ids, tag = _facility_detail(step, facility, catalog)
+        items.append(
+            Milestone(
+                step.id,
+                "before",
+                start,
+                end,
+                Message(step.title),
+                description,
+                _cites(catalog, ids),
+                "generic",
+                tag,
+                None,
+                todo=step.todo,
+                asap=step.start is None,
+            )
+        )
+    if facility.id in PAYMENT_DUE_MONTHS:
+        months, src = PAYMENT_DUE_MONTHS[facility.id]
+        due = add_months(admission, -months)
+        title, text = PAYMENT_TEXT
+        items.append(
+            Milestone(
+                "payment",
+                "before",
+                due,
+                due,
+                Message(title),
+                Message(text, {"months": months}),
+                _cites(catalog, [src]),
+                "facility",
+                "V",
+                None,
+                todo=True,
+            )
+        )
     for record in facility.records.value or ():
         if record.max_age_months is None:
             continue
@@ -517,9 +766,50 @@ def _before_items(
                 "facility",
                 facility.records.tag,
                 None,
+                todo=True,
             )
         )
     return items
+
+
+def _travels(facility: Facility) -> bool:
+    """Whether people may come from another country (unknown counts as maybe)."""
+    return (
+        facility.status.value not in NATIONAL_STATUSES
+        and facility.international_patients.value is not False
+    )
+
+
+def _facility_detail(
+    step: Step, facility: Facility, catalog: Catalog
+) -> tuple[Message, tuple[str | None, ...], str]:
+    """A step's text, sources and tag, with what the clinic's own data add.
+
+    The records step lists the documents the clinic asks for; the review cites where the
+    clinic says how it reviews them; the referral cites the clinic's own referral rule.
+    """
+    records = facility.records
+    ruleset = catalog.facility_ruleset(facility.id)
+    rules = {c.id: c.src for c in (ruleset.criteria if ruleset else ()) if c.src}
+    if step.id == "records" and records.value:
+        listed = _listing([Message(RECORD_LABELS[r.item]) for r in records.value])
+        text = Message(
+            N_("This clinic asks for: {items}. Ask whether it needs anything more."),
+            {"items": listed},
+        )
+        return text, (records.src,), records.tag
+    if step.id == "screening" and records.value:
+        return Message(step.description), (records.src, rules.get("screening")), records.tag
+    if step.id == "referral":
+        return Message(step.description), (*step.src, rules.get("referral")), step.tag
+    return Message(step.description), step.src, step.tag
+
+
+def _listing(parts: Sequence[Message]) -> Message:
+    """Items joined with commas, each translated in turn."""
+    if len(parts) == 1:
+        return parts[0]
+    return Message(N_("{first}, {rest}"), {"first": parts[0], "rest": _listing(parts[1:])})
 
 
 def _stay_items(
@@ -595,6 +885,7 @@ def _step_items(
                 "generic",
                 step.tag,
                 None if day0 is None else (start - day0).days,
+                todo=step.todo,
             )
         )
     return items

@@ -2,6 +2,11 @@
 
 Generic values apply when a facility's own schedule does not give a phase; they are marked
 generic in the timeline. Each row carries the source it comes from and the dossier's tag.
+
+Steps before admission give only what a source gives: a deadline with its source where one
+exists (live vaccines at least 4 weeks before day 0), otherwise "as soon as you can, before
+you travel". How long a referral, a clinic's review or arranging the money takes is not
+published, so no step invents a start date or a duration for them.
 """
 
 from __future__ import annotations
@@ -16,17 +21,26 @@ Anchor = Literal["admission", "day0", "discharge"]
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """A step placed relative to an anchor date: ``start``/``end`` in days or months."""
+    """A step placed relative to an anchor date: ``start``/``end`` in days or months.
+
+    ``start`` None: no source says when to begin or how long it takes, so the step starts
+    "as soon as you can" (the day the plan is made) and ends by ``end``. ``deadline_src``
+    names the source of ``end`` when the deadline itself is sourced: such a deadline limits
+    the earliest admission date the plan proposes. ``todo``: something the person does (a
+    calendar reminder), not something that happens to them or that the clinic does.
+    """
 
     id: str
     title: str
     description: str
     anchor: Anchor
-    start: int  # days after the anchor (negative: before)
+    start: int | None  # days after the anchor (negative: before); None: as soon as you can
     end: int
     src: tuple[str, ...]
     tag: Literal["V", "P", "U"] = "V"
     unit: Literal["days", "months"] = "days"
+    todo: bool = False
+    deadline_src: tuple[str, ...] = ()
 
 
 #: Generic in-hospital phase lengths in days, with where they come from.
@@ -86,19 +100,67 @@ PHASE_TEXT: Final = {
     ),
 }
 
+#: The suggested travel day: the day before admission (a practical suggestion, no source).
+TRAVEL_DAY: Final = -1
+#: Steps with no sourced deadline are due before the suggested travel day.
+BEFORE_TRAVEL: Final = TRAVEL_DAY - 1
+
+#: Before admission, in the order a person meets them. Referral, the clinic's review and
+#: funding come first; none has a published duration (the plan says so).
 BEFORE: Final = (
     Step(
-        "vaccines-before",
-        N_("Vaccinations needed before treatment"),
+        "referral",
+        N_("Ask your neurologist for a referral letter"),
         N_(
-            "Check varicella-zoster (shingles/chickenpox) and COVID-19 vaccination with your "
-            "doctor; live vaccines must be given at least 4 weeks before the transplant."
+            "A letter that sums up your MS, your drugs and why a transplant is considered. "
+            "Guidelines ask the MS and transplant specialists to decide together with you."
         ),
-        "day0",
-        -90,
-        -28,
-        ("beat-ms-registry",),
+        "admission",
+        None,
+        BEFORE_TRAVEL,
+        ("jessop-2019",),
         "P",
+        todo=True,
+    ),
+    Step(
+        "records",
+        N_("Send your records to the clinic"),
+        N_("Ask the clinic which records it needs and send them."),
+        "admission",
+        None,
+        BEFORE_TRAVEL,
+        (),
+        "U",
+        todo=True,
+    ),
+    Step(
+        "screening",
+        N_("The clinic reviews your records"),
+        N_(
+            "The clinic decides from your records, sometimes after a video call or tests, "
+            "whether it can treat you, and offers a date. How long this takes is not known "
+            "here: ask the clinic."
+        ),
+        "admission",
+        None,
+        BEFORE_TRAVEL,
+        (),
+        "U",
+    ),
+    Step(
+        "funding",
+        N_("Arrange how the treatment is paid for"),
+        N_(
+            "Whether the health service, an insurer, fundraising or you pay: get the price in "
+            "writing, with what it includes (tests, medicines, the stay, intensive care if "
+            "needed, a carer's stay, travel)."
+        ),
+        "admission",
+        None,
+        BEFORE_TRAVEL,
+        ("mssociety-outside-nhs",),
+        "P",
+        todo=True,
     ),
     Step(
         "fertility",
@@ -108,10 +170,26 @@ BEFORE: Final = (
             "before treatment: it takes weeks to arrange."
         ),
         "admission",
-        -90,
-        -30,
+        None,
+        BEFORE_TRAVEL,
         ("hsct-russia-before", "jessop-2019"),
         "P",
+        todo=True,
+    ),
+    Step(
+        "vaccines-before",
+        N_("Vaccinations needed before treatment"),
+        N_(
+            "Check varicella-zoster (shingles/chickenpox) and COVID-19 vaccination with your "
+            "doctor; live vaccines must be given at least 4 weeks before the transplant."
+        ),
+        "day0",
+        None,
+        -28,
+        ("beat-ms-registry",),
+        "P",
+        todo=True,
+        deadline_src=("beat-ms-registry",),
     ),
     Step(
         "infections",
@@ -121,20 +199,49 @@ BEFORE: Final = (
             "transplant; ask your dentist and doctor for a check."
         ),
         "admission",
-        -60,
-        -7,
+        None,
+        BEFORE_TRAVEL,
         ("hsct-russia-before",),
         "P",
+        todo=True,
+    ),
+    Step(
+        "travel-documents",
+        N_("Travel documents and tickets"),
+        N_(
+            "If the clinic is in another country: a passport valid for the whole stay, a visa "
+            "if you need one (ask the clinic for an invitation letter), travel insurance, and "
+            "tickets for you and your carer."
+        ),
+        "admission",
+        None,
+        BEFORE_TRAVEL,
+        (),
+        "U",
+        todo=True,
     ),
     Step(
         "travel",
         N_("Travel to the clinic"),
         N_("Arrive the day before admission if you can; travel with your carer."),
         "admission",
-        -1,
-        -1,
+        TRAVEL_DAY,
+        TRAVEL_DAY,
         (),
         "U",
+        todo=True,
+    ),
+)
+
+#: Payment deadlines clinics publish, in months before arrival, with the source. Read from
+#: the facility's notes (``puebla-clinica-ruiz.yaml``: "Full payment 2 months before
+#: arrival"); the facility schema has no field for it yet.
+PAYMENT_DUE_MONTHS: Final = {"puebla-clinica-ruiz": (2, "ruiz-faqs")}
+PAYMENT_TEXT: Final = (
+    N_("Full payment due"),
+    N_(
+        "This clinic asks for full payment {months} months before arrival; if it finds you "
+        "unfit for treatment, it refunds the payment minus the costs already used."
     ),
 )
 
@@ -152,6 +259,7 @@ AFTER: Final = (
         ("roberts-2020",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "fatigue",
@@ -198,6 +306,7 @@ AFTER: Final = (
         50,
         70,
         ("emn-2020-vaccination",),
+        todo=True,
     ),
     Step(
         "vaccine-pneumococcal",
@@ -209,6 +318,7 @@ AFTER: Final = (
         ("rubin-2013-idsa",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "vaccine-flu",
@@ -220,6 +330,7 @@ AFTER: Final = (
         ("rubin-2013-idsa",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "vaccine-childhood-1",
@@ -231,6 +342,7 @@ AFTER: Final = (
         ("nci-pdq-vaccination",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "vaccine-childhood-2",
@@ -242,6 +354,7 @@ AFTER: Final = (
         ("nci-pdq-vaccination",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "vaccine-childhood-3",
@@ -253,6 +366,7 @@ AFTER: Final = (
         ("nci-pdq-vaccination",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "vaccine-ppsv23",
@@ -264,6 +378,7 @@ AFTER: Final = (
         ("rubin-2013-idsa",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "vaccine-live",
@@ -278,6 +393,7 @@ AFTER: Final = (
         ("rubin-2013-idsa", "nci-pdq-vaccination"),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "mri-6",
@@ -292,6 +408,7 @@ AFTER: Final = (
         ("mri-followup-italy-2026", "das-2021"),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "mri-12",
@@ -303,6 +420,7 @@ AFTER: Final = (
         ("mri-followup-italy-2026",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "mri-24",
@@ -314,6 +432,7 @@ AFTER: Final = (
         ("mri-followup-italy-2026",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "mri-36",
@@ -325,6 +444,7 @@ AFTER: Final = (
         ("mri-followup-italy-2026",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "mri-48",
@@ -336,6 +456,7 @@ AFTER: Final = (
         ("mri-followup-italy-2026",),
         "V",
         "months",
+        todo=True,
     ),
     Step(
         "improvement",

@@ -51,7 +51,11 @@ def journeys_api_router() -> APIRouter:
         responses={
             200: {
                 "content": {"application/json": {}, "text/calendar": {}},
-                "description": "The timeline; `?format=ics` gives an iCalendar file.",
+                "description": (
+                    "The timeline; `?format=ics` gives an iCalendar file (steps already over "
+                    "left out unless `include_past=true`). Without a date the admission is "
+                    "the proposed one (`proposed`, `proposal`)."
+                ),
             },
             422: {"description": "Unknown facility or dates that cannot work, named."},
         },
@@ -60,6 +64,9 @@ def journeys_api_router() -> APIRouter:
         request: Request,
         body: JourneyIn,
         format: Literal["json", "ics"] = Query("json"),
+        include_past: bool = Query(
+            False, description="In the calendar file, keep steps that ended before today."
+        ),
     ) -> Response:
         """Every milestone says whether its timing is the facility's own or generic."""
         catalog = get_catalog(request)
@@ -79,7 +86,7 @@ def journeys_api_router() -> APIRouter:
         )
         if format == "ics":
             return Response(
-                to_ics(timeline),
+                to_ics(timeline, include_past=include_past),
                 media_type="text/calendar",
                 headers={"Content-Disposition": 'attachment; filename="ahsct-plan.ics"'},
             )

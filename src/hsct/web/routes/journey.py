@@ -1,4 +1,8 @@
-"""The journey page: a dated plan grouped by month, today marked, and a calendar file."""
+"""The journey page: a dated plan grouped by month, today marked, and a calendar file.
+
+"Today" is the app's clock (tests freeze it). Without a date the plan proposes one and
+says why; late steps are shown at today, flagged, never dated silently in the past.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from hsct.eligibility import PatientProfile, parse_profile
 from hsct.journey import Timeline, plan, to_ics
 from hsct.knowledge import Catalog
 from hsct.knowledge.labels import STATUS_LABELS, TAG_LABELS
+from hsct.web.auth import NowDep
 from hsct.web.deps import CatalogDep
 from hsct.web.locale import Locale
 from hsct.web.routes.candidate import flat_form, load_profile
@@ -49,7 +54,10 @@ def _date(values: Mapping[str, str], name: str, errors: list[FieldError]) -> dt.
 
 
 def rows(timeline: Timeline) -> list[tuple[str, Any]]:
-    """Month headings, milestones, and a "today" marker where today falls."""
+    """Month headings, milestones, and a "today" marker where today falls.
+
+    Steps to do now (late ones, open windows, "as soon as you can") come right after it.
+    """
     found: list[tuple[str, Any]] = []
     today_shown = False
     for month, items in timeline.by_month():
@@ -59,7 +67,7 @@ def rows(timeline: Timeline) -> list[tuple[str, Any]]:
             today_shown = True
         found.append(("month", first_of_month))
         for item in items:
-            if not today_shown and item.start > timeline.today:
+            if not today_shown and timeline.placed(item) >= timeline.today:
                 found.append(("today", timeline.today))
                 today_shown = True
             found.append(("item", item))
@@ -69,7 +77,7 @@ def rows(timeline: Timeline) -> list[tuple[str, Any]]:
 
 
 def build_timeline(
-    values: Mapping[str, str], catalog: Catalog
+    values: Mapping[str, str], catalog: Catalog, *, today: dt.date | None = None
 ) -> tuple[Timeline | None, list[FieldError]]:
     """The plan from the journey form's fields, or the problems with them."""
     errors: list[FieldError] = []
@@ -92,6 +100,7 @@ def build_timeline(
                 transplant_date=transplant,
                 profile=profile,
                 catalog=catalog,
+                today=today,
             ),
             [],
         )
@@ -104,9 +113,13 @@ def journey_router(pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def page(
-        request: Request, locale: str, values: Mapping[str, str], catalog: Catalog
+        request: Request,
+        locale: str,
+        values: Mapping[str, str],
+        catalog: Catalog,
+        today: dt.date,
     ) -> HTMLResponse:
-        timeline, errors = build_timeline(values, catalog)
+        timeline, errors = build_timeline(values, catalog, today=today)
         gettext = pages.gettext(locale)
         messages = {
             e.field: gettext("{field}: {problem}.").format(
@@ -134,35 +147,44 @@ def journey_router(pages: Pages) -> APIRouter:
         )
 
     @router.get("/journey", response_class=HTMLResponse)
-    def journey_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+    def journey_page(
+        request: Request, locale: Locale, catalog: CatalogDep, now: NowDep
+    ) -> HTMLResponse:
         values = {k: v for k, v in request.query_params.items() if k != "profile"}
-        return page(request, locale, values, catalog)
+        return page(request, locale, values, catalog, now.date())
 
     @router.post("/journey", response_class=HTMLResponse)
     async def journey_with_profile(
-        request: Request, locale: Locale, catalog: CatalogDep
+        request: Request, locale: Locale, catalog: CatalogDep, now: NowDep
     ) -> HTMLResponse:
         form = flat_form(await request.form())
-        return await run_in_threadpool(page, request, locale, form, catalog)
+        return await run_in_threadpool(page, request, locale, form, catalog, now.date())
 
-    def calendar(locale: str, values: Mapping[str, str], catalog: Catalog) -> Response:
-        timeline, errors = build_timeline(values, catalog)
+    def calendar(
+        locale: str, values: Mapping[str, str], catalog: Catalog, today: dt.date
+    ) -> Response:
+        timeline, errors = build_timeline(values, catalog, today=today)
         if timeline is None:
             raise InvalidInput(errors or [FieldError("facility", "is missing", "a facility id")])
+        include_past = values.get("include_past") == "1"
         return Response(
-            to_ics(timeline, pages.gettext(locale)),
+            to_ics(timeline, pages.gettext(locale), include_past=include_past),
             media_type="text/calendar",
             headers={"Content-Disposition": 'attachment; filename="ahsct-plan.ics"'},
         )
 
     @router.get("/journey/plan.ics")
-    def calendar_get(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
+    def calendar_get(
+        request: Request, locale: Locale, catalog: CatalogDep, now: NowDep
+    ) -> Response:
         values = {k: v for k, v in request.query_params.items() if k != "profile"}
-        return calendar(locale, values, catalog)
+        return calendar(locale, values, catalog, now.date())
 
     @router.post("/journey/plan.ics")
-    async def calendar_post(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
+    async def calendar_post(
+        request: Request, locale: Locale, catalog: CatalogDep, now: NowDep
+    ) -> Response:
         form = flat_form(await request.form())
-        return await run_in_threadpool(calendar, locale, form, catalog)
+        return await run_in_threadpool(calendar, locale, form, catalog, now.date())
 
     return router
