@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from hsct.common.errors import InvalidInput
-from hsct.eligibility import parse_profile
+from hsct.eligibility import Interval, derive, evaluate, parse_profile
+from hsct.knowledge import load_catalog
 
 
 def problems(data: Any) -> dict[str, str]:
@@ -89,3 +91,68 @@ def test_facts_that_cannot_all_be_true(data: dict[str, Any], field: str) -> None
 def test_not_an_object() -> None:
     """A list instead of a profile is refused with a message, not a crash."""
     assert problems([1, 2]) == {"profile": "profile: is not an object (allowed: a JSON object)"}
+
+
+def test_a_diagnosis_known_by_year_or_month_is_a_period() -> None:
+    """Issue 19: "diagnosed in 2009" is accepted; the years since run over the whole year."""
+    by_year = parse_profile({"diagnosis_date": "2009", "as_of": "2026-11-23"})
+    assert (by_year.diagnosis_date, by_year.diagnosis_date_precision) == (
+        dt.date(2009, 1, 1),
+        "year",
+    )
+    assert by_year.span("diagnosis_date") == (dt.date(2009, 1, 1), dt.date(2009, 12, 31))
+    by_month = parse_profile({"onset_date": "2008-02", "as_of": "2026-11-23"})
+    assert by_month.span("onset_date") == (dt.date(2008, 2, 1), dt.date(2008, 2, 29))
+    exact = parse_profile({"diagnosis_date": "2009-05-17", "as_of": "2026-11-23"})
+    assert exact.span("diagnosis_date") == (dt.date(2009, 5, 17), dt.date(2009, 5, 17))
+
+
+@pytest.mark.parametrize(
+    ("onset", "diagnosis", "refused"),
+    [
+        ("2010", "2009-06-01", True),  # all of 2010 is after the diagnosis
+        ("2009", "2009-06-01", False),  # onset may be January to June 2009
+        ("2009-06-01", "2009", False),  # the diagnosis may be June to December 2009
+        ("2009-06", "2009-05", True),
+        ("1979", "1985", True),  # before the birth date below
+    ],
+)
+def test_partial_dates_are_refused_only_when_no_day_of_them_fits(
+    onset: str, diagnosis: str, refused: bool
+) -> None:
+    data = {
+        "birth_date": "1980-03-01",
+        "onset_date": onset,
+        "diagnosis_date": diagnosis,
+        "as_of": "2026-11-23",
+    }
+    if refused:
+        with pytest.raises(InvalidInput):
+            parse_profile(data)
+    else:
+        parse_profile(data)
+
+
+def test_a_year_of_diagnosis_settles_a_limit_only_when_the_whole_year_does() -> None:
+    """Under 10 years since diagnosis: 2015 (10.9 to 11.9 years) is not; 2017-01 is (9.8 to
+    9.9 years); 2016 straddles 10 years and stays unknown, asking for the exact date."""
+    catalog = load_catalog()
+
+    def duration(diagnosis: str) -> str:
+        profile = parse_profile(
+            {"diagnosis_date": diagnosis, "ms_type": "RRMS", "as_of": "2026-11-23"}, catalog
+        )
+        result = next(
+            r for r in evaluate(profile, catalog).guidelines if r.ruleset.id == "nmss-2021"
+        )
+        found = next(
+            c for c in result.criteria if c.criterion.parameter == "disease_duration_years"
+        )
+        return str(found.status)
+
+    assert duration("2015") == "not_met"
+    assert duration("2017-01") == "met"
+    assert duration("2016") == "unknown"
+    facts = derive(parse_profile({"diagnosis_date": "2016", "as_of": "2026-11-23"}), catalog)
+    assert facts["disease_duration_years"].value == Interval(9.89, 10.89)
+    assert [n.field for n in facts["disease_duration_years"].needs] == ["diagnosis_date"]

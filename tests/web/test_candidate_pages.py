@@ -250,3 +250,24 @@ def test_a_step_has_an_address_without_answers(client: TestClient) -> None:
     assert 'name="step" value="about"' in first
     assert "data-restore>" not in first
     assert client.get("/candidate/results").status_code == 200
+
+
+def test_a_diagnosis_year_is_enough(client: TestClient) -> None:
+    """Issue 19: "diagnosed in 2009" goes through the wizard and into the results."""
+    page = client.post(
+        "/candidate/wizard",
+        data={"profile": "{}", "step": "disease", "diagnosis_date": "2009", "go": "next"},
+    )
+    assert page.status_code == 200
+    assert json.loads(hidden_profile(page.text))["diagnosis_date"] == "2009"
+    wrong = client.post(
+        "/candidate/wizard",
+        data={"profile": "{}", "step": "disease", "diagnosis_date": "09/2009", "go": "next"},
+    )
+    assert wrong.status_code == 422
+    assert "YYYY-MM or YYYY" in wrong.text
+    summary = client.post(
+        "/candidate/summary",
+        data={"profile": '{"diagnosis_date": "2009-05", "as_of": "2026-11-23"}'},
+    ).text
+    assert "diagnosed May 2009" in summary

@@ -197,14 +197,23 @@ def derive(profile: PatientProfile, catalog: Catalog) -> Facts:
         edss = None
     put("edss", edss, *(() if edss is not None and edss.exact else (NEEDS["edss"],)))
 
-    for parameter, start, need in (
-        ("disease_duration_years", profile.diagnosis_date, "diagnosis_date"),
-        ("years_since_onset", profile.onset_date, "onset_date"),
+    for parameter, field in (
+        ("disease_duration_years", "diagnosis_date"),
+        ("years_since_onset", "onset_date"),
     ):
-        if start is None:
-            put(parameter, None, NEEDS[need])
+        span = profile.span(field)
+        if span is None:
+            put(parameter, None, NEEDS[field])
+            continue
+        # A date known only by year or month: every day of it is possible, so the years
+        # since run from the latest possible day (not after today) to the earliest.
+        earliest, latest = span
+        longest = round(years_between(earliest, day), 2)
+        shortest = round(years_between(min(latest, day), day), 2)
+        if shortest == longest:
+            put(parameter, Interval.of(longest))
         else:
-            put(parameter, Interval.of(round(years_between(start, day), 2)))
+            put(parameter, Interval(shortest, longest), NEEDS[field])
 
     _relapse_facts(profile, day, put)
     _mri_facts(profile, day, put)

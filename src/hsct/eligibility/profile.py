@@ -8,6 +8,7 @@ means "not known"; an empty list means "none".
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
@@ -17,8 +18,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
 )
 from pydantic import model_validator as _model_validator
 
@@ -51,6 +54,56 @@ NotBool = BeforeValidator(_not_a_boolean)
 Count = Annotated[int, NotBool, Field(ge=0, le=1000)]
 #: A date the tool can compute with (1900 to 2100).
 Day = Annotated[dt.date, AfterValidator(in_range)]
+#: How much of a date a person knows (issue 19: "diagnosed in 2009").
+Precision = Literal["day", "month", "year"]
+#: Dates a person may know only by year or month: given as "2009" or "2009-05", they are
+#: kept as the first day of that year or month with a precision, and every computation
+#: uses the whole period (hsct.eligibility.derive.period).
+PARTIAL_DATES: Final = ("diagnosis_date", "onset_date")
+_PARTIAL: Final = {
+    "year": re.compile(r"(\d{4})"),
+    "month": re.compile(r"(\d{4})-(\d{2})"),
+}
+
+
+def read_partial_dates(data: Any) -> Any:
+    """``{"diagnosis_date": "2009"}`` as ``{"diagnosis_date": "2009-01-01",
+    "diagnosis_date_precision": "year"}``; full dates and anything else are left alone.
+
+    >>> read_partial_dates({"onset_date": "2008-05"})
+    {'onset_date': '2008-05-01', 'onset_date_precision': 'month'}
+    """
+    if not isinstance(data, dict):
+        return data
+    found = dict(data)
+    for name in PARTIAL_DATES:
+        value = found.get(name)
+        if not isinstance(value, str):
+            continue
+        text = value.strip()
+        if _PARTIAL["year"].fullmatch(text):
+            found[name], found[f"{name}_precision"] = f"{text}-01-01", "year"
+        elif _PARTIAL["month"].fullmatch(text):
+            found[name], found[f"{name}_precision"] = f"{text}-01", "month"
+    return found
+
+
+def period(start: dt.date, precision: Precision) -> tuple[dt.date, dt.date]:
+    """The first and last day a date known to ``precision`` can be.
+
+    >>> period(dt.date(2009, 1, 1), "year")
+    (datetime.date(2009, 1, 1), datetime.date(2009, 12, 31))
+    >>> period(dt.date(2024, 2, 1), "month")[1]
+    datetime.date(2024, 2, 29)
+    """
+    if precision == "year":
+        return start.replace(month=1, day=1), start.replace(month=12, day=31)
+    if precision == "month":
+        first = start.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return first, following - dt.timedelta(days=1)
+    return start, start
+
 
 #: Repeating rows: more than anyone has (a person with 50 relapses has been asked enough).
 MAX_ROWS: Final = 50
@@ -133,7 +186,10 @@ class PatientProfile(_Model):
     ms_activity: Activity | None = None
     ms_worsening: Worsening | None = None
     diagnosis_date: Day | None = None
+    #: Set when only the year or month is known (None: the exact day).
+    diagnosis_date_precision: Precision | None = None
     onset_date: Day | None = None
+    onset_date_precision: Precision | None = None
     edss: Annotated[float | None, NotBool] = None
     edss_inputs: EdssInputs | None = None
     edss_history: Annotated[tuple[EdssVisit, ...], Field(max_length=MAX_ROWS)] | None = None
@@ -153,6 +209,32 @@ class PatientProfile(_Model):
             raise ValueError("not a value of the EDSS")
         return value
 
+    @_model_validator(mode="before")
+    @classmethod
+    def _partial_dates(cls, data: Any) -> Any:
+        return read_partial_dates(data)
+
+    def span(self, name: str) -> tuple[dt.date, dt.date] | None:
+        """The first and last day ``diagnosis_date`` or ``onset_date`` can be, or None."""
+        value: dt.date | None = getattr(self, name)
+        if value is None:
+            return None
+        precision: Precision = getattr(self, f"{name}_precision") or "day"
+        return period(value, precision)
+
+    @model_serializer(mode="wrap")
+    def _partial_dates_out(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """In JSON a partial date is written as it was given ("2009", "2009-05")."""
+        data = handler(self)
+        for name in PARTIAL_DATES:
+            value = data.get(name)
+            if not isinstance(value, str):
+                continue
+            precision = data.pop(f"{name}_precision", None)
+            if precision in ("year", "month"):
+                data[name] = value[: 4 if precision == "year" else 7]
+        return data
+
     @_model_validator(mode="after")
     def _consistent(self) -> PatientProfile:
         problems = consistency_problems(self)
@@ -169,8 +251,8 @@ class PatientProfile(_Model):
 #: What each field allows, for messages.
 ALLOWED: Final = {
     "birth_date": f"{DATE_RANGE}, YYYY-MM-DD",
-    "diagnosis_date": f"{DATE_RANGE}, YYYY-MM-DD",
-    "onset_date": f"{DATE_RANGE}, YYYY-MM-DD",
+    "diagnosis_date": f"{DATE_RANGE}, YYYY-MM-DD, or YYYY-MM or YYYY when only that is known",
+    "onset_date": f"{DATE_RANGE}, YYYY-MM-DD, or YYYY-MM or YYYY when only that is known",
     "as_of": f"{DATE_RANGE}, YYYY-MM-DD",
     "date": f"{DATE_RANGE}, YYYY-MM-DD",
     "start": f"{DATE_RANGE}, YYYY-MM-DD",
@@ -254,7 +336,7 @@ def _course_problems(profile: PatientProfile) -> list[FieldError]:
 
 def _order_problems(profile: PatientProfile) -> list[FieldError]:
     problems = []
-    born, onset, diagnosis = profile.birth_date, profile.onset_date, profile.diagnosis_date
+    born = profile.birth_date
     if born and profile.age is not None and completed_years(born, profile.day) != profile.age:
         problems.append(
             FieldError.translatable(
@@ -263,7 +345,8 @@ def _order_problems(profile: PatientProfile) -> list[FieldError]:
                 Message(N_("the age on the assessment date")),
             )
         )
-    if onset and diagnosis and onset > diagnosis:
+    onset_span, diagnosis_span = profile.span("onset_date"), profile.span("diagnosis_date")
+    if onset_span and diagnosis_span and onset_span[0] > diagnosis_span[1]:
         problems.append(
             FieldError.translatable(
                 "onset_date",
@@ -271,8 +354,8 @@ def _order_problems(profile: PatientProfile) -> list[FieldError]:
                 Message(N_("a date on or before the diagnosis")),
             )
         )
-    for name, value in (("diagnosis_date", diagnosis), ("onset_date", onset)):
-        if born and value is not None and value < born:
+    for name, known in (("diagnosis_date", diagnosis_span), ("onset_date", onset_span)):
+        if born and known is not None and known[1] < born:
             problems.append(
                 FieldError.translatable(
                     name,

@@ -198,7 +198,8 @@ PARTIAL_MONTH: Final = re.compile(r"\d{4}-\d{2}")
 
 @lru_cache(maxsize=1024)
 def _month_year(month: str, locale: str) -> str:
-    """ "November 2026", «ноябрь 2026 г.», "noviembre de 2026" (Babel's stand-alone month)."""
+    """ "November 2026" and "noviembre de 2026": the month and year as each language writes
+    them (Babel's ``yMMMM`` skeleton; Russian adds its abbreviation for "year")."""
     first = dt.date.fromisoformat(month + "-01")
     return str(format_skeleton("yMMMM", first, locale="en_GB" if locale == "en" else locale))
 

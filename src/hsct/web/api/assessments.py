@@ -88,8 +88,9 @@ def assessments_api_router() -> APIRouter:
     async def assess(request: Request) -> Response:
         """Every field of the profile may be missing; missing lists mean "not known".
 
-        Fields: birth_date or age, ms_type (RRMS, SPMS, PPMS, CIS), diagnosis_date,
-        onset_date, edss or edss_inputs, edss_history, disability_worsening_12m, relapses
+        Fields: birth_date or age, ms_type (RRMS, SPMS, PPMS, CIS), diagnosis_date and
+        onset_date (YYYY-MM-DD, or YYYY-MM or YYYY when only that is known), edss or
+        edss_inputs, edss_history, disability_worsening_12m, relapses
         [{date}], mri [{date, gd_enhancing, new_t2}], treatments [{drug, start, stop,
         reason_stopped}], csf_oligoclonal_bands, comorbidities, prior_hsct, as_of.
         """
