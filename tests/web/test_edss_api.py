@@ -95,3 +95,101 @@ def test_openapi_documents_the_endpoint_with_ranges(client: TestClient) -> None:
     assert "/api/v1/edss" in document["paths"]
     assert schema["visual"]["anyOf"][0] == {"type": "integer", "maximum": 6, "minimum": 0}
     assert schema["brainstem"]["anyOf"][0]["maximum"] == 5
+
+
+def test_the_result_says_what_the_step_means(client: TestClient) -> None:
+    """One meaning for a value, with Kurtzke 1983 as its source."""
+    grades = dict.fromkeys(
+        ("visual", "brainstem", "pyramidal", "cerebellar", "sensory", "bowel_bladder", "cerebral"),
+        0,
+    )
+    body = client.post(
+        "/api/v1/edss",
+        json={**grades, "walking": {"unaided_m": 0, "one_aid_m": 0, "two_aids_m": 20}},
+    ).json()
+
+    assert body["display"] == "6.5"
+    assert body["meanings"] == [
+        {
+            "step": 6.5,
+            "meaning": {
+                "text": (
+                    "Needs two sticks, crutches or braces all the time to walk about 20 m "
+                    "without resting."
+                ),
+                "template": (
+                    "Needs two sticks, crutches or braces all the time to walk about 20 m "
+                    "without resting."
+                ),
+                "params": {},
+            },
+            "source": {
+                "label": (
+                    "Kurtzke JF. Rating neurologic impairment in multiple sclerosis: an "
+                    "expanded disability status scale (EDSS). Neurology 1983;33(11):1444-52"
+                ),
+                "date": "1983-11",
+                "url": "https://doi.org/10.1212/WNL.33.11.1444",
+                "doi": "10.1212/WNL.33.11.1444",
+            },
+        }
+    ]
+    assert body["next_question"] is None
+
+
+def test_a_walking_range_names_the_question_that_narrows_it(client: TestClient) -> None:
+    """Both ends' meanings, and each answer's range with the facts it would add."""
+    body = client.post(
+        "/api/v1/edss",
+        json={
+            "visual": 0,
+            "brainstem": 0,
+            "pyramidal": 0,
+            "cerebellar": 0,
+            "sensory": 0,
+            "bowel_bladder": 0,
+            "cerebral": 4,
+            "walking": {"one_aid_m": 20},
+        },
+    ).json()
+
+    assert [m["step"] for m in body["meanings"]] == [4.0, 6.5]
+    assert body["next_question"] == {
+        "question": "unaided",
+        "outcomes": [
+            {"answer": "500", "adds": {"unaided_m": 500.0}, "low": 4.0, "high": 4.0},
+            {"answer": "300", "adds": {"unaided_m": 300.0}, "low": 4.5, "high": 4.5},
+            {"answer": "200", "adds": {"unaided_m": 200.0}, "low": 5.0, "high": 5.0},
+            {"answer": "100", "adds": {"unaided_m": 100.0}, "low": 5.5, "high": 5.5},
+            {"answer": "5", "adds": {"unaided_m": 5.0}, "low": 6.0, "high": 6.0},
+            {"answer": "0", "adds": {"unaided_m": 0.0}, "low": 6.0, "high": 6.5},
+        ],
+    }
+
+
+def test_a_given_ambulation_score_asks_no_walking_question(client: TestClient) -> None:
+    """The score already settles walking; the range left is the systems'."""
+    body = client.post(
+        "/api/v1/edss", json={"ambulation_score": 1, "walking": {"unaided_m": 600}}
+    ).json()
+
+    assert (body["low"], body["high"], body["next_question"]) == (2.0, 5.0, None)
+
+
+def test_wheelchair_with_walking_is_422_naming_both_fields(client: TestClient) -> None:
+    """Contradictory walking answers are refused with the field and what it allows."""
+    response = client.post(
+        "/api/v1/edss", json={"walking": {"one_aid_m": 20, "wheelchair": "independent"}}
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "loc": ["body", "walking", "wheelchair"],
+                "msg": "contradicts walking 20 m (one_aid_m)",
+                "type": "invalid_input",
+                "allowed": "only for people who cannot walk 5 m even with aids",
+            }
+        ]
+    }

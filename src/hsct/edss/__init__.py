@@ -14,6 +14,24 @@ from typing import TYPE_CHECKING, Any
 from hsct.common.edss_value import LEGAL_VALUES, format_step
 from hsct.edss._alternatives import Alternative
 from hsct.edss._ambulation import WalkingFacts, Wheelchair
+from hsct.edss._meanings import (
+    FS_GRADE_MEANINGS,
+    GRADE_SOURCES,
+    STEP_MEANINGS,
+    StepMeaning,
+    grade_meaning,
+    step_meaning,
+)
+from hsct.edss._questions import (
+    DOES_NOT_APPLY,
+    WALKING_ANSWER_SOURCES,
+    WALKING_ANSWERS,
+    AnswerOutcome,
+    NextQuestion,
+    WalkingQuestion,
+    answer_step,
+    next_question,
+)
 from hsct.edss._result import EdssResult, Finding, Grade
 from hsct.edss._rules import RULES, Rule
 from hsct.edss._score import score
@@ -46,23 +64,37 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AMBULATION_LEVELS",
     "BED_LEVELS",
+    "DOES_NOT_APPLY",
+    "FS_GRADE_MEANINGS",
     "FS_MAX",
     "FUNCTIONAL_SYSTEMS",
+    "GRADE_SOURCES",
     "LEGAL_VALUES",
     "MAX_AMBULATION_SCORE",
     "MODES",
     "RULES",
     "SELF_REPORT_GAP",
+    "STEP_MEANINGS",
+    "WALKING_ANSWERS",
+    "WALKING_ANSWER_SOURCES",
     "Alternative",
+    "AnswerOutcome",
     "BedStatus",
     "EdssResult",
     "Finding",
     "Grade",
     "Mode",
+    "NextQuestion",
     "Rule",
+    "StepMeaning",
     "WalkingFacts",
+    "WalkingQuestion",
     "Wheelchair",
+    "answer_step",
     "format_step",
+    "grade_meaning",
+    "next_question",
     "score",
     "score_many",
+    "step_meaning",
 ]

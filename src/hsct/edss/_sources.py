@@ -53,3 +53,11 @@ SELF_REPORT_GAP = Citation(
     date="2024-10",
     url="https://pmc.ncbi.nlm.nih.gov/articles/PMC11422431",
 )
+NEUROSTATUS_FS_LABELS = Citation(
+    label=(
+        "adobrasinovic/edss README.md: the grade labels of each functional system and of "
+        "the ambulation score, following the Neurostatus scoring table (MIT)"
+    ),
+    date="2026-11",
+    url="https://github.com/adobrasinovic/edss#functional-systems-and-ambulation-score",
+)

@@ -7,12 +7,19 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from hsct.common.text import Message
 from hsct.edss import (
+    DOES_NOT_APPLY,
     FS_MAX,
     MAX_AMBULATION_SCORE,
+    STEP_MEANINGS,
+    WALKING_ANSWERS,
     BedStatus,
+    EdssResult,
+    NextQuestion,
     WalkingFacts,
     Wheelchair,
+    next_question,
     score,
 )
 from hsct.web.api.schemas import CitationOut, MessageOut, ValidationProblem
@@ -115,6 +122,38 @@ class FindingOut(BaseModel):
     message: MessageOut
 
 
+class MeaningOut(BaseModel):
+    """What an EDSS step means for the person, in plain words, and where that comes from."""
+
+    step: float
+    meaning: MessageOut
+    source: CitationOut
+
+
+class AnswerOutcomeOut(BaseModel):
+    """One answer to the suggested question, and the range it would leave."""
+
+    answer: str = Field(
+        description=(
+            "The answer as the web form offers it: yes/no, a distance band by its lower end "
+            "in metres (unaided 300 = 300 to 499 m), a wheelchair use or bed status; empty "
+            "for 'this does not apply' (the person walks 5 m or more in some way)."
+        )
+    )
+    adds: dict[str, bool | float | str] = Field(
+        description="The walking facts this answer adds (empty for 'does not apply')."
+    )
+    low: float
+    high: float
+
+
+class NextQuestionOut(BaseModel):
+    """The walking question whose answer would narrow the range the most."""
+
+    question: Literal["unrestricted", "unaided", "one_aid", "two_aids", "not_walking"]
+    outcomes: list[AnswerOutcomeOut]
+
+
 class EdssOut(BaseModel):
     """The EDSS, or the range the known facts allow, with every step explained."""
 
@@ -140,6 +179,46 @@ class EdssOut(BaseModel):
     alternatives: list[AlternativeOut]
     warnings: list[FindingOut]
     sources: list[CitationOut]
+    meanings: list[MeaningOut] = Field(
+        description="What the value means (one entry), or both ends of the range (two)."
+    )
+    next_question: NextQuestionOut | None = Field(
+        description=(
+            "When walking facts leave a range: the unanswered walking question that would "
+            "narrow it the most (null when none would, or when an ambulation score or bed "
+            "status is given)."
+        )
+    )
+
+
+def _meanings(result: EdssResult) -> list[dict[str, object]]:
+    ends = (result.low,) if result.value is not None else (result.low, result.high)
+    return [
+        {
+            "step": end,
+            "meaning": Message(STEP_MEANINGS[end].text).to_dict(),
+            "source": STEP_MEANINGS[end].source.to_dict(),
+        }
+        for end in ends
+    ]
+
+
+def _next_question(found: NextQuestion | None) -> dict[str, object] | None:
+    if found is None:
+        return None
+    adds = dict(WALKING_ANSWERS[found.question])
+    return {
+        "question": found.question.value,
+        "outcomes": [
+            {
+                "answer": outcome.answer,
+                "adds": {} if outcome.answer == DOES_NOT_APPLY else dict(adds[outcome.answer]),
+                "low": outcome.low,
+                "high": outcome.high,
+            }
+            for outcome in found.outcomes
+        ],
+    }
 
 
 def edss_api_router() -> APIRouter:
@@ -161,6 +240,21 @@ def edss_api_router() -> APIRouter:
         if body.walking is not None:
             walking = WalkingFacts(**body.walking.model_dump())
         result = score(**body.model_dump(exclude={"walking"}), walking=walking)
-        return EdssOut.model_validate(result.to_dict())
+        found = None
+        if (
+            walking is not None
+            and not result.determined
+            and body.ambulation_score is None
+            and body.bed_status is None
+        ):
+            grades = body.model_dump(include=set(FS_MAX))
+            found = next_question(walking, grades=grades, mode=body.mode)
+        return EdssOut.model_validate(
+            {
+                **result.to_dict(),
+                "meanings": _meanings(result),
+                "next_question": _next_question(found),
+            }
+        )
 
     return router
