@@ -172,7 +172,7 @@ def test_legitimacy_asks_again_after_an_unknown_reply(tmp_path: Path) -> None:
         "--answer",
         "cells=unsure",
         cwd=tmp_path,
-        stdin="perhaps\nno\n" + "\n" * 14,
+        stdin="perhaps\nno\n" + "\n" * 17,
     )
 
     assert result.returncode == 0, result.stderr

@@ -13,8 +13,15 @@ from hsct.common.errors import InvalidInput
 from hsct.knowledge import QUESTIONS, Catalog, load_catalog, rate, rate_facility
 from hsct.knowledge.legitimacy import (
     CAUTION_IDS,
+    REGULATORS,
+    country_check,
+    documented_prices,
     facility_cautions,
     guideline_limit,
+    parse_price,
+    patient_guide,
+    price_currencies,
+    report_routes,
 )
 from hsct.knowledge.schema import Fact, RuleSet
 
@@ -455,3 +462,249 @@ def test_caution_as_plain_data() -> None:
             }
         ],
     }
+
+
+# ---------------------------------------------------------------- price and country (issue 19)
+
+LOWEST_EUROS = 1_600_000 / 62.560  # St. Luke's, PHP 1.6-2.0 million, at the ECB's PHP rate
+OUT_OF_RANGE = (
+    "The amount must be more than 0 and less than 10 billion; leave it empty if you pay nothing."
+)
+
+
+def test_the_lowest_documented_price_is_st_lukes() -> None:
+    """Every sourced treatment price is compared; St. Luke's PHP 1.6 million is the lowest."""
+    quotes = documented_prices(load_catalog())
+
+    assert [(q.facility_id, q.quote.amount, q.quote.currency) for q in quotes[:2]] == [
+        ("taguig-st-lukes", 1_600_000, "PHP"),
+        ("gurugram-artemis", 30_000, "USD"),
+    ]
+    assert quotes[0].in_euros == pytest.approx(LOWEST_EUROS)
+    assert quotes[0].source.label.startswith("Inquirer Global Nation")
+    assert all(q.quote.kind == "treatment" for q in quotes)
+
+
+@pytest.mark.parametrize(
+    ("price", "status"),
+    [
+        ("9000 USD", "far_below"),
+        ("12787 EUR", "far_below"),  # just under half of EUR 25,575
+        ("12788 EUR", "below_lowest"),
+        ("20000 USD", "below_lowest"),
+        ("25576 EUR", "not_below"),
+        ("250000 USD", "not_below"),
+        ("1000000 RUB", "not_comparable"),  # the ECB publishes no rouble rate
+    ],
+)
+def test_a_price_is_placed_among_the_documented_prices(price: str, status: str) -> None:
+    """Far below (less than half the lowest), below the lowest, not below, or not comparable."""
+    rating = rate({"price_asked": price}, load_catalog())
+
+    assert rating.price is not None
+    assert rating.price.status == status
+    assert rating.price.lowest is not None
+    assert rating.price.lowest.facility_id == "taguig-st-lukes"
+
+
+def test_a_price_far_below_is_one_soft_warning_sign_with_its_evidence() -> None:
+    """USD 9,000: a warning sign to clear up, not a decisive one; the lowest quote is the fact."""
+    rating = rate({"price_asked": "9000 USD"}, load_catalog())
+
+    assert rating.verdict == "some_concerns"
+    assert [(r.flag.id, r.flag.hard) for r in rating.red] == [("price_far_below", False)]
+    assert rating.red[0].evidence is not None
+    assert rating.red[0].evidence.label.startswith("Inquirer Global Nation")
+    assert [s.label.split(",")[0].split(":")[0] for s in rating.red[0].sources] == [
+        "Sharrack B",
+        "MS Society (UK)",
+    ]
+    assert rating.price is not None
+    assert rating.price.in_euros == pytest.approx(9000 / 1.0705)
+    assert rating.price.rates.date == "2024-06-28"
+
+
+@pytest.mark.parametrize("price", ["20000 USD", "60000 USD", "1000000 RUB"])
+def test_a_price_not_far_below_raises_no_flag(price: str) -> None:
+    """Below the lowest but not by half, within the range, or not comparable: no sign."""
+    rating = rate({"price_asked": price}, load_catalog())
+
+    assert rating.red == ()
+    assert rating.verdict == "unclear"
+
+
+def test_paying_for_cells_is_a_soft_warning_sign() -> None:
+    """A price for "stem cells" by the dose: a warning sign citing EBMT, FDA and StemGenex."""
+    rating = rate({"price_covers": "cells"}, load_catalog())
+
+    assert rating.verdict == "some_concerns"
+    assert [(r.flag.id, r.flag.hard) for r in rating.red] == [("pay_for_cells", False)]
+    assert [s.label.split(" ")[0] for s in rating.red[0].sources] == ["Sharrack", "U.S.", "Los"]
+
+
+def test_unknown_price_and_country_stay_unknown_and_are_asked() -> None:
+    """'I don't know' is no verdict either way: the questions go to the list to ask."""
+    rating = rate(
+        {"price_asked": "unsure", "price_covers": "unsure", "country": "unsure"}, load_catalog()
+    )
+
+    assert rating.verdict == "unclear"
+    assert (rating.red, rating.green, rating.price, rating.country) == ((), (), None, None)
+    assert {"price_asked", "price_covers", "country"} <= {q.id for q in rating.unanswered}
+    assert rating.answered == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15000 USD", (15000.0, "USD")),
+        ("15,000 usd", (15000.0, "USD")),
+        ("15.000 EUR", (15000.0, "EUR")),
+        ("15 000,50 EUR", (15000.5, "EUR")),
+        ("1'234'567 CHF", (1234567.0, "CHF")),
+        ("12\u00a0345 RUB", (12345.0, "RUB")),
+        ("15000usd", (15000.0, "USD")),
+    ],
+)
+def test_prices_are_read_as_people_write_them(text: str, expected: tuple[float, str]) -> None:
+    """Thousands separators of each language; a final comma or dot with 1-2 digits is decimal."""
+    assert parse_price(text, price_currencies(load_catalog())) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "'abc' is not an amount: write it in figures, for example 15000."),
+        ("1.2.3 EUR", "'1.2.3' is not an amount: write it in figures, for example 15000."),
+        ("-5 EUR", "'-5' is not an amount: write it in figures, for example 15000."),
+        ("15000", "Choose the currency of the price."),
+        ("15000 XYZ", "XYZ is not a currency on the list."),
+        ("0 EUR", OUT_OF_RANGE),
+        ("10000000000 EUR", OUT_OF_RANGE),
+    ],
+)
+def test_a_bad_price_is_named_with_what_to_write(text: str, message: str) -> None:
+    """Each problem names the price question and says what to write instead."""
+    with pytest.raises(InvalidInput) as caught:
+        rate({"price_asked": text}, load_catalog())
+
+    assert caught.value.fields == ("price_asked",)
+    assert caught.value.errors[0].message == message
+    assert caught.value.errors[0].message_text is not None
+
+
+def test_a_very_long_price_is_refused_quickly() -> None:
+    """A megabyte of digits is not matched, only named in a short excerpt."""
+    with pytest.raises(InvalidInput) as caught:
+        rate({"price_asked": "1" * 1_000_000 + " USD"}, load_catalog())
+
+    assert "(1000004 characters)" in caught.value.errors[0].message
+
+
+def test_the_country_names_its_regulator_and_listed_programmes_without_a_flag() -> None:
+    """Mexico: COFEPRIS with its 2015 action, Clínica Ruiz as the listed programme, no sign."""
+    rating = rate({"country": "MX"}, load_catalog())
+
+    assert rating.verdict == "unclear"
+    assert (rating.red, rating.green) == ((), ())
+    assert rating.country is not None
+    assert rating.country.regulator is not None
+    assert rating.country.regulator.regulator.id == "cofepris"
+    assert rating.country.regulator.report is None  # no reporting page confirmed
+    assert [s.label.split(":")[0] for s in rating.country.regulator.warning_sources] == [
+        "La Jornada (Mexico)"
+    ]
+    assert [f.id for f in rating.country.listed] == ["puebla-clinica-ruiz"]
+
+
+@pytest.mark.parametrize(
+    ("country", "regulator", "listed"),
+    [
+        ("US", "fda", ["chicago-northwestern"]),
+        (
+            "GB",
+            "mhra",
+            [
+                "london-bridge-hca",
+                "london-hammersmith",
+                "london-kings-college",
+                "sheffield-royal-hallamshire",
+            ],
+        ),
+        ("DE", "eu_national", ["hamburg-uke", "heidelberg-university-hospital"]),
+        ("NO", "eu_national", ["bergen-haukeland"]),
+        ("RU", "roszdravnadzor", ["moscow-pirogov"]),
+        ("IN", None, ["gurugram-artemis", "gurugram-fortis"]),
+        ("other", None, []),
+    ],
+)
+def test_each_country_gets_its_regulator(
+    country: str, regulator: str | None, listed: list[str]
+) -> None:
+    """EU and EEA countries share the national-authority entry; others have none listed."""
+    check = country_check(country, load_catalog())
+
+    assert (check.regulator.regulator.id if check.regulator else None) == regulator
+    assert sorted(f.id for f in check.listed) == listed
+
+
+def test_every_listed_programme_country_can_be_chosen() -> None:
+    """The country question offers the country of every listed facility and regulator."""
+    catalog = load_catalog()
+    country = next(q for q in QUESTIONS if q.id == "country")
+    offered = {c.value for c in country.choices}
+
+    assert {f.country for f in catalog.facilities.values()} <= offered
+    assert {c for r in REGULATORS for c in r.countries} <= offered
+    assert {"other", "unsure"} <= offered
+
+
+def test_every_regulator_is_sourced_and_links_only_a_confirmed_page() -> None:
+    """Each regulator has sources; FDA, MHRA and the EU entry link a page, the others none."""
+    catalog = load_catalog()
+    routes = {r.regulator.id: r for r in report_routes(catalog)}
+
+    assert all(route.sources for route in routes.values())
+    assert {k: (r.report.url if r.report else None) for k, r in routes.items()} == {
+        "fda": "https://www.fda.gov/vaccines-blood-biologics/consumers-biologics/"
+        "reporting-adverse-events-related-stem-cells-exosomes-or-other-products-marketed-"
+        "regenerative",
+        "mhra": "https://yellowcard.mhra.gov.uk/",
+        "eu_national": "http://ema.europa.eu/en/partners-networks/eu-partners/eu-member-states",
+        "roszdravnadzor": None,
+        "cofepris": None,
+    }
+    assert all(r.warning_sources for r in routes.values() if r.regulator.warning)
+    assert patient_guide(catalog).url == "http://www.closerlookatstemcells.org/What_to_Ask.html"
+
+
+def test_the_clinic_country_regulator_is_listed_first() -> None:
+    """Reporting lists every regulator, the one for the clinic's country first."""
+    catalog = load_catalog()
+
+    assert [r.regulator.id for r in report_routes(catalog)] == [
+        "fda",
+        "mhra",
+        "eu_national",
+        "roszdravnadzor",
+        "cofepris",
+    ]
+    assert [r.regulator.id for r in report_routes(catalog, "RU")][:2] == ["roszdravnadzor", "fda"]
+    assert next(r.regulator.id for r in report_routes(catalog, "IT")) == "eu_national"
+
+
+@given(
+    st.fixed_dictionaries(
+        {}, optional={q.id: st.sampled_from([c.value for c in q.choices]) for q in QUESTIONS}
+    ),
+    st.sampled_from(["9000 USD", "20000 USD", "60000 USD", "1000000 RUB"]),
+)
+def test_a_price_or_paying_for_cells_never_improves_the_verdict(
+    answers: dict[str, str], price: str
+) -> None:
+    """Neither a price nor a price for cells can make a clinic look better."""
+    catalog = load_catalog()
+    before = rate(answers, catalog).verdict
+    after = rate({**answers, "price_asked": price, "price_covers": "cells"}, catalog).verdict
+
+    assert ORDER.index(after) >= ORDER.index(before) or after == "unclear"

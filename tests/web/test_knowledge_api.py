@@ -135,7 +135,7 @@ def test_questionnaire_lists_every_question(client: TestClient) -> None:
     """The questions, their answers and which are red or green flags."""
     body = client.get("/api/v1/legitimacy/questions").json()
 
-    assert len(body) == 16
+    assert len(body) == 19
     assert body[0]["id"] == "chemotherapy"
     assert "cure_claim" in [q["id"] for q in body]
 

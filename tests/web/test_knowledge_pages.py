@@ -75,7 +75,7 @@ def test_facility_page_shows_each_fact_with_source_date_and_freshness(
 
     assert "$45,000" in html
     assert "≈ €42,036" in html
-    assert "as of 2016-07-12: older than 3 years" in html
+    assert "as of 12 July 2016: older than 3 years" in html
     assert "Not verified" in html
     assert 'href="https://www.hsct-russia.com"' in html
     assert "Consistent with a legitimate aHSCT programme." in html
@@ -364,7 +364,7 @@ def test_legitimacy_price_far_below_is_compared_with_documented_prices(
     assert "Lowest price found:</strong> ₱1,600,000–₱2,000,000" in html
     assert 'href="/facilities/taguig-st-lukes"' in html
     assert "Highest price found:</strong> $100,000–$200,000" in html
-    assert "with the European Central Bank rates of 2024-06-28." in html
+    assert "with the European Central Bank rates of 28 June 2024." in html
     assert 'value="9000"' in html
     assert '<option value="USD" selected>USD · US Dollar</option>' in html
 
@@ -452,7 +452,7 @@ def test_legitimacy_unknown_country_is_refused(client: TestClient) -> None:
 
 
 def test_legitimacy_new_questions_in_russian_and_spanish(client: TestClient) -> None:
-    """The country list is in the page's language and the short verdict uses its catalogue."""
+    """Country names in the page's language; the short verdict and the script are there."""
     ru = client.get("/legitimacy?cure_claim=yes", headers={"Accept-Language": "ru"}).text
     es = client.get("/legitimacy?cure_claim=yes", headers={"Accept-Language": "es"}).text
 
@@ -491,3 +491,15 @@ def test_every_clinic_says_how_to_apply(client: TestClient) -> None:
         page = client.get(f"/facilities/{facility_id}")
         assert page.status_code == 200
         assert 'id="apply"' in page.text
+
+
+def test_ask_the_questions_below_only_where_questions_follow(client: TestClient) -> None:
+    """Issue 19: the directory's cards give the short verdict; the sentence that points to
+    questions below is only on the clinic's page, above the questions to ask."""
+    directory = client.get("/facilities").text
+    assert "ask the questions below" not in directory
+    assert "Real aHSCT? cannot tell yet" in directory
+    page = client.get("/facilities/hamburg-uke").text
+    legit = page[page.index('id="legit"') :]
+    assert "ask the questions below" in legit
+    assert "questions to ask the clinic" in legit[legit.index("ask the questions below") :]

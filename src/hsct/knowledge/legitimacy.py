@@ -12,20 +12,27 @@ ask; the US National MS Society's and UK MS Society's questions; EBMT guidelines
 :func:`facility_cautions` lists, for a listed facility, what a person should check before
 going further: a programme that is closed or not confirmed, no JACIE or FACT accreditation
 found, and EDSS or age limits beyond every guideline in the knowledge base.
+
+The price asked is compared with the prices documented for listed aHSCT programmes
+(:func:`price_check`); the clinic's country names the regulator to check with and report
+to, with any warning that regulator gave about unproven cell treatments
+(:data:`REGULATORS`, :func:`report_routes`). Neither says anything when not answered.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
 from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.labels import format_value
-from hsct.knowledge.schema import Criterion, Facility, RuleSet
+from hsct.knowledge.money import convert
+from hsct.knowledge.schema import CostQuote, Criterion, Facility, RuleSet
 
 Verdict = Literal[
     "not_ahsct",
@@ -36,6 +43,9 @@ Verdict = Literal[
     "consistent_with_ahsct",
 ]
 Colour = Literal["red", "green"]
+#: How a question is answered: one of its choices, a price (amount and currency, or
+#: "unsure"), or a country (an ISO code from its choices, "other" or "unsure").
+QuestionKind = Literal["choice", "price", "country"]
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 
@@ -56,6 +66,7 @@ class Question:
     text: str
     choices: tuple[Choice, ...]
     hint: str | None = None
+    kind: QuestionKind = "choice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,22 @@ class Flag:
 
 
 _YES_NO = (Choice(YES, N_("Yes")), Choice(NO, N_("No")), Choice(UNSURE, N_("I don't know")))
+
+#: EU and EEA member states: their national competent authorities regulate medicines,
+#: cell therapies included, with the EMA (ema-member-states).
+EU_EEA: Final = (
+    *("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"),
+    *("IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"),
+    *("IS", "LI", "NO"),
+)
+#: The countries the country question offers: every country of a listed programme, and
+#: every country whose regulator :data:`REGULATORS` names (a test keeps this complete).
+COUNTRIES: Final = tuple(
+    sorted({*EU_EEA, "AU", "CH", "GB", "IL", "IN", "MX", "PH", "RU", "SG", "US", "ZA"})
+)
+OTHER_COUNTRY: Final = "other"
+#: The price question's answer: an amount and an ISO currency code ("15000 USD").
+PRICE_QUESTION: Final = "price_asked"
 
 QUESTIONS: Final = (
     Question(
@@ -116,6 +143,34 @@ QUESTIONS: Final = (
             "aHSCT takes weeks, even where people stay in a flat near the clinic rather than "
             "in hospital."
         ),
+    ),
+    Question(
+        "price_covers",
+        N_("What does the price pay for?"),
+        (
+            Choice(
+                "whole_treatment",
+                N_(
+                    "The whole treatment: collecting my own stem cells, chemotherapy and the "
+                    "weeks of care until I can go home"
+                ),
+            ),
+            Choice(
+                "cells",
+                N_('"Stem cells" or injections, priced by the dose or by the number of cells'),
+            ),
+            Choice(UNSURE, N_("I don't know")),
+        ),
+    ),
+    Question(
+        PRICE_QUESTION,
+        N_("What price does the clinic ask for the whole treatment?"),
+        (Choice(UNSURE, N_("I don't know")),),
+        N_(
+            "Write the amount and choose its currency. Leave it empty if you do not know it, "
+            "or if a public health system or an insurer pays."
+        ),
+        kind="price",
     ),
     Question(
         "criteria",
@@ -202,6 +257,20 @@ QUESTIONS: Final = (
             "infertility and a small risk of death?"
         ),
         _YES_NO,
+    ),
+    Question(
+        "country",
+        N_("In which country is the clinic?"),
+        (
+            *(Choice(code, code) for code in COUNTRIES),
+            Choice(OTHER_COUNTRY, N_("Another country")),
+            Choice(UNSURE, N_("I don't know")),
+        ),
+        N_(
+            "The country tells you which regulator to check the clinic with, and where to "
+            "report it."
+        ),
+        kind="country",
     ),
 )
 QUESTION_IDS: Final = tuple(question.id for question in QUESTIONS)
@@ -349,6 +418,38 @@ FLAGS: Final = {
             N_("A regulator has issued a warning to this programme."),
             ("ipscell-2017",),
         ),
+        # The documented prices are those of the listed programmes (each quote with its own
+        # source, shown as the evidence); what aHSCT involves is Sharrack 2020; the MS
+        # Society asks people to check what a price includes. "Less than half" is this
+        # tool's own margin (PRICE_FAR_BELOW_SHARE), not a published threshold.
+        Flag(
+            "price_far_below",
+            "red",
+            False,
+            N_(
+                "The price asked is less than half the lowest price we have found for real "
+                "aHSCT (see the price comparison). aHSCT means collecting your own stem cells, "
+                "chemotherapy and weeks of care in a transplant unit; a price this low may mean "
+                "that part of it is missing, or that the treatment is not aHSCT. Ask exactly "
+                "what the price includes."
+            ),
+            (_EBMT, _MSS),
+        ),
+        # EBMT: the person's own haematopoietic cells are a rescue after chemotherapy; FDA:
+        # stem cell products sold by clinics are unapproved; StemGenex sold adipose "stem
+        # cell" treatments at US$14,900 each.
+        Flag(
+            "pay_for_cells",
+            "red",
+            False,
+            N_(
+                'A price for "stem cells" or injections. In aHSCT the stem cells are your own, '
+                "collected from your blood, and you pay for collecting them, the chemotherapy "
+                "and weeks of care in a transplant unit. Selling cells by the dose is how "
+                'unproven "stem cell" clinics price their products.'
+            ),
+            (_EBMT, _FDA, "stemgenex-2019"),
+        ),
         Flag(
             "chemotherapy",
             "green",
@@ -451,6 +552,15 @@ VERDICT_TEXT: Final[dict[Verdict, str]] = {
     "check_more": N_("This looks like aHSCT, but several safeguards are not known yet."),
     "consistent_with_ahsct": N_("Consistent with a legitimate aHSCT programme."),
 }
+#: The verdict in a few words, for the short verdict kept in view while answering.
+VERDICT_SHORT: Final[dict[Verdict, str]] = {
+    "not_ahsct": N_("not aHSCT, or not a programme to trust"),
+    "serious_concerns": N_("serious concerns"),
+    "some_concerns": N_("some concerns"),
+    "unclear": N_("cannot tell yet"),
+    "check_more": N_("looks like aHSCT, safeguards not known yet"),
+    "consistent_with_ahsct": N_("consistent with a legitimate aHSCT programme"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,19 +573,376 @@ class Reason:
     evidence: Citation | None = None
 
 
+# ---------------------------------------------------------------- the price asked
+
+#: A price asked below this share of the lowest price documented for a listed aHSCT
+#: programme raises the "price_far_below" warning sign. The share is this tool's own margin
+#: for cheaper real programmes the knowledge base does not list, not a published threshold;
+#: between it and the lowest documented price the comparison is shown without a warning.
+PRICE_FAR_BELOW_SHARE: Final = 0.5
+#: Prices at or above this are refused as typing errors (10 billion in any currency).
+PRICE_MAX: Final = 10_000_000_000
+#: Currencies accepted beside those of the rate table. The ECB has published no rouble rate
+#: since 1 March 2022: a price in roubles is kept, but compared only once the rate table
+#: has a rouble rate.
+EXTRA_CURRENCIES: Final = ("RUB",)
+PriceStatus = Literal["far_below", "below_lowest", "not_below", "not_comparable"]
+_PRICE_SOURCES: Final = (_EBMT, _MSS)
+_AMOUNT: Final = re.compile(r"(?P<whole>\d+(?:[.,]\d{3})*)(?:[.,](?P<fraction>\d{1,2}))?")
+_SPACES: Final = re.compile(r"[\s'\u00a0\u202f]")
+_PRICE_CHARS: Final = 60  # longer text is not a price (and is never matched)
+_PRICE: Final = re.compile(r"(?P<amount>.*?)\s*(?P<currency>[A-Za-z]{3})?", re.DOTALL)
+PRICE_EXAMPLE: Final = "15000 USD"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceQuote:
+    """A price documented for a listed aHSCT programme, and about how much it is in euros."""
+
+    facility_id: str
+    facility_name: str
+    quote: CostQuote
+    in_euros: float
+    source: Citation
+
+    @property
+    def upper_in_euros(self) -> float:
+        """The top of a quoted range in euros (the amount itself when not a range)."""
+        return self.in_euros * (self.quote.amount_max or self.quote.amount) / self.quote.amount
+
+
+@dataclass(frozen=True, slots=True)
+class PriceCheck:
+    """The price asked beside the prices documented for real aHSCT.
+
+    ``status``: ``far_below`` (less than :data:`PRICE_FAR_BELOW_SHARE` of the lowest
+    documented price: a warning sign), ``below_lowest`` (below every documented price, but
+    not that far), ``not_below`` (at or above the lowest), ``not_comparable`` (no rate for
+    the currency, or no documented price). ``in_euros`` uses the bundled ECB table
+    (``rates``); documented quotes are of different years and are not adjusted.
+    """
+
+    amount: float
+    currency: str
+    in_euros: float | None
+    status: PriceStatus
+    lowest: PriceQuote | None
+    highest: PriceQuote | None
+    rates: Citation
+    sources: tuple[Citation, ...]
+
+
+def price_currencies(catalog: Catalog) -> tuple[str, ...]:
+    """The currencies a price may be given in: the rate table's and :data:`EXTRA_CURRENCIES`."""
+    return tuple(sorted({*catalog.rates.rates, *EXTRA_CURRENCIES}))
+
+
+def _price_error(message: Message, allowed: Message | None = None) -> InvalidInput:
+    return InvalidInput([FieldError.translatable(PRICE_QUESTION, message, allowed)])
+
+
+def parse_price(text: str, currencies: tuple[str, ...]) -> tuple[float, str]:
+    """An amount and its currency from ``"15000 USD"`` (also ``15,000 usd``, ``15 000,50 EUR``).
+
+    Separators between thousands may be spaces, commas, dots or apostrophes; a comma or dot
+    followed by one or two final digits is the decimal separator. The amount is checked
+    first, then the currency.
+
+    >>> parse_price("15.000 eur", ("EUR", "USD"))
+    (15000.0, 'EUR')
+    >>> parse_price("1 234,5 USD", ("EUR", "USD"))
+    (1234.5, 'USD')
+    """
+    parts = _PRICE.fullmatch(text.strip()) if len(text) <= _PRICE_CHARS else None
+    amount_text, currency = (parts["amount"], parts["currency"]) if parts else (text, None)
+    if not amount_text and currency:  # letters only: an amount that is not one
+        amount_text, currency = currency, None
+    compact = _SPACES.sub("", amount_text)
+    found = _AMOUNT.fullmatch(compact) if len(compact) <= 40 else None
+    if found is None:
+        raise _price_error(
+            Message(
+                N_("{text} is not an amount: write it in figures, for example 15000."),
+                {"text": excerpt(amount_text.strip())},
+            ),
+            Message(
+                N_("an amount in figures and a currency, for example {example}"),
+                {"example": PRICE_EXAMPLE},
+            ),
+        )
+    amount = float(f"{re.sub(r'[.,]', '', found['whole'])}.{found['fraction'] or '0'}")
+    if not 0 < amount < PRICE_MAX:
+        raise _price_error(
+            Message(
+                N_(
+                    "The amount must be more than 0 and less than 10 billion; leave it empty "
+                    "if you pay nothing."
+                )
+            )
+        )
+    if currency is None:
+        raise _price_error(
+            Message(N_("Choose the currency of the price.")), Message(", ".join(currencies))
+        )
+    if currency.upper() not in currencies:
+        raise _price_error(
+            Message(N_("{currency} is not a currency on the list."), {"currency": currency}),
+            Message(", ".join(currencies)),
+        )
+    return amount, currency.upper()
+
+
+def documented_prices(catalog: Catalog) -> tuple[PriceQuote, ...]:
+    """Every treatment price of a listed programme that has a source and a euro rate,
+    cheapest first (a range counts by its lower end)."""
+    found = []
+    for facility in catalog.facilities.values():
+        for fact in facility.costs:
+            quote = fact.value
+            if quote is None or quote.kind != "treatment" or not fact.src:
+                continue
+            in_euros = convert(quote.amount, quote.currency, "EUR", catalog.rates)
+            if in_euros is not None:
+                source = catalog.citation(fact.src, fact.as_of)
+                found.append(PriceQuote(facility.id, facility.name, quote, in_euros, source))
+    return tuple(sorted(found, key=lambda q: (q.in_euros, q.facility_id)))
+
+
+def price_check(amount: float, currency: str, catalog: Catalog) -> PriceCheck:
+    """Compare a price asked with the prices documented for listed aHSCT programmes.
+
+    Unknown stays unknown: without a euro rate for ``currency`` (or without any documented
+    price) the status is ``not_comparable`` and no warning is raised.
+    """
+    quotes = documented_prices(catalog)
+    lowest = quotes[0] if quotes else None
+    highest = max(quotes, key=lambda q: q.upper_in_euros) if quotes else None
+    in_euros = convert(amount, currency, "EUR", catalog.rates)
+    status: PriceStatus
+    if in_euros is None or lowest is None:
+        status = "not_comparable"
+    elif in_euros < PRICE_FAR_BELOW_SHARE * lowest.in_euros:
+        status = "far_below"
+    elif in_euros < lowest.in_euros:
+        status = "below_lowest"
+    else:
+        status = "not_below"
+    return PriceCheck(
+        amount=amount,
+        currency=currency,
+        in_euros=in_euros,
+        status=status,
+        lowest=lowest,
+        highest=highest,
+        rates=catalog.citation(catalog.rates.src),
+        sources=tuple(catalog.citation(s) for s in _PRICE_SOURCES),
+    )
+
+
+# ---------------------------------------------------------------- the country: regulators
+
+
+@dataclass(frozen=True, slots=True)
+class Regulator:
+    """A regulator to check a clinic with and to report it to, with its sources.
+
+    ``report_src`` is the source whose address is the regulator's reporting page; None when
+    no reporting page could be confirmed (the regulator is then named without a link).
+    ``warning`` is a warning the regulator gave about unproven cell treatments, with its
+    sources; None when none was found (which does not mean there was none).
+    """
+
+    id: str
+    name: str
+    countries: tuple[str, ...]
+    how: str
+    sources: tuple[str, ...]
+    report_src: str | None = None
+    warning: str | None = None
+    warning_srcs: tuple[str, ...] = ()
+
+
+REGULATORS: Final = (
+    Regulator(
+        "fda",
+        N_("U.S. Food and Drug Administration (FDA)"),
+        ("US",),
+        N_(
+            "If you were harmed by a stem cell, exosome or other product sold as regenerative "
+            "medicine, report it to the FDA's MedWatch programme; you can fill in the form "
+            "yourself. The FDA asks what happened and when, the product's name or "
+            "description, who made it, and whether it was made from your own cells."
+        ),
+        ("fda-stem-cell-reporting",),
+        report_src="fda-stem-cell-reporting",
+        warning=N_(
+            "The FDA warns that clinics sell unapproved stem cell and exosome products. The "
+            "only approved stem cell products are blood-forming cells from umbilical cord "
+            "blood, for disorders of blood production; none is approved for MS."
+        ),
+        warning_srcs=("fda-consumer-alert-2020", _FDA),
+    ),
+    Regulator(
+        "mhra",
+        N_("Medicines and Healthcare products Regulatory Agency (MHRA), United Kingdom"),
+        ("GB",),
+        N_(
+            "Report a suspected side effect of, or a problem with, a medicine or medical "
+            "device through the MHRA's Yellow Card scheme, online, by phone or with its app."
+        ),
+        ("mhra-yellow-card",),
+        report_src="mhra-yellow-card",
+    ),
+    Regulator(
+        "eu_national",
+        N_("The national medicines authority of the country (EU and EEA)"),
+        EU_EEA,
+        N_(
+            "Each EU and EEA country has a national authority that regulates medicines, cell "
+            "therapies included, together with the European Medicines Agency (EMA). Report "
+            "a clinic to the authority of the country where it is; the EMA's page on the "
+            "member states is where to start."
+        ),
+        ("ema-member-states",),
+        report_src="ema-member-states",
+        warning=N_(
+            "In 2020 the EMA warned patients not to use unregulated cell therapies advertised "
+            "in the EU as remedies for many diseases: serious, sometimes fatal, side effects "
+            "have been reported."
+        ),
+        warning_srcs=("famhp-ema-2020",),
+    ),
+    Regulator(
+        "roszdravnadzor",
+        N_("Roszdravnadzor (Federal Service for Surveillance in Healthcare), Russia"),
+        ("RU",),
+        N_(
+            "Roszdravnadzor is Russia's federal service for surveillance in healthcare; it "
+            "takes appeals from citizens and organisations."
+        ),
+        ("roszdravnadzor-faq",),
+    ),
+    Regulator(
+        "cofepris",
+        N_("COFEPRIS (Federal Commission for the Protection against Sanitary Risks), Mexico"),
+        ("MX",),
+        N_(
+            "COFEPRIS is Mexico's federal health regulator; research with stem cell "
+            "treatments needs its authorisation."
+        ),
+        ("jornada-cofepris-2015",),
+        warning=N_(
+            "In December 2015 COFEPRIS suspended the mesenchymal stem cell treatments of a "
+            "Mexico City clinic, which had no authorised research protocol and no clinical "
+            "studies behind them."
+        ),
+        warning_srcs=("jornada-cofepris-2015",),
+    ),
+)
+#: What a person can do for a clinic in a country without a regulator listed here.
+OTHER_COUNTRY_TEXT: Final = N_(
+    "We list no regulator for this country. Ask the clinic which authority licenses it and "
+    "its cell product, check with that authority, and report a suspect clinic to the "
+    "medicines regulator of the country where it is."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegulatorRoute:
+    """A regulator with its sources resolved: where to report, and any warning it gave."""
+
+    regulator: Regulator
+    sources: tuple[Citation, ...]
+    report: Citation | None
+    warning_sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CountryCheck:
+    """What the clinic's country tells: its regulator (if listed) and our listed programmes.
+
+    It raises no flag: a country says nothing about one clinic.
+    """
+
+    country: str
+    regulator: RegulatorRoute | None
+    listed: tuple[Facility, ...]
+
+
+def regulator_for(country: str) -> Regulator | None:
+    """The regulator :data:`REGULATORS` names for an ISO country code, if any."""
+    return next((r for r in REGULATORS if country in r.countries), None)
+
+
+def _route(regulator: Regulator, catalog: Catalog) -> RegulatorRoute:
+    return RegulatorRoute(
+        regulator,
+        tuple(catalog.citation(s) for s in regulator.sources),
+        catalog.citation(regulator.report_src) if regulator.report_src else None,
+        tuple(catalog.citation(s) for s in regulator.warning_srcs),
+    )
+
+
+def report_routes(catalog: Catalog, country: str | None = None) -> tuple[RegulatorRoute, ...]:
+    """Every regulator to report a suspect clinic to; the one for ``country`` first."""
+    first = regulator_for(country) if country else None
+    ordered = sorted(REGULATORS, key=lambda r: r is not first)
+    return tuple(_route(regulator, catalog) for regulator in ordered)
+
+
+def patient_guide(catalog: Catalog) -> Citation:
+    """The ISSCR's patient guide, "A Closer Look at Stem Cells" (questions to ask)."""
+    return catalog.citation(_ISSCR)
+
+
+def country_check(country: str, catalog: Catalog) -> CountryCheck:
+    """The regulator for ``country`` (an ISO code or ``other``) and our programmes there."""
+    regulator = regulator_for(country)
+    listed = tuple(
+        sorted(
+            (f for f in catalog.facilities.values() if f.country == country),
+            key=lambda f: (f.city, f.name),
+        )
+    )
+    return CountryCheck(country, _route(regulator, catalog) if regulator else None, listed)
+
+
+# ---------------------------------------------------------------- the rating
+
+
 @dataclass(frozen=True, slots=True)
 class Rating:
-    """The verdict, the flags behind it, and the questions still to ask."""
+    """The verdict, the flags behind it, and the questions still to ask.
+
+    ``price`` and ``country`` are what the price asked and the clinic's country tell, when
+    answered; they are None for a listed facility's rating.
+    """
 
     verdict: Verdict
     summary: Message
     red: tuple[Reason, ...]
     green: tuple[Reason, ...]
     unanswered: tuple[Question, ...]
+    price: PriceCheck | None = None
+    country: CountryCheck | None = None
+
+    @property
+    def short(self) -> str:
+        """The verdict in a few words (a marked string, translated where shown)."""
+        return VERDICT_SHORT[self.verdict]
+
+    @property
+    def answered(self) -> int:
+        """How many questions have an answer other than "I don't know"."""
+        return len(QUESTIONS) - len(self.unanswered)
 
 
-def validate_answers(answers: Mapping[str, str]) -> dict[str, str]:
-    """Answers keyed by question id; unknown questions or choices are named."""
+def validate_answers(answers: Mapping[str, str], *, currencies: tuple[str, ...]) -> dict[str, str]:
+    """Answers keyed by question id; unknown questions or choices are named.
+
+    A price (:data:`PRICE_QUESTION`) is an amount and a currency from ``currencies``, or
+    "unsure"; it is kept as given and read by :func:`parse_price`.
+    """
     errors = []
     allowed = {question.id: {c.value for c in question.choices} for question in QUESTIONS}
     for key, value in answers.items():
@@ -483,6 +950,11 @@ def validate_answers(answers: Mapping[str, str]) -> dict[str, str]:
             errors.append(
                 FieldError(key, "is not a question of the questionnaire", ", ".join(QUESTION_IDS))
             )
+        elif key == PRICE_QUESTION and value != UNSURE:
+            try:
+                parse_price(value, currencies)
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
         elif value not in allowed[key]:
             errors.append(
                 FieldError(
@@ -506,8 +978,9 @@ def rate(
     from, and ``extra_flags`` flags known from sources rather than asked (a regulator's
     warning); both are used when rating a listed facility from its facts.
     """
-    answers = validate_answers(answers)
-    evidence = evidence or {}
+    currencies = price_currencies(catalog)
+    answers = validate_answers(answers, currencies=currencies)
+    evidence = dict(evidence or {})
     raised: list[tuple[str, str]] = []  # (flag id, question id)
     for question, (on_yes, on_no) in _YES_NO_FLAGS.items():
         answer = answers.get(question)
@@ -527,7 +1000,16 @@ def rate(
         raised.append(("weeks_long", "duration"))
     if answers.get("pressure") == YES and answers.get("criteria") == NO:
         raised.append(("hard_sell_without_criteria", "pressure"))
+    if answers.get("price_covers") == "cells":
+        raised.append(("pay_for_cells", "price_covers"))
+    price = None
+    if answers.get(PRICE_QUESTION, UNSURE) != UNSURE:
+        price = price_check(*parse_price(answers[PRICE_QUESTION], currencies), catalog)
+        if price.status == "far_below" and price.lowest is not None:
+            raised.append(("price_far_below", PRICE_QUESTION))
+            evidence[PRICE_QUESTION] = price.lowest.source
     raised.extend((flag, flag) for flag in extra_flags)
+    country = answers.get("country", UNSURE)
 
     reasons = [_reason(FLAGS[flag], catalog, evidence.get(question)) for flag, question in raised]
     red = tuple(r for r in reasons if r.flag.colour == "red")
@@ -536,7 +1018,15 @@ def rate(
     unanswered = tuple(
         question for question in QUESTIONS if answers.get(question.id, UNSURE) == UNSURE
     )
-    return Rating(verdict, Message(VERDICT_TEXT[verdict]), red, green, unanswered)
+    return Rating(
+        verdict,
+        Message(VERDICT_TEXT[verdict]),
+        red,
+        green,
+        unanswered,
+        price=price,
+        country=None if country == UNSURE else country_check(country, catalog),
+    )
 
 
 def _reason(flag: Flag, catalog: Catalog, evidence: Citation | None) -> Reason:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hsct.common.errors import NotFound
+from hsct.common.text import Citation
 from hsct.eligibility.directory import directory_search
 from hsct.knowledge import (
     QUESTIONS,
@@ -21,7 +22,16 @@ from hsct.knowledge.directory import SortKey
 from hsct.knowledge.evidence import match_studies, matches_dict
 from hsct.knowledge.export import entry_dict, facility_dict, rating_dict
 from hsct.knowledge.labels import INTENSITY_LABELS, MS_TYPE_LABELS, STATUS_LABELS, describe
-from hsct.knowledge.legitimacy import QUESTION_IDS, facility_cautions
+from hsct.knowledge.legitimacy import (
+    PRICE_FAR_BELOW_SHARE,
+    QUESTION_IDS,
+    PriceQuote,
+    Rating,
+    RegulatorRoute,
+    facility_cautions,
+    patient_guide,
+    report_routes,
+)
 from hsct.knowledge.risk import risk_dict, risk_summary
 from hsct.knowledge.schema import (
     CostQuote,
@@ -161,7 +171,81 @@ class QuestionOut(BaseModel):
 
     id: str
     text: str
+    kind: Literal["choice", "price", "country"] = Field(
+        description="choice: one of the choices; price: an amount and an ISO currency code "
+        "('15000 USD') or 'unsure'; country: an ISO country code from the choices, 'other' "
+        "or 'unsure'."
+    )
     choices: list[str]
+
+
+class DocumentedPriceOut(BaseModel):
+    """A treatment price documented for a listed programme, as quoted."""
+
+    facility_id: str
+    facility_name: str
+    amount: float
+    amount_max: float | None
+    currency: str
+    year: int | None = Field(description="The year of the quote; null when not stated.")
+    what: str | None
+    in_euros: float = Field(description="About, at the bundled ECB rates (lower end).")
+    source: CitationOut
+
+
+class PriceCheckOut(BaseModel):
+    """The price asked beside the prices documented for real aHSCT."""
+
+    amount: float
+    currency: str
+    in_euros: float | None = Field(description="Null without a rate for the currency.")
+    status: Literal["far_below", "below_lowest", "not_below", "not_comparable"] = Field(
+        description="far_below (a warning sign): less than far_below_share of the lowest "
+        "documented price; below_lowest: below every documented price, not that far; "
+        "not_below: at or above the lowest; not_comparable: no rate or no documented price."
+    )
+    far_below_share: float
+    lowest: DocumentedPriceOut | None
+    highest: DocumentedPriceOut | None
+    rates: CitationOut
+    sources: list[CitationOut] = Field(description="Where the rule comes from.")
+
+
+class RegulatorOut(BaseModel):
+    """A regulator to check a clinic with and to report it to."""
+
+    id: str
+    name: str
+    countries: list[str]
+    how: str
+    report: CitationOut | None = Field(
+        description="Its reporting page; null when no reporting page could be confirmed."
+    )
+    warning: str | None = Field(description="A warning it gave about unproven cell treatments.")
+    sources: list[CitationOut]
+    warning_sources: list[CitationOut]
+
+
+class CountryCheckOut(BaseModel):
+    """What the clinic's country tells (never a flag): its regulator and listed programmes."""
+
+    country: str
+    regulator: RegulatorOut | None
+    listed_facilities: list[str]
+
+
+class LegitimacyOut(RatingOut):
+    """The verdict from answers, the price and country checks, and where to report."""
+
+    answered: int = Field(description="Questions answered other than 'unsure'.")
+    price: PriceCheckOut | None
+    country: CountryCheckOut | None
+    report: list[RegulatorOut] = Field(
+        description="Every regulator to report a suspect clinic to; the clinic's country's first."
+    )
+    patient_guide: CitationOut = Field(
+        description="The ISSCR's patient guide, A Closer Look at Stem Cells."
+    )
 
 
 class LegitimacyIn(BaseModel):
@@ -332,6 +416,72 @@ class RiskSummaryOut(BaseModel):
     harms: list[HarmOut]
 
 
+def _citation(citation: Citation) -> CitationOut:
+    return CitationOut.model_validate(citation.to_dict())
+
+
+def _documented_price(item: PriceQuote) -> DocumentedPriceOut:
+    quote = item.quote
+    return DocumentedPriceOut(
+        facility_id=item.facility_id,
+        facility_name=item.facility_name,
+        amount=quote.amount,
+        amount_max=quote.amount_max,
+        currency=quote.currency,
+        year=quote.year,
+        what=quote.what,
+        in_euros=round(item.in_euros, 2),
+        source=_citation(item.source),
+    )
+
+
+def _regulator(route: RegulatorRoute) -> RegulatorOut:
+    regulator = route.regulator
+    return RegulatorOut(
+        id=regulator.id,
+        name=regulator.name,
+        countries=list(regulator.countries),
+        how=regulator.how,
+        report=_citation(route.report) if route.report else None,
+        warning=regulator.warning,
+        sources=[_citation(s) for s in route.sources],
+        warning_sources=[_citation(s) for s in route.warning_sources],
+    )
+
+
+def legitimacy_out(rating: Rating, catalog: Catalog) -> LegitimacyOut:
+    """A rating from answers as the API gives it, with price, country and reporting."""
+    price, country = rating.price, rating.country
+    return LegitimacyOut(
+        **rating_dict(rating),
+        answered=rating.answered,
+        price=None
+        if price is None
+        else PriceCheckOut(
+            amount=price.amount,
+            currency=price.currency,
+            in_euros=None if price.in_euros is None else round(price.in_euros, 2),
+            status=price.status,
+            far_below_share=PRICE_FAR_BELOW_SHARE,
+            lowest=_documented_price(price.lowest) if price.lowest else None,
+            highest=_documented_price(price.highest) if price.highest else None,
+            rates=_citation(price.rates),
+            sources=[_citation(s) for s in price.sources],
+        ),
+        country=None
+        if country is None
+        else CountryCheckOut(
+            country=country.country,
+            regulator=_regulator(country.regulator) if country.regulator else None,
+            listed_facilities=[f.id for f in country.listed],
+        ),
+        report=[
+            _regulator(r) for r in report_routes(catalog, country.country if country else None)
+        ],
+        patient_guide=_citation(patient_guide(catalog)),
+    )
+
+
 def _criteria(catalog: Catalog, ruleset_id: str) -> list[CriterionOut]:
     return [
         CriterionOut(**c.model_dump(mode="json", exclude_none=True), description=describe(c).text)
@@ -424,14 +574,15 @@ def knowledge_api_router() -> APIRouter:  # noqa: C901 - one small handler per e
     def legitimacy_questions() -> list[QuestionOut]:
         """Questions and the answers each accepts."""
         return [
-            QuestionOut(id=q.id, text=q.text, choices=[c.value for c in q.choices])
+            QuestionOut(id=q.id, text=q.text, kind=q.kind, choices=[c.value for c in q.choices])
             for q in QUESTIONS
         ]
 
     @router.post("/legitimacy", summary="Rate a clinic from answers", responses=INVALID)
-    def rate_clinic(catalog: CatalogDep, body: LegitimacyIn) -> RatingOut:
-        """Red and green flags from the answers, with sources, and a verdict."""
-        return RatingOut.model_validate(rating_dict(rate(body.answers, catalog)))
+    def rate_clinic(catalog: CatalogDep, body: LegitimacyIn) -> LegitimacyOut:
+        """Red and green flags from the answers, with sources, and a verdict; the price
+        asked beside documented prices; the clinic's country's regulator; where to report."""
+        return legitimacy_out(rate(body.answers, catalog), catalog)
 
     @router.get("/rulesets", summary="Guidelines, trials and clinic criteria")
     def list_rulesets(

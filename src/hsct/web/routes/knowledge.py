@@ -6,6 +6,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 
+from babel import Locale as BabelLocale
+from babel.numbers import get_currency_name
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -31,7 +33,17 @@ from hsct.knowledge.labels import (
     POPULATION_LABELS,
     STATUS_LABELS,
 )
-from hsct.knowledge.legitimacy import facility_cautions
+from hsct.knowledge.legitimacy import (
+    COUNTRIES,
+    OTHER_COUNTRY_TEXT,
+    PRICE_FAR_BELOW_SHARE,
+    PRICE_QUESTION,
+    facility_cautions,
+    patient_guide,
+    price_currencies,
+    regulator_for,
+    report_routes,
+)
 from hsct.knowledge.risk import risk_summary
 from hsct.web.auth import has_session_cookie
 from hsct.web.deps import CatalogDep
@@ -155,6 +167,74 @@ def directory_context(
 def _currency(request: Request, catalog: Catalog) -> str:
     currency = (request.query_params.get("currency") or "USD").upper()
     return currency if currency in catalog.rates.rates else "USD"
+
+
+LEGITIMACY_NOT_A_CHOICE: Final = N_("This answer is not one of the choices.")
+
+
+def legitimacy_answers(params: Mapping[str, str]) -> dict[str, str]:
+    """The questionnaire's answers from a query string: one per question, the price from
+    its two controls (``price_amount`` and ``price_currency``) as "15000 USD"."""
+    answers = {
+        q.id: value
+        for q in QUESTIONS
+        if q.kind != "price" and (value := params.get(q.id, "").strip())
+    }
+    amount = params.get("price_amount", "").strip()
+    if amount:
+        answers[PRICE_QUESTION] = f"{amount} {params.get('price_currency', '').strip()}".strip()
+    return answers
+
+
+def legitimacy_context(
+    params: Mapping[str, str], catalog: Catalog, locale: str, gettext: Gettext
+) -> dict[str, Any]:
+    """Everything the legitimacy page shows: the questions, the rating and the reporting.
+
+    An answer that cannot be used is named next to its question, and the rating is made
+    from the other answers (never from the bad one).
+    """
+    answers = legitimacy_answers(params)
+    errors: dict[str, str] = {}
+    rating = None
+    if answers:
+        try:
+            rating = rate(answers, catalog)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                problem = (
+                    error.message_text.translate(gettext)
+                    if error.message_text is not None
+                    else gettext(LEGITIMACY_NOT_A_CHOICE)
+                )
+                errors.setdefault(error.field, problem)
+            usable = {k: v for k, v in answers.items() if k not in errors}
+            rating = rate(usable, catalog) if usable else None
+    babel_locale = BabelLocale.parse(locale)
+    countries = sorted(
+        ((code, str(babel_locale.territories.get(code, code))) for code in COUNTRIES),
+        key=lambda pair: pair[1].casefold(),
+    )
+    currencies = [
+        (code, str(get_currency_name(code, locale=babel_locale)))
+        for code in price_currencies(catalog)
+    ]
+    country = answers.get("country")
+    return {
+        "questions": QUESTIONS,
+        "answers": answers,
+        "rating": rating,
+        "errors": errors,
+        "price_amount": params.get("price_amount", "").strip(),
+        "price_currency": params.get("price_currency", "").strip(),
+        "currencies": currencies,
+        "countries": countries,
+        "report": report_routes(catalog, country),
+        "report_country": country if country and regulator_for(country) else None,
+        "other_country_text": OTHER_COUNTRY_TEXT,
+        "guide": patient_guide(catalog),
+        "far_below_share": PRICE_FAR_BELOW_SHARE,
+    }
 
 
 def facility_context(facility: Facility, catalog: Catalog, currency: str) -> dict[str, Any]:
@@ -367,18 +447,9 @@ def knowledge_router(pages: Pages) -> APIRouter:
 
     @router.get("/legitimacy", response_class=HTMLResponse)
     def legitimacy_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
-        ids = {q.id for q in QUESTIONS}
-        answers = {k: v for k, v in request.query_params.items() if k in ids and v}
-        rating, errors = None, {}
-        if answers:
-            try:
-                rating = rate(answers, catalog)
-            except InvalidInput as exc:
-                message = pages.gettext(locale)("This answer is not one of the choices.")
-                errors = {e.field: message for e in exc.errors}
-        context = {"questions": QUESTIONS, "answers": answers, "rating": rating, "errors": errors}
+        context = legitimacy_context(request.query_params, catalog, locale, pages.gettext(locale))
         return render(
-            request, locale, "legitimacy.html", partial="_legitimacy_result.html", context=context
+            request, locale, "legitimacy.html", partial="legitimacy_partial.html", context=context
         )
 
     @router.get("/evidence", response_class=HTMLResponse)
