@@ -70,5 +70,8 @@ def test_conversion_uses_the_bundled_rates_and_refuses_unknown_currencies() -> N
     rates = load_catalog().rates
 
     assert round(convert(55000, "USD", "MXN", rates) or 0) == 1005228
-    assert convert(1000, "USD", "RUB", rates) is None
+    assert convert(1000, "USD", "KZT", rates) is None
+    # The rouble: the Bank of Russia's rate of the same day, not the ECB's (it has none).
+    assert round(convert(1000, "USD", "RUB", rates) or 0) == round(1000 / 1.0705 * 90.9874)
+    assert rates.others["RUB"].src == "cbr-2024-06-28"
     assert rates.date == "2024-06-28"

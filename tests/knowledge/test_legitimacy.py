@@ -494,7 +494,8 @@ def test_the_lowest_documented_price_is_st_lukes() -> None:
         ("20000 USD", "below_lowest"),
         ("25576 EUR", "not_below"),
         ("250000 USD", "not_below"),
-        ("1000000 RUB", "not_comparable"),  # the ECB publishes no rouble rate
+        ("1000000 RUB", "far_below"),  # about EUR 10,990 at the Bank of Russia's rate
+        ("3000000 RUB", "not_below"),
     ],
 )
 def test_a_price_is_placed_among_the_documented_prices(price: str, status: str) -> None:
@@ -524,7 +525,7 @@ def test_a_price_far_below_is_one_soft_warning_sign_with_its_evidence() -> None:
     assert rating.price.rates.date == "2024-06-28"
 
 
-@pytest.mark.parametrize("price", ["20000 USD", "60000 USD", "1000000 RUB"])
+@pytest.mark.parametrize("price", ["20000 USD", "60000 USD", "3000000 RUB"])
 def test_a_price_not_far_below_raises_no_flag(price: str) -> None:
     """Below the lowest but not by half, within the range, or not comparable: no sign."""
     rating = rate({"price_asked": price}, load_catalog())

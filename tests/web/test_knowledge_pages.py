@@ -369,14 +369,46 @@ def test_legitimacy_price_far_below_is_compared_with_documented_prices(
     assert '<option value="USD" selected>USD · US Dollar</option>' in html
 
 
-def test_legitimacy_price_in_roubles_is_kept_but_not_compared(client: TestClient) -> None:
-    """No rouble rate: the price is shown as asked, with no warning and no conversion."""
+def test_legitimacy_price_in_roubles_is_compared_at_the_bank_of_russia_rate(
+    client: TestClient,
+) -> None:
+    """The ECB has no rouble rate; the Bank of Russia's of the same day converts it, cited."""
     html = client.get(
         "/legitimacy?price_currency=RUB&price_amount=1000000", headers={"Accept-Language": "en"}
     ).text
 
-    assert "We cannot compare this price: we have no exchange rate for RUB." in html
-    assert "Warning signs" not in html.split('id="legitimacy-result"', 1)[1].split("<form", 1)[0]
+    assert "We cannot compare this price" not in html
+    assert "Bank of Russia official exchange rates for 28 June 2024" in html
+    assert "Warning signs" in html.split('id="legitimacy-result"', 1)[1].split("<form", 1)[0]
+
+
+def test_the_currency_follows_the_language_and_then_the_person(client: TestClient) -> None:
+    """Issue 19: roubles for Russian, euros for Spanish, dollars for English, until the person
+    picks one; the pick is remembered and used on the other pages."""
+
+    def selected(html: str) -> str:
+        found = re.search(r'<option value="([A-Z]{3})" selected', html)
+        assert found is not None
+        return found.group(1)
+
+    assert selected(client.get("/facilities", headers={"Accept-Language": "ru"}).text) == "RUB"
+    assert selected(client.get("/facilities", headers={"Accept-Language": "es"}).text) == "EUR"
+    english = client.get("/facilities", headers={"Accept-Language": "en"})
+    assert selected(english.text) == "USD"
+    assert "hsct_currency" not in english.headers.get("set-cookie", "")
+
+    chosen = client.get("/facilities?currency=GBP", headers={"Accept-Language": "ru"})
+    assert "hsct_currency=GBP" in chosen.headers["set-cookie"]
+    later = client.get("/facilities/moscow-pirogov", headers={"Accept-Language": "ru"}).text
+    assert "≈" in later
+    assert "£" in later
+    assert selected(client.get("/facilities", headers={"Accept-Language": "ru"}).text) == "GBP"
+
+
+def test_prices_in_roubles_name_the_bank_of_russia_rate(client: TestClient) -> None:
+    html = client.get("/facilities?currency=RUB", headers={"Accept-Language": "ru"}).text
+    assert "Bank of Russia official exchange rates for 28 June 2024" in html
+    assert "₽" in html
 
 
 def test_legitimacy_bad_price_is_named_next_to_the_field_and_the_rest_still_rated(

@@ -102,12 +102,12 @@ def validate_query(query: DirectoryQuery, catalog: Catalog) -> None:
                 "max_price", Message(N_("must be more than 0")), Message(N_("a positive amount"))
             )
         )
-    if query.currency not in catalog.rates.rates:
+    if query.currency not in catalog.rates.table:
         errors.append(
             FieldError(
                 "currency",
                 f"no exchange rate for {excerpt(query.currency)}",
-                ", ".join(sorted(catalog.rates.rates)),
+                ", ".join(sorted(catalog.rates.table)),
             )
         )
     if query.sort not in SORT_KEYS:

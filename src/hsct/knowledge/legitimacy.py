@@ -582,9 +582,10 @@ class Reason:
 PRICE_FAR_BELOW_SHARE: Final = 0.5
 #: Prices at or above this are refused as typing errors (10 billion in any currency).
 PRICE_MAX: Final = 10_000_000_000
-#: Currencies accepted beside those of the rate table. The ECB has published no rouble rate
-#: since 1 March 2022: a price in roubles is kept, but compared only once the rate table
-#: has a rouble rate.
+#: Currencies accepted beside those of the rate table (none today: the rouble, which the
+#: ECB has not published since 1 March 2022, has the Bank of Russia's rate of the same
+#: day in exchange_rates.yaml). A currency listed here and missing from the table is kept
+#: with the price but not compared.
 EXTRA_CURRENCIES: Final = ("RUB",)
 PriceStatus = Literal["far_below", "below_lowest", "not_below", "not_comparable"]
 _PRICE_SOURCES: Final = (_EBMT, _MSS)
@@ -630,11 +631,13 @@ class PriceCheck:
     highest: PriceQuote | None
     rates: Citation
     sources: tuple[Citation, ...]
+    #: Rates from outside the ECB table that the conversion used (the rouble's).
+    other_rates: tuple[Citation, ...] = ()
 
 
 def price_currencies(catalog: Catalog) -> tuple[str, ...]:
     """The currencies a price may be given in: the rate table's and :data:`EXTRA_CURRENCIES`."""
-    return tuple(sorted({*catalog.rates.rates, *EXTRA_CURRENCIES}))
+    return tuple(sorted({*catalog.rates.table, *EXTRA_CURRENCIES}))
 
 
 def _price_error(message: Message, allowed: Message | None = None) -> InvalidInput:
@@ -736,6 +739,11 @@ def price_check(amount: float, currency: str, catalog: Catalog) -> PriceCheck:
         highest=highest,
         rates=catalog.citation(catalog.rates.src),
         sources=tuple(catalog.citation(s) for s in _PRICE_SOURCES),
+        other_rates=tuple(
+            catalog.citation(other.src)
+            for code, other in catalog.rates.others.items()
+            if code == currency
+        ),
     )
 
 

@@ -17,7 +17,7 @@ def convert(amount: float, source: str, target: str, rates: ExchangeRates) -> fl
     >>> convert(100, "USD", "EUR", rates), convert(100, "USD", "RUB", rates)
     (80.0, None)
     """
-    table = rates.rates
+    table = rates.table
     if source not in table or target not in table:
         return None
     return amount / table[source] * table[target]

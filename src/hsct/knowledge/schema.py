@@ -525,6 +525,16 @@ class Study(Strict):
     notes: tuple[str, ...] = ()
 
 
+class OtherRate(Strict):
+    """A euro rate the main table lacks, on the same date, from its own source (the Bank
+    of Russia's rouble rate: the ECB has published none since March 2022)."""
+
+    rate: float = Field(gt=0)
+    src: Identifier
+    tag: Tag = "V"
+    note: str | None = None
+
+
 class ExchangeRates(Strict):
     """Euro reference rates on one date: 1 EUR = rate units of each currency."""
 
@@ -532,6 +542,12 @@ class ExchangeRates(Strict):
     src: Identifier
     base: Literal["EUR"] = "EUR"
     rates: dict[CurrencyCode, float]
+    others: dict[CurrencyCode, OtherRate] = Field(default_factory=dict)
+
+    @property
+    def table(self) -> dict[str, float]:
+        """Every rate, the main table's and the others', by currency."""
+        return {**self.rates, **{code: other.rate for code, other in self.others.items()}}
 
 
 # ---------------------------------------------------------------- the risks of aHSCT

@@ -46,6 +46,7 @@ from hsct.knowledge.legitimacy import (
 )
 from hsct.knowledge.risk import risk_summary
 from hsct.web.auth import has_session_cookie
+from hsct.web.currency import preferred_currency, remember_currency
 from hsct.web.deps import CatalogDep
 from hsct.web.forms import form_errors
 from hsct.web.locale import Locale
@@ -153,7 +154,7 @@ def directory_context(
         "entries": entries,
         "errors": field_messages(errors, gettext),
         "countries": sorted({f.country for f in catalog.facilities.values()}),
-        "currencies": sorted(catalog.rates.rates),
+        "currencies": sorted(catalog.rates.table),
         "rates": catalog.rates,
         "status_labels": STATUS_LABELS,
         "ms_type_labels": MS_TYPE_LABELS,
@@ -164,9 +165,8 @@ def directory_context(
     }
 
 
-def _currency(request: Request, catalog: Catalog) -> str:
-    currency = (request.query_params.get("currency") or "USD").upper()
-    return currency if currency in catalog.rates.rates else "USD"
+def _currency(request: Request, locale: str, catalog: Catalog) -> str:
+    return preferred_currency(request, locale, catalog.rates.table)
 
 
 LEGITIMACY_NOT_A_CHOICE: Final = N_("This answer is not one of the choices.")
@@ -249,7 +249,7 @@ def facility_context(facility: Facility, catalog: Catalog, currency: str) -> dic
         "ruleset": catalog.rulesets.get(facility.id),
         "studies": [s for s in catalog.studies.values() if facility.id in s.facilities],
         "currency": currency,
-        "currencies": sorted(catalog.rates.rates),
+        "currencies": sorted(catalog.rates.table),
     }
 
 
@@ -385,6 +385,8 @@ def knowledge_router(pages: Pages) -> APIRouter:
     @router.get("/facilities", response_class=HTMLResponse)
     def directory(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         values = {k: request.query_params.get(k, "") for k in DIRECTORY_FIELDS}
+        # Without ?currency= the person's remembered currency, else their language's.
+        values["currency"] = values["currency"] or _currency(request, locale, catalog)
         partial = request.headers.get("HX-Request") == "true"
         # The page depends only on the filters, the language and the catalogue, so a page
         # without personal filters (age, EDSS, MS type) is rendered once and kept.
@@ -394,6 +396,8 @@ def knowledge_router(pages: Pages) -> APIRouter:
             if has_session_cookie(request)
             else directory_key(locale, values, request.url.query, catalog)
         )
+        # The key holds the address; the currency may come from the cookie or the language.
+        key = None if key is None else (key, values["currency"])
 
         def make() -> HTMLResponse:
             context = directory_context(values, catalog, pages.gettext(locale))
@@ -406,13 +410,15 @@ def knowledge_router(pages: Pages) -> APIRouter:
                 status_code=422 if context["errors"] else 200,
             )
 
-        return answers.answer(None if key is None else (key, partial), make, locale)
+        response = answers.answer(None if key is None else (key, partial), make, locale)
+        remember_currency(request, response, catalog.rates.table)
+        return response
 
     @router.get("/facilities/compare", response_class=HTMLResponse)
     def compare_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         context: dict[str, Any] = {
             "catalog": catalog,
-            "currency": _currency(request, catalog),
+            "currency": _currency(request, locale, catalog),
             "status_labels": STATUS_LABELS,
             "intensity_labels": INTENSITY_LABELS,
         }
@@ -433,7 +439,9 @@ def knowledge_router(pages: Pages) -> APIRouter:
         context.update(
             chosen=chosen, errors={}, ratings={f.id: rate_facility(f, catalog) for f in chosen}
         )
-        return render(request, locale, "facilities/compare.html", partial=None, context=context)
+        response = render(request, locale, "facilities/compare.html", partial=None, context=context)
+        remember_currency(request, response, catalog.rates.table)
+        return response
 
     @router.get("/facilities/{facility_id}", response_class=HTMLResponse)
     def facility_page(
@@ -442,8 +450,10 @@ def knowledge_router(pages: Pages) -> APIRouter:
         facility = catalog.facilities.get(facility_id)
         if facility is None:
             raise NotFound("facility", facility_id)
-        context = facility_context(facility, catalog, _currency(request, catalog))
-        return render(request, locale, "facilities/detail.html", partial=None, context=context)
+        context = facility_context(facility, catalog, _currency(request, locale, catalog))
+        response = render(request, locale, "facilities/detail.html", partial=None, context=context)
+        remember_currency(request, response, catalog.rates.table)
+        return response
 
     @router.get("/legitimacy", response_class=HTMLResponse)
     def legitimacy_page(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
