@@ -47,7 +47,7 @@ def test_directory_shows_the_rate_table_date(client: TestClient) -> None:
     """Conversions name the bundled rate table and its date."""
     html = client.get("/facilities?currency=EUR").text
 
-    assert "European Central Bank rates of 2024-06-28" in html
+    assert "European Central Bank rates of 28 June 2024" in html
 
 
 def test_directory_bad_number_is_reported_next_to_the_field(client: TestClient) -> None:
