@@ -180,7 +180,7 @@ def test_the_result_says_what_the_step_means_with_its_source(client: TestClient)
     assert (
         'Each step in plain words, from its definition in: <cite translate="no">Kurtzke JF. '
         "Rating neurologic impairment in multiple sclerosis: an expanded disability status "
-        "scale (EDSS). Neurology 1983;33(11):1444-52</cite> (1983-11)"
+        "scale (EDSS). Neurology 1983;33(11):1444-52</cite> (November 1983)"
     ) in html
 
 

@@ -185,8 +185,8 @@ def local_date(day: dt.date | str | None, *, locale: BabelLocale) -> str:
     if isinstance(day, str):
         if PARTIAL_MONTH.fullmatch(day):  # "2026-11": the month as the language names it
             return _month_year(day, str(locale))
-        if PARTIAL_YEAR.fullmatch(day):
-            return day
+        if PARTIAL_YEAR.fullmatch(day) or not ISO_DAY.match(day):
+            return day  # a year alone, or a source's date in another form: as written
         day = dt.date.fromisoformat(day[:10])
     return _long_date(day, str(locale))
 
