@@ -71,6 +71,25 @@ LONG_HISTORY = {
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "profile.json").read_text())
 
 
+def post_answers(page: Page, base_url: str, action: str, profile: dict[str, Any]) -> None:
+    """Post saved answers to a candidate page, as the pages' own forms do."""
+    page.goto(base_url + "/candidate")
+    page.evaluate(
+        """([profile, action]) => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = action;
+            const field = document.createElement('input');
+            field.name = 'profile';
+            field.value = profile;
+            form.appendChild(field);
+            document.body.appendChild(form);
+            form.submit();
+        }""",
+        [json.dumps(profile), action],
+    )
+
+
 def printed_pages(
     browser: Browser,
     base_url: str,
@@ -83,21 +102,7 @@ def printed_pages(
     context = browser.new_context(extra_http_headers={"Accept-Language": locale})
     page = context.new_page()
     try:
-        page.goto(base_url + "/candidate")
-        page.evaluate(
-            """([profile, action]) => {
-                const form = document.createElement('form');
-                form.method = 'post';
-                form.action = action;
-                const field = document.createElement('input');
-                field.name = 'profile';
-                field.value = profile;
-                form.appendChild(field);
-                document.body.appendChild(form);
-                form.submit();
-            }""",
-            [json.dumps(profile), action],
-        )
+        post_answers(page, base_url, action, profile)
         page.wait_for_load_state("networkidle")
         expect(page.locator("main h1")).to_be_visible()
         pdf = page.pdf(format="A4")
@@ -129,21 +134,7 @@ def test_the_results_print_on_fewer_than_8_pages(
 def test_long_results_open_as_a_summary(page: Page, base_url: str) -> None:
     """On screen the results show the verdicts, the risk brief and the drug advice; the
     long sections are one tap away."""
-    page.goto(base_url + "/candidate")
-    page.evaluate(
-        """(profile) => {
-            const form = document.createElement('form');
-            form.method = 'post';
-            form.action = '/candidate/results';
-            const field = document.createElement('input');
-            field.name = 'profile';
-            field.value = profile;
-            form.appendChild(field);
-            document.body.appendChild(form);
-            form.submit();
-        }""",
-        json.dumps(EXAMPLE),
-    )
+    post_answers(page, base_url, "/candidate/results", EXAMPLE)
     page.wait_for_load_state()
     expect(page.locator("#risk-brief-h")).to_be_visible()
     more = page.locator("details.more")
