@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 import time
 from collections.abc import Iterator
@@ -123,29 +124,57 @@ def reference_read(session, clinic_id: str) -> int:  # type: ignore[no-untyped-d
     return sum(len(person.entries) for person in _people(session, clinic_id))
 
 
+class Steps:
+    """Each step's wall time, with this process's CPU time and page faults in it."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float, int]] = []
+        self._mark = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, int]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), usage.ru_utime + usage.ru_stime, usage.ru_minflt
+
+    def done(self, label: str) -> None:
+        now = self._now()
+        self.rows.append((label, *(b - a for a, b in zip(self._mark, now, strict=True))))  # type: ignore[arg-type]
+        self._mark = now
+
+
 def run(factory, clinic_id: str, progression_options):  # type: ignore[no-untyped-def]
     """The dashboard's path from the database to the curves, each step timed."""
-    steps: list[tuple[str, float]] = []
+    steps = Steps()
     with session_scope(factory) as db:
-        mark = time.perf_counter()
         cohort = cohort_read(db, actor=None, clinic_id=clinic_id)
-        steps.append(("read in columns (cohort_read)", time.perf_counter() - mark))
-        mark = time.perf_counter()
+        steps.done("read in columns (cohort_read)")
         tables = engine_tables(cohort, include_self_rated=False)
-        steps.append(("engine tables (engine_tables)", time.perf_counter() - mark))
-        mark = time.perf_counter()
+        steps.done("engine tables (engine_tables)")
         built = build_cohort(
             tables.visits, tables.relapses, tables.mri, tables.patients, strict=False
         )
         result = progression(built, progression_options)
         frame = neda(built, NedaOptions(progression_options), result=result)
-        steps.append(("build_cohort + progression + neda", time.perf_counter() - mark))
-        mark = time.perf_counter()
+        steps.done("build_cohort + progression + neda")
         everyone = pd.Series("all", index=frame.index)
         for endpoint in ("neda3", "cdw", "relapse", "mri"):
             km_fit(frame, endpoint, everyone)
-        steps.append(("Kaplan-Meier, four endpoints", time.perf_counter() - mark))
-    return steps, frame
+        steps.done("Kaplan-Meier, four endpoints")
+    return steps.rows, frame
+
+
+def fresh_memory_seconds_per_gb() -> float:
+    """What this machine charges for memory touched for the first time: 512 MB written
+    once after a pause (a virtual machine whose host takes back freed memory makes each new
+    page cost a fault on the host; on bare metal this is about 0.1-0.2 s per GB)."""
+    import numpy as np  # noqa: PLC0415
+
+    time.sleep(3)
+    mark = time.perf_counter()
+    block = np.ones(64 * 1024 * 1024)  # 512 MB, every page written
+    seconds = time.perf_counter() - mark
+    del block
+    return seconds * 2
 
 
 def main() -> None:
@@ -173,18 +202,24 @@ def main() -> None:
         # Once on a small clinic first, as a running server would have done: the imports
         # (pandas, lifelines) and the engine's compiled kernel are loaded, not timed.
         run(factory, warm_id, progression_options)
+        fresh_gb = fresh_memory_seconds_per_gb()
         steps, frame = run(factory, clinic_id, progression_options)
         with session_scope(factory) as db:
             mark = time.perf_counter()
             reference_count = reference_read(db, clinic_id)
             reference = time.perf_counter() - mark
         engine.dispose()
-    total = sum(t for _, t in steps)
+    total = sum(t for _, t, _, _ in steps)
     read = steps[0][1]
     print(f"{args.patients:,} patients, {count:,} entries, from PostgreSQL to curves:")
-    for label, seconds in steps:
-        print(f"  {label:<38} {seconds:7.2f} s")
+    print(f"  {'step':<38} {'wall':>9} {'CPU here':>9} {'page faults':>12}")
+    for label, seconds, cpu, faults in steps:
+        print(f"  {label:<38} {seconds:7.2f} s {cpu:7.2f} s {faults:12,}")
     print(f"  {'total':<38} {total:7.2f} s   target < {TARGET_S:.0f} s")
+    print(
+        f"  this machine: {fresh_gb:.1f} s per GB of memory touched the first time "
+        "(PostgreSQL's CPU time is not in 'CPU here')"
+    )
     print(
         f"  reference: the same {reference_count:,} entries read one object each "
         f"{reference:7.2f} s; the column read is {reference / read:.1f}x faster"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 import statistics
@@ -339,14 +338,16 @@ def _read(session: Session, clinic_id: str) -> CohortColumns:
         )
 
     if connection.dialect.name == "postgresql":
-        bulk = _bulk_copied(connection, clinic_id, index)
+        bulk = _bulk_copied(connection, ids)
     else:
         bulk = _bulk_fetched(rows(RecordEntry.kind.in_(_BULK_KINDS)), index)
     # In patient-number order, each patient's entries keeping their order. A record made
     # by someone else between the queries (PostgreSQL reads each statement's own snapshot)
     # is left out: it was not in the list of patients, and the next view counts it.
-    known = np.flatnonzero(bulk["p"] >= 0)
-    order_ = known[np.argsort(bulk["p"][known], kind="stable")]
+    if connection.dialect.name != "postgresql":  # PostgreSQL's rows come in this order
+        known = np.flatnonzero(bulk["p"] >= 0)
+        order_ = known[np.argsort(bulk["p"][known], kind="stable")]
+        bulk = {name: column[order_] for name, column in bulk.items()}
     position = {pid: number for number, pid in enumerate(ids)}
     other = [
         (
@@ -363,14 +364,14 @@ def _read(session: Session, clinic_id: str) -> CohortColumns:
     return CohortColumns(
         ids=ids,
         codes=codes,
-        p=bulk["p"][order_],
-        kind=bulk["kind"][order_],
-        day=bulk["day"][order_],
-        self_=bulk["self"][order_],
-        value=bulk["value"][order_],
-        rater=bulk["rater"][order_],
-        new_t2=bulk["new_t2"][order_],
-        gd=bulk["gd"][order_],
+        p=bulk["p"],
+        kind=bulk["kind"],
+        day=bulk["day"],
+        self_=bulk["self"],
+        value=bulk["value"],
+        rater=bulk["rater"],
+        new_t2=bulk["new_t2"],
+        gd=bulk["gd"],
         other=other,
     )
 
@@ -397,81 +398,118 @@ def _bulk_fetched(bulk: list[tuple[Any, ...]], index: Any) -> dict[str, Any]:
     }
 
 
-#: PostgreSQL sorts the bulk rows in memory rather than in temporary files (this
-#: transaction only).
-_SORT_MEMORY: Final = "256MB"
+#: The bulk kinds' codes in the column read: in the order of their names, so rows sorted by
+#: code are in the order the SQLite read gives (each patient's entries by kind, then date).
+_KIND_CODES: Final = tuple(sorted(_BULK_KINDS))
 
 
-def _bulk_copied(connection: Connection, clinic_id: str, index: Any) -> dict[str, Any]:
-    """The EDSS, relapse and MRI rows as arrays, from PostgreSQL: the fields taken out of the
-    JSON by the server, the rows streamed as CSV (``COPY ... TO STDOUT``) and read by pandas'
-    C reader; no Python object per row. 3.3 million entries: see
-    ``benchmarks/bench_registry_engine.py``."""
+def _postgres_text_array(values: Sequence[str]) -> str:
+    """``values`` as a PostgreSQL ``text[]`` literal, quoted and escaped."""
+    items = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "'{" + items.replace("'", "''") + "}'::text[]"
+
+
+def _day_keys(group: Any, day: Any) -> list[Any]:
+    """Sort keys for (``group``, ``day``), least significant first, for
+    :func:`numpy.lexsort`: one number, the day in its low 18 bits, when every day is within
+    359 years of 1970 (one key sorts faster than two); else the two."""
     import numpy as np  # noqa: PLC0415
-    import pandas as pd  # noqa: PLC0415
 
-    data = RecordEntry.data
-    statement = (
-        select(
-            RecordEntry.patient_id,
-            RecordEntry.kind,
-            cast(RecordEntry.date, String),
-            RecordEntry.provenance,
-            data["value"].as_float(),
-            data["rater"].as_string(),
-            data["new_t2"].as_float(),
-            data["gd_enhancing"].as_float(),
-        )
-        .join(Patient, Patient.id == RecordEntry.patient_id)
-        .where(Patient.clinic_id == clinic_id, RecordEntry.kind.in_(_BULK_KINDS))
-        .order_by(
-            RecordEntry.patient_id,
-            RecordEntry.kind,
-            RecordEntry.date,
-            RecordEntry.created_at,
-            RecordEntry.id,
-        )
+    half = 1 << 17
+    if day.size and (int(day.min()) < -half or int(day.max()) >= half):
+        return [day, group]
+    return [(group.astype(np.int64) << 18) | (day + half)]
+
+
+def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """The EDSS, relapse and MRI rows of the patients ``ids`` as arrays, from PostgreSQL.
+
+    The four fields come from the generated columns of migration 0005, so no JSON is parsed
+    at read time, and the server numbers each row's patient by its place in ``ids``. The
+    rows are read unsorted by Arrow's PostgreSQL driver (ADBC: binary ``COPY``, decoded in
+    C++ into Arrow columns, no Python object per row) and sorted here by patient, kind, date
+    and time written, all numbers. Entries of one patient, kind, date and moment (rare: an
+    import writes all its rows at one moment) are read again, in the order of their ids.
+    3.3 million entries: see ``benchmarks/bench_registry_engine.py``.
+
+    The driver reads on a connection of its own, so in a snapshot of its own, as each of the
+    dashboard's statements already did: a record made since ``ids`` were read is not among
+    them, and its entries are counted at the next view.
+    """
+    import adbc_driver_postgresql.dbapi as adbc  # type: ignore[import-untyped]  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    codes = " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(_KIND_CODES))
+    kinds = ", ".join(f"'{kind}'" for kind in _KIND_CODES)
+    fields = (
+        f"n.p, CASE e.kind {codes} END AS kind, e.date, e.created_at, "
+        "e.provenance = 'self' AS self, e.edss_value, e.edss_rater, e.mri_new_t2, e.mri_gd"
     )
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    buffer = io.BytesIO()
-    try:
-        cursor.execute(f"SET LOCAL work_mem = '{_SORT_MEMORY}'")
-        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-    finally:
-        cursor.close()
-    buffer.seek(0)
-    names = ["patient_id", "kind", "date", "provenance", "value", "rater", "new_t2", "gd"]
-    frame = pd.read_csv(
-        buffer,
-        header=None,
-        names=names,
-        dtype={
-            "patient_id": str,
-            "kind": str,
-            "date": str,
-            "provenance": str,
-            "value": float,
-            "rater": object,
-            "new_t2": float,
-            "gd": float,
-        },
-        keep_default_na=False,
-        na_values={"value": [""], "rater": [""], "new_t2": [""], "gd": [""]},
+    entries = (
+        "record_entry e JOIN hsct_cohort_patient n ON n.id = e.patient_id "
+        f"WHERE e.kind IN ({kinds})"
     )
-    rater = frame["rater"].to_numpy(dtype=object)
-    rater[pd.isna(rater)] = None
+    uri = connection.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with adbc.connect(uri) as reader, reader.cursor() as cursor:
+        # A plain scan and hash join: compiling it (JIT) costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
+        # The patients' numbers in a temporary table the planner has statistics for: given
+        # as ``unnest(...)`` it expects few distinct ids, and hashes the entries instead.
+        cursor.execute(
+            "CREATE TEMPORARY TABLE hsct_cohort_patient ON COMMIT DROP AS "  # noqa: S608 - quoted
+            f"SELECT id, p - 1 AS p FROM unnest({_postgres_text_array(ids)}) "
+            "WITH ORDINALITY AS n(id, p)"
+        )
+        cursor.execute("ANALYZE hsct_cohort_patient")
+        cursor.execute(f"SELECT {fields} FROM {entries}")  # noqa: S608 - constants
+        table = cursor.fetch_arrow_table()
+        p = table["p"].to_numpy().astype(np.int64)
+        kind = table["kind"].to_numpy().astype(np.int8)
+        day = table["date"].cast(pa.int32()).to_numpy().astype(np.int64)
+        written = table["created_at"].cast(pa.int64()).to_numpy()
+        order = np.lexsort((written, *_day_keys(p * len(_KIND_CODES) + kind, day)))
+        same = np.ones(max(order.size - 1, 0), dtype=bool)
+        for key in (p, kind, day, written):
+            ordered = key[order]
+            same &= ordered[1:] == ordered[:-1]
+        ties = np.flatnonzero(np.r_[same, False] | np.r_[False, same])  # places in ``order``
+        if ties.size:
+            # The tied rows again, with their ids, in the same order and then by id: equal
+            # in every key, so each place takes the row of the same rank.
+            keys = ",".join(
+                f"({int(p[i])}, {int(kind[i])}, {int(day[i])}, {int(written[i])})"
+                for i in order[ties]
+            )
+            cursor.execute(
+                f"SELECT {fields} FROM {entries} AND (n.p, CASE e.kind {codes} END, "  # noqa: S608
+                "e.date - DATE '1970-01-01', (extract(epoch FROM e.created_at) * 1000000)::int8)"
+                f" IN ({keys}) ORDER BY 1, 2, 3, 4, e.id"  # constants and integers only
+            )
+            again = cursor.fetch_arrow_table()
+            table = pa.concat_tables([table, again])
+            order[ties] = np.arange(table.num_rows - again.num_rows, table.num_rows)
+        reader.rollback()
+    p = table["p"].to_numpy().astype(np.int64)
+    kind = table["kind"].to_numpy().astype(np.int8)
+    # Raters as Python strings, one object per distinct rater rather than per row.
+    raters = pc.dictionary_encode(table["edss_rater"].combine_chunks())
+    rater_names = np.array([*raters.dictionary.to_pylist(), None], dtype=object)
+    rater = raters.indices.fill_null(len(rater_names) - 1).to_numpy()
+
+    def numbers(name: str) -> Any:
+        return table[name].to_numpy(zero_copy_only=False).astype(float)[order]
+
     return {
-        "p": index.get_indexer(pd.Index(frame["patient_id"])).astype(np.int64),
-        "kind": frame["kind"].to_numpy(dtype=object),
-        "day": frame["date"].to_numpy(dtype="datetime64[D]").astype(np.int64),
-        "self": (frame["provenance"] == "self").to_numpy(),
-        "value": frame["value"].to_numpy(dtype=float),
-        "rater": rater,
-        "new_t2": frame["new_t2"].to_numpy(dtype=float),
-        "gd": frame["gd"].to_numpy(dtype=float),
+        "p": p[order],
+        "kind": np.array(_KIND_CODES, dtype=object)[kind[order]],
+        "day": table["date"].cast(pa.int32()).to_numpy().astype(np.int64)[order],
+        "self": table["self"].to_numpy(zero_copy_only=False).astype(bool)[order],
+        "value": numbers("edss_value"),
+        "rater": rater_names[rater[order]],
+        "new_t2": numbers("mri_new_t2"),
+        "gd": numbers("mri_gd"),
     }
 
 

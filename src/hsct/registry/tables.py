@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
@@ -286,12 +286,18 @@ class Patient(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+#: Columns of ``record_entry`` that exist on PostgreSQL only, generated from ``data`` for the
+#: engine's column read (migration 0005): never written, so the tables in code leave them out.
+POSTGRES_READ_COLUMNS: Final = ("edss_value", "edss_rater", "mri_new_t2", "mri_gd")
+
+
 class RecordEntry(Base):
     """One entry of a follow-up record: its kind, its date and its checked fields (JSON).
 
     The fields are those of :mod:`hsct.registry.entries` for the kind, checked before they
     are written. ``provenance`` says who entered it: ``self`` (the person, "self-reported")
-    or ``clinic`` (the clinic's staff).
+    or ``clinic`` (the clinic's staff). On PostgreSQL the table also has the generated
+    :data:`POSTGRES_READ_COLUMNS`.
     """
 
     __tablename__ = "record_entry"
