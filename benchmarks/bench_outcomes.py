@@ -46,6 +46,7 @@ from tests.outcomes.reference import (  # noqa: E402
     write_inputs,
 )
 
+from _machine import describe  # noqa: E402
 from hsct.outcomes import NedaOptions, build_cohort, neda, parse_options, progression  # noqa: E402
 from hsct.outcomes.progression import check_threads  # noqa: E402
 from hsct.outcomes.synthetic import generate  # noqa: E402
@@ -261,6 +262,7 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(engine_run(args.child, threads=args.threads, serial=True)))
         return
+    print(describe())
     print(f"kernel load/compile: {warm_up():.2f} s")
     if not args.skip_reference:
         against_reference(10_000)

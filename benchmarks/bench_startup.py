@@ -46,6 +46,7 @@ from tests.outcomes.reference import (  # noqa: E402
     write_inputs,
 )
 
+from _machine import describe  # noqa: E402
 from bench_outcomes import CONFIGS, TARGET_RATIO  # noqa: E402 - the same options and target
 from hsct.cli.main import app  # noqa: E402
 from hsct.outcomes import parse_options  # noqa: E402
@@ -224,6 +225,7 @@ def main() -> None:
     parser.add_argument("--skip-outcomes", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
+    print(describe())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         help_times(folder)

@@ -244,7 +244,7 @@ def test_an_unknown_revision_is_named(tmp_path: Path) -> None:
         upgrade(f"sqlite:///{tmp_path}/x.sqlite3", "nope")
 
     assert str(caught.value) == (
-        "REVISION: unknown revision 'nope' (allowed: head, base or a revision such as 0004)"
+        "REVISION: unknown revision 'nope' (allowed: head, base or a revision such as 0005)"
     )
 
 
@@ -340,7 +340,7 @@ def test_every_command_turns_a_bad_path_into_one_error_line(
             {"HSCT_DATABASE_URL": "postgresql://u:pw@h:x/d"}, ("db", "upgrade"), id="db-url"
         ),
         pytest.param({}, ("db", "upgrade", "nope"), id="db-revision"),
-        pytest.param({}, ("db", "upgrade", "+5"), id="db-relative-revision"),
+        pytest.param({}, ("db", "upgrade", "+9"), id="db-relative-revision"),
         pytest.param({"HSCT_DATABASE_URL": "foo://x"}, ("serve",), id="serve-driver"),
         pytest.param({}, ("serve", "--host", "999.1.1.1"), id="serve-host"),
     ],

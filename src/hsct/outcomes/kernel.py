@@ -21,11 +21,33 @@ docs/user-guide/outcomes.md.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, Final, TypeVar, cast
 
 import numba
 import numpy as np
+
+
+def _numpy_support_without_scipy() -> None:
+    """Load numba's numpy support with SciPy's linear algebra hidden, unless it is imported.
+
+    When that support first loads (``numba.np.arraymath``, at the first compile or cache
+    load) numba imports ``scipy.linalg`` to look for BLAS: about 0.1 s of every
+    ``hsct outcomes`` process, for matrix products this kernel never uses. Hidden, numba
+    notes that there is no BLAS and goes on; ``scipy.linalg`` stays importable for
+    everything else (Kaplan-Meier curves import it through lifelines) once this returns.
+    """
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # makes its import fail
+    try:
+        import numba.np.arraymath  # noqa: F401, PLC0415
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
+_numpy_support_without_scipy()
 
 # Event kinds written to ``kind``.
 NONE, CDW, RAW, PIRA, CDI = 0, 1, 2, 3, 4
