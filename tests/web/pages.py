@@ -25,6 +25,7 @@ _CONTESTED = (
 
 PAGES: tuple[Page, ...] = (
     Page("/"),
+    Page("/about"),
     Page("/api/v1/docs"),
     Page("/edss"),
     Page("/edss/examination"),

@@ -96,6 +96,7 @@ PUBLIC: Final[dict[tuple[str, str], Expect]] = {
     ("GET", "/facilities/{facility_id}"): 200,
     ("GET", "/legitimacy"): 200,
     ("GET", "/evidence"): 200,
+    ("GET", "/about"): 200,
     ("GET", "/candidate"): 200,
     ("GET", "/candidate/wizard"): 200,
     ("POST", "/candidate/wizard"): 200,

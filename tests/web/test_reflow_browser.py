@@ -23,6 +23,7 @@ PAGES = (
     "/facilities/compare?ids=moscow-pirogov&ids=puebla-clinica-ruiz&ids=london-bridge-hca",
     "/legitimacy",
     "/evidence",
+    "/about",
     "/edss",
     "/edss/examination",
     "/edss/walking",

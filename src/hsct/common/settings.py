@@ -21,6 +21,9 @@
 ``HSCT_SESSION_IDLE_MINUTES``, ``HSCT_SESSION_ABSOLUTE_HOURS``
     A signed-in session ends after this long without a request (30), or this long after
     sign-in whatever happens (12).
+``HSCT_CONTACT``
+    Where people report an error in the information: ``mailto:address`` or an ``https://``
+    page, shown on "About this information". Default: none (the page says so).
 ``HSCT_API_DOCS``
     ``false`` switches off the interactive API documentation page (the OpenAPI document stays).
 """
@@ -63,6 +66,7 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     api_docs: bool = True
+    contact: str | None = Field(default=None, pattern=r"^(mailto:[^\s@/]+@[^\s@/]+|https://\S+)$")
     #: A folder of questionnaire definitions a clinic supplies (licensed instruments, or
     #: validated translations): see hsct.outcomes.instruments.
     qol_definitions: Path | None = None
