@@ -44,11 +44,12 @@ def _published(counts: list[list[int]], threshold: int) -> list[list[int | None]
 
 
 def _attacker_range(
-    published: list[list[int | None]], place: tuple[int, int]
+    published: list[list[int | None]], truth: list[list[int]], place: tuple[int, int]
 ) -> tuple[float, float]:
     """The least and greatest value of the hidden entry at ``place`` that the published
     numbers allow: every row and column adds up to its total, every count 0 or more (a
-    transportation polytope, whose corners are whole numbers, so these are too)."""
+    transportation polytope, whose corners are whole numbers, so these are too). The
+    attacker also knows which suppressed counts are not zero (1 or more)."""
     hidden = [(i, j) for i, row in enumerate(published) for j, v in enumerate(row) if v is None]
     index = {p: k for k, p in enumerate(hidden)}
     rows, columns = len(published), len(published[0])
@@ -70,8 +71,9 @@ def _attacker_range(
             constants.append(constant)
     target = np.zeros(len(hidden))
     target[index[place]] = 1.0
-    low = linprog(target, A_eq=equations, b_eq=constants, bounds=(0, None), method="highs")
-    high = linprog(-target, A_eq=equations, b_eq=constants, bounds=(0, None), method="highs")
+    bounds = [(1 if truth[i][j] > 0 else 0, None) for i, j in hidden]
+    low = linprog(target, A_eq=equations, b_eq=constants, bounds=bounds, method="highs")
+    high = linprog(-target, A_eq=equations, b_eq=constants, bounds=bounds, method="highs")
     assert low.status == 0, "the published numbers must be consistent with the truth"
     return float(low.fun), (float("inf") if high.status == 3 else float(-high.fun))
 
@@ -101,9 +103,39 @@ def test_no_suppressed_number_can_be_worked_out(counts: list[list[int]], thresho
     truth = _extended(counts)
 
     for i, j in released.primary:
-        low, high = _attacker_range(published, (i, j))
+        low, high = _attacker_range(published, truth, (i, j))
         assert low <= truth[i][j] <= high
         assert high - low >= 1, f"entry {(i, j)} of {counts} is pinned to {low}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=TABLE, threshold=st.sampled_from([5, 11]))
+def test_suppressed_parts_never_add_up_to_a_small_count(
+    counts: list[list[int]], threshold: int
+) -> None:
+    """Where a row's or column's total is published, what its published parts leave for the
+    suppressed ones together is 0 or at least the threshold."""
+    published = _published(counts, threshold)
+    lines = [list(row) for row in published] + [
+        list(column) for column in zip(*published, strict=True)
+    ]
+
+    for line in lines:
+        *parts, total = line
+        if total is None or all(p is not None for p in parts):
+            continue
+        rest = total - sum(p for p in parts if p is not None)
+        assert rest == 0 or rest >= threshold, (counts, line)
+
+
+def test_two_ones_beside_a_published_total_are_protected() -> None:
+    """The reviewer's case: [1, 1, 50] with its total 52 published would leave the two
+    suppressed cells adding up to 2, so each exactly 1."""
+    released = suppress([[1, 1, 50], [20, 20, 20]])
+
+    row = [*released.cells[0], released.row_totals[0]]
+    hidden_parts = [v for v in released.cells[0] if v is None]
+    assert len(hidden_parts) >= 3 or row[-1] is None
 
 
 def test_complementary_suppression_example() -> None:
@@ -134,6 +166,8 @@ def test_a_share_needs_both_numbers_published(count: int | None, denominator: in
 
 def test_groups_under_eleven_are_not_published() -> None:
     assert publishable_groups([0, 10, 11, 250]) == [False, False, True, True]
+    # A higher small-cell threshold raises the smallest group too.
+    assert publishable_groups([11, 19, 20], threshold=20) == [False, False, True]
 
 
 @pytest.mark.parametrize("threshold", [4, 0, -1, True, 5.5, "11"])

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from hsct.common.settings import Settings
 from hsct.knowledge import load_catalog
-from hsct.knowledge.check import check
+from hsct.knowledge.check import check, iter_fact_records
 from hsct.web.app import create_app
 
 
@@ -25,13 +25,18 @@ def test_the_numbers_are_the_knowledge_base_s_own(client: TestClient) -> None:
     catalog = load_catalog()
     counts = check(catalog, dt.datetime.now(dt.UTC).date()).counts
     papers = sum(1 for s in catalog.sources.values() if s.kind == "paper")
+    records = list(iter_fact_records(catalog))
+    # Only a fact with a value and a source counts as verified; an unknown value is not.
+    verified = sum(1 for r in records if r.known and r.src and r.tag == "V")
+    unknown = sum(1 for r in records if not (r.known and r.src))
 
     text = _text(client.get("/about").text)
 
     assert f"cites {len(catalog.sources)} sources" in text
     assert f"research papers: {papers}" in text
-    assert f"It holds {counts['facts']} facts" in text
-    assert f"{counts['partly_verified']} only partly verified" in text
+    assert f": {verified} verified in the source" in text
+    assert f"{unknown} more are marked unknown" in text
+    assert verified < counts["facts"] - unknown + 1
     assert f"({counts['stale']} now)" in text
     oldest = min(s.date for s in catalog.sources.values())
     assert oldest[:4] in text

@@ -126,13 +126,17 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
     relations += [[(i, j) for i in range(n_rows + 1)] for j in range(n_columns + 1)]
     while True:
         _pair(grid, relations, hidden)
-        pinned = next((p for p in sorted(primary) if _pinned(grid, relations, hidden, p)), None)
-        if pinned is None:
+        exposed = _small_hidden_sum(grid, relations, hidden, threshold)
+        if exposed is None:
+            exposed = next(
+                (p for p in sorted(primary) if _pinned(grid, relations, hidden, p)), None
+            )
+        if exposed is None:
             break
-        # Two suppressed entries per relation can still be worked out through the other
-        # relations (a suppressed entry that closes no cycle): suppress the smallest
-        # published entry of the pinned one's row or column, and check again.
-        around = [p for r in relations if pinned in r for p in r if p not in hidden]
+        # The suppressed parts of a relation add up to a small count, or a small count has
+        # one possible value: suppress the smallest published entry of the relations through
+        # that place, and check again.
+        around = [p for r in relations if exposed in r for p in r if p not in hidden]
         if not around:  # everything around is suppressed already: widen to any entry
             around = [
                 (a, b)
@@ -185,14 +189,35 @@ def _pair(grid: list[list[int]], relations: list[list[Place]], hidden: set[Place
             changed = True
 
 
+def _small_hidden_sum(
+    grid: list[list[int]], relations: list[list[Place]], hidden: set[Place], threshold: int
+) -> Place | None:
+    """A suppressed part of a relation whose published total, less its published parts,
+    leaves a small count (1 to ``threshold - 1``) for its suppressed parts together: that
+    sum is itself a small count anyone can work out (CMS: values derivable from totals)."""
+    for relation in relations:
+        total = relation[-1]
+        parts = [p for p in relation[:-1] if p in hidden]
+        if total in hidden or not parts:
+            continue
+        rest = grid[total[0]][total[1]] - sum(
+            grid[i][j] for i, j in relation[:-1] if (i, j) not in hidden
+        )
+        if 0 < rest < threshold:
+            return parts[0]
+    return None
+
+
 def _pinned(
     grid: list[list[int]], relations: list[list[Place]], hidden: set[Place], place: Place
 ) -> bool:
     """Whether the published entries leave only one value for the entry at ``place``: the
     least and the greatest value allowed by every relation (its parts add up to its total)
-    with every count 0 or more, by linear programming. The relations form a transportation
-    polytope, whose corners are whole numbers, so "the least equals the greatest" is
-    exactly "one whole value"."""
+    with every count 0 or more, and 1 or more where it is not zero (the strongest attacker:
+    one who knows which suppressed counts are not zero, as the order of suppression
+    suggests), by linear programming. The relations form a transportation polytope, whose
+    corners are whole numbers, so "the least equals the greatest" is exactly "one whole
+    value"."""
     import numpy as np  # noqa: PLC0415
     from scipy.optimize import linprog  # type: ignore[import-untyped]  # noqa: PLC0415
 
@@ -214,8 +239,9 @@ def _pinned(
             constants.append(constant)
     target = np.zeros(len(order))
     target[index[place]] = 1.0
-    low = linprog(target, A_eq=rows, b_eq=constants, bounds=(0, None), method="highs")
-    high = linprog(-target, A_eq=rows, b_eq=constants, bounds=(0, None), method="highs")
+    bounds = [(1 if grid[i][j] > 0 else 0, None) for i, j in order]
+    low = linprog(target, A_eq=rows, b_eq=constants, bounds=bounds, method="highs")
+    high = linprog(-target, A_eq=rows, b_eq=constants, bounds=bounds, method="highs")
     if high.status == 3:  # no upper limit
         return False
     return bool(round(-high.fun - low.fun, 6) < 1)
@@ -229,9 +255,13 @@ def share(count: int | None, denominator: int | None) -> float | None:
     return 100.0 * count / denominator
 
 
-def publishable_groups(sizes: Sequence[int], *, min_group: int = MIN_GROUP) -> list[bool]:
-    """Which groups have enough patients to be published at all."""
-    return [size >= max(min_group, THRESHOLD_FLOOR) for size in sizes]
+def publishable_groups(
+    sizes: Sequence[int], *, min_group: int = MIN_GROUP, threshold: int = THRESHOLD
+) -> list[bool]:
+    """Which groups have enough patients to be published at all: ``min_group``, or the
+    small-cell threshold when that is higher."""
+    floor = max(min_group, check_threshold(threshold))
+    return [size >= floor for size in sizes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,9 +286,14 @@ def public_curve(
     threshold: int = THRESHOLD,
 ) -> list[CurvePoint]:
     """A Kaplan-Meier curve as it may be published: one point per whole month (the last
-    estimate of the month), ending before the first month in which fewer than
-    ``threshold`` were at risk. ``days`` are in increasing order; the other sequences give
-    the estimate, its interval and the number at risk at each day."""
+    estimate of the month), ending at the last day on which ``threshold`` or more were at
+    risk (the days of that month before it are kept). ``days`` are in increasing order; the
+    other sequences give the estimate, its interval and the number at risk at each day.
+
+    Not yet protected: the change from one month to the next, with the numbers at risk,
+    can still show a small number of events in a month (hazard H-063). Merging months until
+    each step holds no event or ``threshold`` or more is to come with the publishing pages.
+    """
     threshold = check_threshold(threshold)
     lengths = {len(days), len(estimates), len(lows), len(highs), len(at_risk)}
     if len(lengths) != 1:

@@ -39,6 +39,8 @@ from hsct.common.text import Citation
 from hsct.knowledge import Catalog, load_catalog
 from hsct.registry.access import Actor, Permission
 from hsct.registry.clinics import clinic_for, clinic_touch
+from hsct.registry.db import display_url
+from hsct.registry.migrate import DatabaseUnavailableError
 from hsct.registry.status import RATER_ORDER, STATUS_OPTIONS
 from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry
 
@@ -451,8 +453,16 @@ def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
         "record_entry e JOIN hsct_cohort_patient n ON n.id = e.patient_id "
         f"WHERE e.kind IN ({kinds})"
     )
-    uri = connection.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with adbc.connect(uri) as reader, reader.cursor() as cursor:
+    url = connection.engine.url.set(drivername="postgresql")
+    try:
+        reader = adbc.connect(url.render_as_string(hide_password=False))
+    except Exception as error:  # its message may quote the address, password included
+        raise DatabaseUnavailableError(
+            f"cannot read the cohort from {display_url(url)}: {type(error).__name__}"
+        ) from None
+    with reader, reader.cursor() as cursor:
+        # One snapshot for both reads below: the rows tied on a key are read again.
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         # A plain scan and hash join: compiling it (JIT) costs more than it saves.
         cursor.execute("SET LOCAL jit = off")
         # The patients' numbers in a temporary table the planner has statistics for: given
@@ -477,10 +487,10 @@ def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
         ties = np.flatnonzero(np.r_[same, False] | np.r_[False, same])  # places in ``order``
         if ties.size:
             # The tied rows again, with their ids, in the same order and then by id: equal
-            # in every key, so each place takes the row of the same rank.
+            # in every key, so each place takes the row of the same rank. One key a group.
+            firsts = order[np.flatnonzero(same & ~np.r_[False, same[:-1]])]
             keys = ",".join(
-                f"({int(p[i])}, {int(kind[i])}, {int(day[i])}, {int(written[i])})"
-                for i in order[ties]
+                f"({int(p[i])}, {int(kind[i])}, {int(day[i])}, {int(written[i])})" for i in firsts
             )
             cursor.execute(
                 f"SELECT {fields} FROM {entries} AND (n.p, CASE e.kind {codes} END, "  # noqa: S608
@@ -488,6 +498,8 @@ def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
                 f" IN ({keys}) ORDER BY 1, 2, 3, 4, e.id"  # constants and integers only
             )
             again = cursor.fetch_arrow_table()
+            if again.num_rows != ties.size:  # cannot happen within one snapshot
+                raise RuntimeError(f"{again.num_rows} tied entries read again, {ties.size} before")
             table = pa.concat_tables([table, again])
             order[ties] = np.arange(table.num_rows - again.num_rows, table.num_rows)
         reader.rollback()
