@@ -185,6 +185,28 @@ def test_an_upload_over_the_limit_is_a_413_naming_it(
     assert "larger than" in response.text
 
 
+def test_a_malformed_multipart_body_is_a_documented_400(world: World) -> None:
+    """Schemathesis's case: a part header holding a bare carriage return. The form parser
+    refuses the body before any field is read; the OpenAPI document says so."""
+    boundary = "9cc651cd2c8d168349f50fede4c361ac"
+    client = TestClient(world.app)
+    response = client.post(
+        f"/api/v1/clinics/{world.clinic_x}/imports",
+        content=f"--{boundary}\r\nFalse--{boundary}--\r\n".encode(),
+        headers={
+            **world.bearer("staff_x"),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail"}
+    operation = client.get("/api/v1/openapi.json").json()["paths"][
+        "/api/v1/clinics/{clinic_id}/imports"
+    ]["post"]
+    assert "400" in operation["responses"]
+
+
 def test_a_locked_record_refuses_edits_until_a_lead_unlocks_it(
     world: World,
     imported: dict[str, Any],  # noqa: ARG001 - after the import

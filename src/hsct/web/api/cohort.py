@@ -34,6 +34,13 @@ ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+#: An upload whose body is not well-formed multipart/form-data is refused by the form parser
+#: before any field is read (found by Schemathesis: a part header holding a bare CR).
+BAD_UPLOAD: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"model": Problem, "description": "The body is not valid multipart/form-data."},
+}
+
+
 class ProblemOut(BaseModel):
     """What is wrong with a row: the column, the problem, what is allowed."""
 
@@ -171,7 +178,12 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         responses={**AUTH_ERRORS, **NOT_FOUND},
     )
 
-    @router.post("/imports", summary="Upload files: the dry run", status_code=201, responses=ERRORS)
+    @router.post(
+        "/imports",
+        summary="Upload files: the dry run",
+        status_code=201,
+        responses={**ERRORS, **BAD_UPLOAD},
+    )
     async def import_upload(
         clinic_id: str,
         actor: CurrentActor,
