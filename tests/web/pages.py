@@ -26,6 +26,9 @@ _CONTESTED = (
 PAGES: tuple[Page, ...] = (
     Page("/"),
     Page("/about"),
+    Page("/guide"),
+    Page("/glossary"),
+    Page("/decide"),
     Page("/api/v1/docs"),
     Page("/edss"),
     Page("/edss/examination"),

@@ -9,7 +9,7 @@ as one :class:`CatalogError`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,7 @@ from hsct.knowledge.schema import (
     ExchangeRates,
     Facility,
     Fact,
+    Guide,
     Intensity,
     MsType,
     Regimen,
@@ -84,6 +85,7 @@ class Catalog:
     studies: Mapping[str, Study]
     rates: ExchangeRates
     risks: RiskData
+    guide: Guide = field(default_factory=Guide)
 
     @cached_property
     def _citations(self) -> dict[str, Citation]:
@@ -261,6 +263,7 @@ def load_catalog_from(root: Path) -> Catalog:
         ExchangeRates, reader.mapping("exchange_rates.yaml"), "exchange_rates.yaml"
     )
     risks = reader.model(RiskData, reader.mapping("risks.yaml"), "risks.yaml")
+    guide = _read_guide(reader)
     if problems or rates is None or risks is None:
         raise CatalogError(problems or ["exchange_rates.yaml or risks.yaml: missing"])
     catalog = Catalog(
@@ -272,11 +275,25 @@ def load_catalog_from(root: Path) -> Catalog:
         studies=MappingProxyType(studies),
         rates=rates,
         risks=risks,
+        guide=guide or Guide(),
     )
     problems.extend(reference_problems(catalog))
     if problems:
         raise CatalogError(problems)
     return catalog
+
+
+#: The decision aid's files under ``guide/``: each a mapping of Guide fields, except the
+#: glossary, which is a list of terms.
+GUIDE_FILES = ("guide/stages.yaml", "guide/decision.yaml")
+
+
+def _read_guide(reader: _Reader) -> Guide | None:
+    data: dict[str, Any] = {}
+    for name in GUIDE_FILES:
+        data.update(reader.mapping(name))
+    data["glossary"] = reader._load("guide/glossary.yaml", list, "a list")
+    return reader.model(Guide, data, "guide")
 
 
 class _Reader:
@@ -344,6 +361,7 @@ def reference_problems(catalog: Catalog) -> list[str]:
     problems += _facility_problems(catalog)
     problems += _study_problems(catalog)
     problems += _risk_problems(catalog)
+    problems += _guide_problems(catalog)
     for ruleset in catalog.rulesets.values():
         problems += _inheritance_problems(catalog, ruleset.id, ())
         if ruleset.kind == "facility" and ruleset.id not in catalog.facilities:
@@ -412,6 +430,36 @@ def _risk_problems(catalog: Catalog) -> list[str]:
     return problems
 
 
+def _guide_problems(catalog: Catalog) -> list[str]:
+    """The guide names regimens and options that exist, and its ids do not repeat."""
+    guide = catalog.guide
+    problems = [
+        f"guide/stages.yaml:intensities.{term.id}: unknown regimen {regimen!r}"
+        for term in guide.intensities
+        for regimen in term.regimens
+        if regimen not in catalog.regimens
+    ]
+    options = {option.id for option in guide.options}
+    problems += [
+        f"guide/decision.yaml:frames.{frame.id}: unknown option {option!r}"
+        for frame in guide.frames
+        for option in frame.options
+        if option not in options
+    ]
+    groups: list[tuple[str, list[str]]] = [
+        ("guide/stages.yaml:stages", [stage.id for stage in guide.stages]),
+        ("guide/glossary.yaml", [term.id for term in guide.glossary]),
+        ("guide/decision.yaml:options", [option.id for option in guide.options]),
+        ("guide/decision.yaml:frames", [frame.id for frame in guide.frames]),
+        ("guide/decision.yaml:values", [value.id for value in guide.values]),
+    ]
+    for where, ids in groups:
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            problems.append(f"{where}: ids repeat {repeated}")
+    return problems
+
+
 def _duplicate_criteria(catalog: Catalog) -> list[str]:
     problems = []
     for ruleset in catalog.rulesets.values():
@@ -455,6 +503,7 @@ def iter_models(catalog: Catalog) -> Iterator[tuple[str, BaseModel]]:
             yield from _walk(f"{folder}/{key}", model)
     yield from _walk("exchange_rates", catalog.rates)
     yield from _walk("risks", catalog.risks)
+    yield from _walk("guide", catalog.guide)
 
 
 def _walk(path: str, value: Any) -> Iterator[tuple[str, BaseModel]]:

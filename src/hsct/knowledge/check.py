@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from hsct.knowledge.catalog import Catalog, iter_models
-from hsct.knowledge.schema import Criterion, Fact, Study
+from hsct.knowledge.schema import Criterion, Fact, Said, Study
 
 STALE_AFTER_YEARS = 3
 
@@ -88,7 +88,10 @@ def is_stale(date: str | None, today: dt.date, years: int = STALE_AFTER_YEARS) -
 def iter_fact_records(catalog: Catalog) -> Iterator[FactRecord]:
     """Every sourced statement: facts, criteria and studies."""
     for path, model in iter_models(catalog):
-        if isinstance(model, Fact):
+        if isinstance(model, Said):
+            date = model.as_of or (catalog.sources[model.src].date if model.src else None)
+            yield FactRecord(path, model.src, date, model.tag, model.tag != "GAP")
+        elif isinstance(model, Fact):
             yield FactRecord(path, model.src, catalog.fact_date(model), model.tag, model.known)
         elif isinstance(model, Criterion | Study) or _is_sourced(model):
             src = getattr(model, "src", None)

@@ -698,3 +698,190 @@ class RiskData(Strict):
     intensity: IntensityRisk
     factors: tuple[RiskFactor, ...]
     harms: tuple[Harm, ...]
+
+
+# ------------------------------------------------------------------ the decision aid (issue 18)
+
+
+class Said(Strict):
+    """One sourced sentence a person reads in the guide or the decision aid.
+
+    ``src`` may be empty only for a gap (``tag: GAP``): the sentence then says what is not
+    known and what would settle it.
+    """
+
+    text: str
+    src: Identifier | None = None
+    tag: Tag = "V"
+    as_of: PartialDate | None = None
+
+    @model_validator(mode="after")
+    def _sourced_unless_gap(self) -> Said:
+        if self.src is None and self.tag != "GAP":
+            raise ValueError("a statement needs a source (src) unless it is a gap (tag: GAP)")
+        return self
+
+
+class Stage(Strict):
+    """One stage of aHSCT: what happens, how long, how it feels, what can go wrong, and
+    how clinics differ. ``phase`` links the stage to the clinics' published schedules."""
+
+    id: Identifier
+    title: str
+    happens: tuple[Said, ...] = Field(min_length=1)
+    duration: tuple[Said, ...] = Field(min_length=1)
+    feels: tuple[Said, ...] = Field(min_length=1)
+    goes_wrong: tuple[Said, ...] = Field(min_length=1)
+    differs: tuple[Said, ...] = ()
+    phase: Phase | None = None
+
+
+class IntensityTerm(Strict):
+    """Myeloablative, non-myeloablative or lymphoablative: the word, the regimens behind
+    it (ids in regimens.yaml), and what the evidence says."""
+
+    id: Identifier
+    title: str
+    meaning: tuple[Said, ...] = Field(min_length=1)
+    regimens: tuple[Identifier, ...] = ()
+    evidence: tuple[Said, ...] = ()
+
+
+class Term(Strict):
+    """A glossary entry. ``also`` lists other forms of the word that link to it."""
+
+    id: Identifier
+    term: str
+    also: tuple[str, ...] = ()
+    definition: Said
+
+
+Aspect = Literal["time_away", "cost", "isolation", "fertility", "work"]
+ASPECTS: tuple[Aspect, ...] = ("time_away", "cost", "isolation", "fertility", "work")
+
+
+class Option(Strict):
+    """One choice on the decision page, described in the same format as every other:
+    benefits, harms and each burden (``ASPECTS``), every statement with its source."""
+
+    id: Identifier
+    title: str
+    ms_types: tuple[MsType, ...] = Field(min_length=1)
+    summary: Said
+    benefits: tuple[Said, ...] = Field(min_length=1)
+    harms: tuple[Said, ...] = Field(min_length=1)
+    burdens: dict[Aspect, Said]
+
+    @model_validator(mode="after")
+    def _every_burden(self) -> Option:
+        missing = [aspect for aspect in ASPECTS if aspect not in self.burdens]
+        if missing:
+            raise ValueError(f"burdens missing {missing}: every option names every burden")
+        return self
+
+
+class Count(Strict):
+    """How many of how many had an outcome, or a published percentage with its interval.
+
+    Neither: not known (the option was not studied in this frame)."""
+
+    events: int | None = Field(default=None, ge=0)
+    patients: int | None = Field(default=None, gt=0)
+    percent: float | None = Field(default=None, ge=0, le=100)
+    ci_low: float | None = Field(default=None, ge=0, le=100)
+    ci_high: float | None = Field(default=None, ge=0, le=100)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Count:
+        if (self.events is None) != (self.patients is None):
+            raise ValueError("give both events and patients, or neither")
+        if self.events is not None and self.patients is not None:
+            if self.events > self.patients:
+                raise ValueError("more events than patients")
+            if self.percent is not None:
+                raise ValueError("give counts or a percent, not both")
+        if (self.ci_low is None) != (self.ci_high is None):
+            raise ValueError("give both ends of the interval")
+        if self.ci_low is not None and self.percent is None:
+            raise ValueError("an interval needs its percent")
+        return self
+
+    @property
+    def known(self) -> bool:
+        """True when the count or the percentage is known."""
+        return self.patients is not None or self.percent is not None
+
+
+class FrameOutcome(Strict):
+    """One outcome in a frame, counted for each option over the same span."""
+
+    id: Identifier
+    label: str
+    bad: bool = True
+    span: str
+    counts: dict[Identifier, Count]
+    src: Identifier
+    tag: Tag = "V"
+    note: str | None = None
+
+
+class Frame(Strict):
+    """Outcome probabilities for one reference class from one source set: every option
+    over the same span and out of 100. ``ms_types``, ``edss`` and ``age`` describe the
+    people studied, to tell a reader whether they are like them."""
+
+    id: Identifier
+    title: str
+    ms_types: tuple[MsType, ...] = Field(min_length=1)
+    edss: Range | None = None
+    age: Range | None = None
+    reference: Said
+    options: tuple[Identifier, ...] = Field(min_length=1)
+    outcomes: tuple[FrameOutcome, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _same_options(self) -> Frame:
+        for outcome in self.outcomes:
+            if set(outcome.counts) != set(self.options):
+                raise ValueError(
+                    f"{outcome.id}: counts must cover exactly the frame's options {self.options}"
+                )
+        return self
+
+
+class ValueQuestion(Strict):
+    """A "what matters to me" question: its words, the answers allowed, and which
+    aspect of the options it is reflected against."""
+
+    id: Identifier
+    question: str
+    low: str
+    high: str
+    reflects: Aspect | Literal["benefit", "harm"]
+
+
+class QuestionList(Strict):
+    """Questions to take to the neurologist and to a clinic, and the records to bring."""
+
+    neurologist: tuple[Said, ...] = Field(min_length=1)
+    clinic: tuple[Said, ...] = Field(min_length=1)
+    records: tuple[Said, ...] = Field(min_length=1)
+
+
+class Guide(Strict):
+    """The decision aid's content: MS in a few words, the stages, the intensity words,
+    why chemotherapy is the treatment, the glossary, the options, the outcome frames, the
+    values exercise and the questions. Loaded from ``guide/*.yaml``."""
+
+    condition: tuple[Said, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    intensities: tuple[IntensityTerm, ...] = ()
+    tradeoff: tuple[Said, ...] = ()
+    chemotherapy: tuple[Said, ...] = ()
+    glossary: tuple[Term, ...] = ()
+    decision: Said | None = None
+    options: tuple[Option, ...] = ()
+    frames: tuple[Frame, ...] = ()
+    values: tuple[ValueQuestion, ...] = ()
+    questions: QuestionList | None = None

@@ -22,12 +22,39 @@ from typing import Final
 from pydantic import BaseModel
 
 from hsct.knowledge.catalog import Catalog, iter_models
-from hsct.knowledge.schema import Drug, Facility, Fact, Harm, RuleSet
+from hsct.knowledge.schema import (
+    Drug,
+    Facility,
+    Fact,
+    Frame,
+    FrameOutcome,
+    Harm,
+    IntensityTerm,
+    Option,
+    RuleSet,
+    Stage,
+    Term,
+    ValueQuestion,
+)
 
 #: Fields whose strings are free text a person reads, whatever model holds them.
 READER_FIELDS: Final = frozenset(
-    {"note", "text", "what", "includes", "window", "summary", "follow_up", "notes"}
+    {
+        "note",
+        "text",
+        "what",
+        "includes",
+        "window",
+        "summary",
+        "follow_up",
+        "notes",
+    }
 )
+#: The decision aid's own free-text fields (guide/*.yaml), read only from its models.
+GUIDE_FIELDS: Final = frozenset(
+    {"title", "term", "also", "label", "span", "question", "low", "high"}
+)
+GUIDE_MODELS: Final = (Stage, IntensityTerm, Term, Option, Frame, FrameOutcome, ValueQuestion)
 #: Fields of those names that hold codes, not text (a harm's ``what`` is a key whose words
 #: are in the interface's catalogue).
 CODE_FIELDS: Final = frozenset({(Harm, "what")})
@@ -50,7 +77,8 @@ def reader_texts(catalog: Catalog) -> dict[str, str]:
             found.setdefault(text, where)
 
     for path, model in iter_models(catalog):
-        for name in READER_FIELDS.intersection(type(model).model_fields):
+        fields = READER_FIELDS | (GUIDE_FIELDS if isinstance(model, GUIDE_MODELS) else set())
+        for name in fields.intersection(type(model).model_fields):
             if (type(model), name) in CODE_FIELDS:
                 continue
             for text in _strings(getattr(model, name)):

@@ -27,6 +27,7 @@ from hsct.web.routes.account import account_router
 from hsct.web.routes.candidate import candidate_router
 from hsct.web.routes.clinic import clinic_router
 from hsct.web.routes.edss import edss_router
+from hsct.web.routes.guide import guide_router
 from hsct.web.routes.health import health_router
 from hsct.web.routes.journey import journey_router
 from hsct.web.routes.knowledge import knowledge_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(page_router(pages))
     app.include_router(edss_router(pages))
     app.include_router(knowledge_router(pages))
+    app.include_router(guide_router(pages))
     app.include_router(candidate_router(pages))
     app.include_router(journey_router(pages))
     app.include_router(account_router(pages))

@@ -22,6 +22,24 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        key="guide",
+        title=N_("How aHSCT works"),
+        summary=N_(
+            "Each stage in plain words: what happens, how long it takes, how it feels and "
+            "what can go wrong, with a glossary."
+        ),
+        path="/guide",
+    ),
+    Section(
+        key="decide",
+        title=N_("Should I consider aHSCT?"),
+        summary=N_(
+            "The options side by side, what happened to people like you with each, and "
+            "what matters to you."
+        ),
+        path="/decide",
+    ),
+    Section(
         key="edss",
         title=N_("EDSS calculator"),
         summary=N_(

@@ -1,0 +1,283 @@
+"""The decision aid's arithmetic and matching, as small pure functions (issue 18).
+
+* :func:`frequency` turns a count or a published percentage into a natural frequency out of
+  100 with its uncertainty: the published interval when there is one, otherwise a 95%
+  Wilson score interval computed from the counts (Wilson 1927), marked as computed.
+* :func:`frame_match` says whether the people a frame's numbers come from are like the
+  reader (MS type, EDSS, age), and how they differ; an answer the reader did not give is
+  reported as unknown, never as a match.
+* :func:`reflect` sets the reader's "what matters to me" answers beside what each option
+  says on that point, without scoring or ranking the options.
+* :func:`link_terms` links the glossary's terms where they first appear on a page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from hsct.knowledge.schema import Count, Frame, Guide, Option, Said, ValueQuestion
+
+#: The scale of the values exercise: 1 (matters little) to 5 (matters most).
+SCALE: Final = (1, 2, 3, 4, 5)
+#: Answers at or above this are "matters a lot" and are reflected first.
+MATTERS: Final = 4
+_Z95: Final = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    """An outcome as "``per100`` in 100", with its range ``low``-``high`` in 100.
+
+    ``computed``: the range is our 95% Wilson interval from the counts, not published.
+    ``per100`` None: not known (the option was not studied in this frame).
+    """
+
+    per100: int | None
+    low: int | None = None
+    high: int | None = None
+    events: int | None = None
+    patients: int | None = None
+    computed: bool = False
+
+    @property
+    def known(self) -> bool:
+        """True when there is a number to show."""
+        return self.per100 is not None
+
+
+def wilson(events: int, patients: int) -> tuple[float, float]:
+    """The 95% Wilson score interval for ``events`` of ``patients``, in percent.
+
+    Unlike the usual "p ± 1.96 SE", it stays within 0-100 and is not empty at 0 events.
+
+    Examples
+    --------
+    >>> [round(x, 1) for x in wilson(3, 55)]
+    [1.9, 14.9]
+    >>> [round(x, 1) for x in wilson(0, 55)]
+    [0.0, 6.5]
+    """
+    if patients <= 0 or not 0 <= events <= patients:
+        raise ValueError("need 0 <= events <= patients and patients > 0")
+    p = events / patients
+    z2 = _Z95 * _Z95
+    centre = (p + z2 / (2 * patients)) / (1 + z2 / patients)
+    half = (_Z95 * math.sqrt(p * (1 - p) / patients + z2 / (4 * patients * patients))) / (
+        1 + z2 / patients
+    )
+    return max(0.0, centre - half) * 100, min(1.0, centre + half) * 100
+
+
+def _round(percent: float) -> int:
+    """Half up, so that 5.5 in 100 reads "6 in 100" in every language."""
+    return math.floor(percent + 0.5)
+
+
+def frequency(count: Count) -> Frequency:
+    """A count or a percentage as a natural frequency out of 100, with its range.
+
+    Examples
+    --------
+    >>> frequency(Count(events=34, patients=55))
+    Frequency(per100=62, low=49, high=73, events=34, patients=55, computed=True)
+    >>> frequency(Count(percent=73, ci_low=66, ci_high=81))
+    Frequency(per100=73, low=66, high=81, events=None, patients=None, computed=False)
+    >>> frequency(Count()).known
+    False
+    """
+    if count.events is not None and count.patients is not None:
+        low, high = wilson(count.events, count.patients)
+        return Frequency(
+            per100=_round(100 * count.events / count.patients),
+            low=_round(low),
+            high=_round(high),
+            events=count.events,
+            patients=count.patients,
+            computed=True,
+        )
+    if count.percent is not None:
+        has_range = count.ci_low is not None and count.ci_high is not None
+        return Frequency(
+            per100=_round(count.percent),
+            low=_round(count.ci_low) if count.ci_low is not None and has_range else None,
+            high=_round(count.ci_high) if count.ci_high is not None and has_range else None,
+        )
+    return Frequency(per100=None)
+
+
+Difference = Literal["ms_type", "edss", "age"]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """How the reader compares with the people a frame's numbers come from.
+
+    ``differs``: where the reader is outside the studied group; ``unknown``: what the
+    reader did not say (or the study did not report), so no match is claimed on it.
+    """
+
+    frame: Frame
+    differs: tuple[Difference, ...]
+    unknown: tuple[Difference, ...]
+
+    @property
+    def like_you(self) -> bool:
+        """True only when the reader is inside the studied group on everything checked."""
+        return not self.differs and not self.unknown
+
+
+def frame_match(
+    frame: Frame, *, ms_type: str | None, edss: float | None, age: float | None
+) -> Match:
+    """Compare the reader with ``frame``'s studied group.
+
+    Examples
+    --------
+    >>> from hsct.knowledge.schema import FrameOutcome, Range
+    >>> said = Said(text="x", src="s")
+    >>> out = FrameOutcome(id="o", label="o", span="s", counts={"a": Count()}, src="s")
+    >>> frame = Frame(id="f", title="f", ms_types=("RRMS",), edss=Range(min=2, max=6),
+    ...               reference=said, options=("a",), outcomes=(out,))
+    >>> m = frame_match(frame, ms_type="RRMS", edss=6.5, age=None)
+    >>> m.differs, m.unknown
+    (('edss',), ('age',))
+    """
+    differs: list[Difference] = []
+    unknown: list[Difference] = []
+    if ms_type is None:
+        unknown.append("ms_type")
+    elif ms_type not in frame.ms_types:
+        differs.append("ms_type")
+    for name, value, limits in (("edss", edss, frame.edss), ("age", age, frame.age)):
+        key: Difference = "edss" if name == "edss" else "age"
+        if limits is None or value is None:
+            unknown.append(key)
+        elif (limits.min is not None and value < limits.min) or (
+            limits.max is not None and value > limits.max
+        ):
+            differs.append(key)
+    return Match(frame=frame, differs=tuple(differs), unknown=tuple(unknown))
+
+
+def frames_for(
+    guide: Guide, *, ms_type: str | None, edss: float | None, age: float | None
+) -> list[Match]:
+    """Every frame, those about the reader's MS type first (then in the file's order)."""
+    matches = [frame_match(f, ms_type=ms_type, edss=edss, age=age) for f in guide.frames]
+    return sorted(matches, key=lambda m: "ms_type" in m.differs)
+
+
+def options_for(guide: Guide, ms_type: str | None) -> tuple[Option, ...]:
+    """The options that apply to the reader's MS type (all when it is not given)."""
+    if ms_type is None:
+        return guide.options
+    return tuple(option for option in guide.options if ms_type in option.ms_types)
+
+
+@dataclass(frozen=True, slots=True)
+class Reflection:
+    """One answer of the values exercise beside what each option says on that point."""
+
+    question: ValueQuestion
+    answer: int
+    by_option: tuple[tuple[Option, tuple[Said, ...]], ...]
+
+    @property
+    def matters(self) -> bool:
+        """The reader said this matters a lot (4 or 5 of 5)."""
+        return self.answer >= MATTERS
+
+
+def option_points(option: Option, reflects: str) -> tuple[Said, ...]:
+    """What ``option`` says about one aspect: its benefits, its harms or one burden."""
+    if reflects == "benefit":
+        return option.benefits
+    if reflects == "harm":
+        return option.harms
+    said = option.burdens.get(reflects)  # type: ignore[call-overload]
+    return () if said is None else (said,)
+
+
+def reflect(
+    guide: Guide, answers: Mapping[str, int], options: Sequence[Option]
+) -> list[Reflection]:
+    """The answered questions, most important to the reader first (ties in the file's
+    order), each beside every option's statements on that point. Nothing is scored."""
+    found = [
+        Reflection(
+            question=question,
+            answer=answers[question.id],
+            by_option=tuple((o, option_points(o, question.reflects)) for o in options),
+        )
+        for question in guide.values
+        if question.id in answers
+    ]
+    return sorted(found, key=lambda r: -r.answer)
+
+
+def parse_answers(guide: Guide, form: Mapping[str, str]) -> tuple[dict[str, int], list[str]]:
+    """The values answers from a submitted form, and the ids of answers that are invalid.
+
+    A question left blank is simply not answered; anything other than 1-5 is invalid.
+    """
+    answers: dict[str, int] = {}
+    invalid: list[str] = []
+    for question in guide.values:
+        raw = form.get(f"value-{question.id}", "").strip()
+        if not raw:
+            continue
+        if raw.isdigit() and int(raw) in SCALE:
+            answers[question.id] = int(raw)
+        else:
+            invalid.append(question.id)
+    return answers, invalid
+
+
+def term_pattern(words: Iterable[tuple[str, str]]) -> re.Pattern[str] | None:
+    """One pattern matching any of the (term id, words) pairs as whole words, longest first
+    so that "febrile neutropenia" wins over "neutropenia"."""
+    unique = sorted({w for _, w in words if w.strip()}, key=lambda w: (-len(w), w))
+    if not unique:
+        return None
+    alternatives = "|".join(re.escape(w) for w in unique)
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+
+
+def link_terms(
+    text: str,
+    pattern: re.Pattern[str] | None,
+    index: Mapping[str, str],
+    seen: set[str],
+) -> list[tuple[str, str | None]]:
+    """Split ``text`` into (piece, term id or None): each term links once per page.
+
+    ``index`` maps a casefolded word to its term id; ``seen`` collects the ids already
+    linked on this page and is updated.
+
+    Examples
+    --------
+    >>> p = term_pattern([("anc", "aplasia"), ("fn", "febrile neutropenia")])
+    >>> index = {"aplasia": "anc", "febrile neutropenia": "fn"}
+    >>> link_terms("Aplasia, then febrile neutropenia; aplasia.", p, index, set())
+    [('Aplasia', 'anc'), (', then ', None), ('febrile neutropenia', 'fn'), ('; aplasia.', None)]
+    """
+    if pattern is None:
+        return [(text, None)]
+    pieces: list[tuple[str, str | None]] = []
+    plain_start = 0
+    for match in pattern.finditer(text):
+        term_id = index.get(match.group(1).casefold())
+        if term_id is None or term_id in seen:
+            continue
+        seen.add(term_id)
+        if match.start() > plain_start:
+            pieces.append((text[plain_start : match.start()], None))
+        pieces.append((match.group(1), term_id))
+        plain_start = match.end()
+    if plain_start < len(text):
+        pieces.append((text[plain_start:], None))
+    return pieces
