@@ -101,6 +101,7 @@ PUBLIC: Final[dict[tuple[str, str], Expect]] = {
     ("GET", "/glossary"): 200,
     ("GET", "/decide"): 200,
     ("POST", "/decide"): 200,
+    ("POST", "/decide/summary"): 200,
     ("POST", "/decide/download"): 200,
     ("GET", "/candidate"): 200,
     ("GET", "/candidate/wizard"): 200,

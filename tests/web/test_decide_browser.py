@@ -66,19 +66,22 @@ def test_from_candidate_results_to_my_answers_beside_the_options(
     assert not [url for url in after_host if "RRMS" in url or "SPMS" in url]
 
 
-def test_the_printed_decision_page_holds_the_answers(browser: Browser, base_url: str) -> None:
-    context = browser.new_context()
+@pytest.mark.parametrize("locale", ["en", "ru", "es"])
+def test_the_summary_of_my_answers_prints_on_one_a4_page(
+    browser: Browser, base_url: str, locale: str
+) -> None:
+    context = browser.new_context(extra_http_headers={"Accept-Language": locale})
     try:
         page = context.new_page()
         page.goto(base_url + "/decide")
         page.locator('input[name="value-fertility"][value="4"]').check()
-        page.locator('button[type="submit"][form="decide-form"]').first.click()
+        page.locator('button[formaction="/decide/summary"]').click()
         page.wait_for_load_state("load")
+        assert page.url == base_url + "/decide/summary"
         page.emulate_media(media="print")
-        expect(page.locator("#reflection")).to_be_visible()
-        expect(page.locator("#questions")).to_be_visible()
-        expect(page.locator(".main-nav")).to_be_hidden()
+        expect(page.locator(".decide-summary h1")).to_be_visible()
+        expect(page.locator(".site-header")).to_be_hidden()
         pdf = page.pdf(format="A4")
     finally:
         context.close()
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 1
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1

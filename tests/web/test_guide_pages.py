@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from hsct.common.i18n import data_translations, translations
 from hsct.common.readability import TARGET, prose, reading
@@ -159,6 +160,8 @@ def test_values_are_reflected_beside_every_option_and_not_stored(client: TestCli
         ({"ms_type": "XMS"}, "ms_type"),
         ({"value-cost": "7"}, "value-cost"),
         ({"profile": "[1, 2"}, "profile"),
+        ({"profile": '{"zzz": 1}'}, "profile"),
+        ({"value-cost": "²"}, "value-cost"),
     ],
 )
 def test_bad_answers_name_the_field(client: TestClient, data: dict[str, str], field: str) -> None:
@@ -166,6 +169,34 @@ def test_bad_answers_name_the_field(client: TestClient, data: dict[str, str], fi
 
     assert response.status_code == 422
     assert f'href="#f-{field}"' in response.text
+    assert f'id="f-{field}"' in response.text  # the link leads somewhere
+
+
+def test_unreadable_saved_answers_are_dropped_and_the_fields_work(client: TestClient) -> None:
+    first = client.post("/decide", data={"profile": '{"zzz": 1}'}).text
+
+    assert 'name="profile"' not in first  # not sent back, so it cannot trap the reader
+    again = client.post("/decide", data={"ms_type": "PPMS"})
+    assert again.status_code == 200
+    assert 'id="h-opt-rehab"' in again.text
+
+
+def test_not_confirmed_ms_keeps_its_type_and_says_so(client: TestClient) -> None:
+    html = _main(client.post("/decide", data={"profile": json.dumps({"ms_type": "CIS"})}).text)
+
+    assert "MS type: <strong>clinically isolated syndrome</strong>" in re.sub(r"\s+", " ", html)
+    assert "aHSCT is considered only for confirmed MS" in html
+    mist = html.split('id="h-frame-mist"')[1].split('class="frame"')[0]
+    assert "These people differ from you in: MS type" in mist
+
+
+def test_mist_s_comparison_group_is_named_as_the_study_gave_it(client: TestClient) -> None:
+    html = _main(client.get("/decide").text)
+    mist = html.split('id="h-frame-mist"')[1].split('class="frame"')[0]
+
+    assert "The drugs used in MIST (2005 to 2016)" in mist
+    assert "A high-efficacy drug" not in mist
+    assert "over a median of 2 years (up to 5)" in mist
 
 
 def test_the_candidate_s_answers_carry_over_and_link_back(client: TestClient) -> None:
@@ -177,7 +208,10 @@ def test_the_candidate_s_answers_carry_over_and_link_back(client: TestClient) ->
     assert 'formaction="/candidate/results"' in html
     assert "MS type: <strong>relapsing-remitting MS</strong>" in re.sub(r"\s+", " ", html)
     mist = html.split('id="h-frame-mist"')[1].split('class="frame"')[0]
-    assert "Not known whether they are like you in: age" in mist  # MIST's ages not kept
+    # Inside MIST's MS type, EDSS and ages, but its entry rule is not asked: never "like you".
+    assert "differ from you" not in mist
+    assert "The study took only people with at least 2 relapses in the year before" in mist
+    assert "People like you" not in mist
     results = client.post("/candidate/results", data={"profile": json.dumps(profile)}).text
     assert 'formaction="/decide"' in results
 
@@ -190,10 +224,40 @@ def test_the_download_holds_the_answers_and_the_questions(client: TestClient) ->
     assert "attachment" in response.headers["content-disposition"]
     text = response.text
     assert "How important is having children in the future? 4" in text
+    assert "MS type: not given" in text
     assert "Questions for my neurologist:" in text
     assert GUIDE.questions is not None
     for item in GUIDE.questions.records:
         assert item.text in text
+
+
+def test_the_one_page_summary_holds_the_answers_and_the_questions(client: TestClient) -> None:
+    profile = {"ms_type": "SPMS", "edss": 6.5, "age": 52}
+    html = _main(
+        client.post(
+            "/decide/summary", data={"profile": json.dumps(profile), "value-isolation": "5"}
+        ).text
+    )
+
+    flat = re.sub(r"\s+", " ", html)
+    assert "MS type: <strong>secondary-progressive MS</strong>" in flat
+    assert "EDSS: <strong>6.5</strong>" in flat
+    assert "Age: <strong>52</strong>" in flat
+    row = flat.split("How hard would some weeks of isolation")[1].split("</tr>")[0]
+    assert "<td>5</td>" in row
+    assert GUIDE.questions is not None
+    for item in GUIDE.questions.neurologist + GUIDE.questions.records:
+        assert str(escape(item.text)) in html
+
+
+def test_zero_events_read_as_none_with_the_upper_limit(client: TestClient) -> None:
+    html = _main(client.get("/decide").text)
+    mist = html.split('id="h-frame-mist"')[1].split('class="frame"')[0]
+
+    assert "none of 55 (the true risk is likely below 7 in 100)" in mist
+    progressive = html.split('id="h-frame-progressive"')[1]
+    # 3 deaths in 210 (Boffa 2021): about 1 in 100, the range starts below 1, never at 0.
+    assert "about 1 in 100 (likely between less than 1 and 4)" in progressive
 
 
 def test_reading_ease_meets_the_target_and_the_docs_table_is_current() -> None:
@@ -211,3 +275,14 @@ def test_prose_leaves_out_citations_and_navigation(client: TestClient) -> None:
     assert "Sharrack B" not in text  # citation
     assert "Journey planner" not in text  # navigation
     assert reading(text, "en").words > 1000
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "es"])
+def test_terms_are_linked_on_other_pages_too(client: TestClient, lang: str) -> None:
+    """The risks and studies on /evidence link the glossary's terms, once per page."""
+    html = _main(client.get("/evidence", headers={"Accept-Language": lang}).text)
+
+    linked = re.findall(r'<a class="term" href="/glossary#term-([a-z0-9-]+)">', html)
+
+    assert {"febrile-neutropenia", "edss", "busulfan"} <= set(linked)
+    assert len(linked) == len(set(linked))

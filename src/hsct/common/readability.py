@@ -190,7 +190,7 @@ class _Prose(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.depth_skipped = 0
-        self.stack: list[bool] = []
+        self.stack: list[tuple[str, bool]] = []
         self.parts: list[str] = []
         self.in_main = False
 
@@ -203,15 +203,21 @@ class _Prose(HTMLParser):
             return
         classes = set((dict(attrs).get("class") or "").split())
         skip = tag in _SKIPPED_TAGS or bool(classes & _SKIPPED_CLASSES)
-        self.stack.append(skip)
+        self.stack.append((tag, skip))
         self.depth_skipped += skip
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID_TAGS or not self.stack:
+        # Close back to the matching open tag, so that end tags HTML lets a page omit
+        # (</td>, </tr>, </li>) cannot unbalance the count of skipped elements.
+        if tag in _VOID_TAGS or tag not in (name for name, _ in self.stack):
             return
-        self.depth_skipped -= self.stack.pop()
+        while self.stack:
+            name, skipped = self.stack.pop()
+            self.depth_skipped -= skipped
+            if name == tag:
+                break
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
         if tag == "main":
@@ -230,6 +236,8 @@ def prose(html: str) -> str:
     --------
     >>> prose('<main><h1>Title</h1><p>Text <span class="prov">Source</span></p></main>')
     'Title\\nText'
+    >>> prose('<main><table><tr><td>12</table><p>Hello world.</p></main>')
+    'Hello world.'
     """
     parser = _Prose()
     parser.feed(html)

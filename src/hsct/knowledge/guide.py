@@ -19,13 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from hsct.knowledge.schema import Count, Frame, Guide, Option, Said, ValueQuestion
+from hsct.knowledge.schema import Aspect, Count, Frame, Guide, Option, Said, ValueQuestion
 
 #: The scale of the values exercise: 1 (matters little) to 5 (matters most).
 SCALE: Final = (1, 2, 3, 4, 5)
 #: Answers at or above this are "matters a lot" and are reflected first.
 MATTERS: Final = 4
 _Z95: Final = 1.959963984540054
+#: The answers allowed, as typed: ASCII digits only ("²".isdigit() is true, int() refuses it).
+_SCALE_TEXT: Final = frozenset(str(n) for n in SCALE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,9 @@ class Frequency:
     """An outcome as "``per100`` in 100", with its range ``low``-``high`` in 100.
 
     ``computed``: the range is our 95% Wilson interval from the counts, not published.
-    ``per100`` None: not known (the option was not studied in this frame).
+    ``per100`` None: not known (the option was not studied in this frame). When events
+    happened, a number that rounds to 0 is shown as "less than 1", never as 0
+    (:attr:`under_one`, :attr:`low_under_one`).
     """
 
     per100: int | None
@@ -47,6 +51,16 @@ class Frequency:
     def known(self) -> bool:
         """True when there is a number to show."""
         return self.per100 is not None
+
+    @property
+    def under_one(self) -> bool:
+        """Some had the outcome, but fewer than 0.5 in 100: "less than 1 in 100"."""
+        return bool(self.events) and self.per100 == 0
+
+    @property
+    def low_under_one(self) -> bool:
+        """Some had the outcome, and the range starts below 0.5 in 100."""
+        return bool(self.events) and self.low == 0
 
 
 def wilson(events: int, patients: int) -> tuple[float, float]:
@@ -109,7 +123,7 @@ def frequency(count: Count) -> Frequency:
     return Frequency(per100=None)
 
 
-Difference = Literal["ms_type", "edss", "age"]
+Difference = Literal["ms_type", "edss", "age", "entry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +131,8 @@ class Match:
     """How the reader compares with the people a frame's numbers come from.
 
     ``differs``: where the reader is outside the studied group; ``unknown``: what the
-    reader did not say (or the study did not report), so no match is claimed on it.
+    reader did not say (or the study did not report), so no match is claimed on it;
+    ``entry`` is unknown whenever the study had an entry rule this page does not ask about.
     """
 
     frame: Frame
@@ -145,6 +160,8 @@ def frame_match(
     >>> m = frame_match(frame, ms_type="RRMS", edss=6.5, age=None)
     >>> m.differs, m.unknown
     (('edss',), ('age',))
+    >>> frame_match(frame, ms_type="CIS", edss=3, age=30).differs
+    ('ms_type',)
     """
     differs: list[Difference] = []
     unknown: list[Difference] = []
@@ -160,6 +177,8 @@ def frame_match(
             limits.max is not None and value > limits.max
         ):
             differs.append(key)
+    if frame.entry is not None:
+        unknown.append("entry")
     return Match(frame=frame, differs=tuple(differs), unknown=tuple(unknown))
 
 
@@ -172,10 +191,10 @@ def frames_for(
 
 
 def options_for(guide: Guide, ms_type: str | None) -> tuple[Option, ...]:
-    """The options that apply to the reader's MS type (all when it is not given)."""
-    if ms_type is None:
-        return guide.options
-    return tuple(option for option in guide.options if ms_type in option.ms_types)
+    """The options that apply to the reader's MS type; all of them when the type is not
+    given or is not confirmed MS (CIS, RIS, suspected), for which no option is written."""
+    found = tuple(option for option in guide.options if ms_type in option.ms_types)
+    return found or guide.options
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +211,18 @@ class Reflection:
         return self.answer >= MATTERS
 
 
-def option_points(option: Option, reflects: str) -> tuple[Said, ...]:
-    """What ``option`` says about one aspect: its benefits, its harms or one burden."""
+def option_points(
+    option: Option, reflects: Aspect | Literal["benefit", "harm", "death"]
+) -> tuple[Said, ...]:
+    """What ``option`` says about one point: its benefits, its harms, its risk of death or
+    one burden."""
     if reflects == "benefit":
         return option.benefits
     if reflects == "harm":
         return option.harms
-    said = option.burdens.get(reflects)  # type: ignore[call-overload]
-    return () if said is None else (said,)
+    if reflects == "death":
+        return option.death
+    return (option.burdens[reflects],)
 
 
 def reflect(
@@ -230,7 +253,7 @@ def parse_answers(guide: Guide, form: Mapping[str, str]) -> tuple[dict[str, int]
         raw = form.get(f"value-{question.id}", "").strip()
         if not raw:
             continue
-        if raw.isdigit() and int(raw) in SCALE:
+        if raw in _SCALE_TEXT:
             answers[question.id] = int(raw)
         else:
             invalid.append(question.id)

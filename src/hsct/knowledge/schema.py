@@ -762,7 +762,8 @@ ASPECTS: tuple[Aspect, ...] = ("time_away", "cost", "isolation", "fertility", "w
 
 class Option(Strict):
     """One choice on the decision page, described in the same format as every other:
-    benefits, harms and each burden (``ASPECTS``), every statement with its source."""
+    benefits, harms, the risk of dying from it (``death``, for the values question on that
+    risk) and each burden (``ASPECTS``), every statement with its source."""
 
     id: Identifier
     title: str
@@ -770,6 +771,7 @@ class Option(Strict):
     summary: Said
     benefits: tuple[Said, ...] = Field(min_length=1)
     harms: tuple[Said, ...] = Field(min_length=1)
+    death: tuple[Said, ...] = Field(min_length=1)
     burdens: dict[Aspect, Said]
 
     @model_validator(mode="after")
@@ -829,19 +831,27 @@ class FrameOutcome(Strict):
 class Frame(Strict):
     """Outcome probabilities for one reference class from one source set: every option
     over the same span and out of 100. ``ms_types``, ``edss`` and ``age`` describe the
-    people studied, to tell a reader whether they are like them."""
+    people studied, to tell a reader whether they are like them; ``entry`` is an entry
+    rule the page cannot check (so it never says "like you" for that frame). ``labels``
+    name an option as the study gave it ("the drugs used in MIST"), when the option's own
+    title would overstate it."""
 
     id: Identifier
     title: str
     ms_types: tuple[MsType, ...] = Field(min_length=1)
     edss: Range | None = None
     age: Range | None = None
+    entry: Said | None = None
+    labels: dict[Identifier, str] = Field(default_factory=dict)
     reference: Said
     options: tuple[Identifier, ...] = Field(min_length=1)
     outcomes: tuple[FrameOutcome, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _same_options(self) -> Frame:
+        unknown = set(self.labels) - set(self.options)
+        if unknown:
+            raise ValueError(f"labels for options not in the frame: {sorted(unknown)}")
         for outcome in self.outcomes:
             if set(outcome.counts) != set(self.options):
                 raise ValueError(
@@ -858,7 +868,7 @@ class ValueQuestion(Strict):
     question: str
     low: str
     high: str
-    reflects: Aspect | Literal["benefit", "harm"]
+    reflects: Aspect | Literal["benefit", "harm", "death"]
 
 
 class QuestionList(Strict):

@@ -52,7 +52,7 @@ READER_FIELDS: Final = frozenset(
 )
 #: The decision aid's own free-text fields (guide/*.yaml), read only from its models.
 GUIDE_FIELDS: Final = frozenset(
-    {"title", "term", "also", "label", "span", "question", "low", "high"}
+    {"title", "term", "also", "label", "labels", "span", "question", "low", "high"}
 )
 GUIDE_MODELS: Final = (Stage, IntensityTerm, Term, Option, Frame, FrameOutcome, ValueQuestion)
 #: Fields of those names that hold codes, not text (a harm's ``what`` is a key whose words
@@ -115,6 +115,8 @@ def _strings(value: object) -> Iterable[str]:
         yield value
     elif isinstance(value, tuple | list):
         yield from (item for item in value if isinstance(item, str))
+    elif isinstance(value, dict):
+        yield from (item for item in value.values() if isinstance(item, str))
 
 
 def _string_value(fact: Fact[object] | BaseModel) -> str | None:

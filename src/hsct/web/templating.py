@@ -35,6 +35,7 @@ from hsct.common.i18n import (
 from hsct.common.text import Message
 from hsct.edss import format_step
 from hsct.eligibility.derive import Derived, shown
+from hsct.knowledge.catalog import load_catalog
 from hsct.knowledge.check import STALE_AFTER_YEARS, is_stale
 from hsct.knowledge.labels import (
     APPLY_ROUTES,
@@ -55,6 +56,7 @@ from hsct.knowledge.money import convert, format_money
 from hsct.knowledge.schema import Criterion
 from hsct.web.assets import static_url
 from hsct.web.auth import CSRF_FIELD, csrf_token, session_cookie_name
+from hsct.web.glossary import glosser
 from hsct.web.sections import SECTIONS
 
 SITE_NAME = "HSCT Navigator"
@@ -140,6 +142,8 @@ class Pages:
                 "request": request,
                 "locale": locale,
                 "current_path": request.url.path + (f"?{query}" if query else ""),
+                # A fresh one per page, so that each term links once per page.
+                "gloss": glosser(locale, load_catalog().guide),
                 **(context or {}),
             }
         )

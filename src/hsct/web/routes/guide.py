@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup, escape
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_, data_translations, translations
@@ -28,13 +27,12 @@ from hsct.knowledge.guide import (
     SCALE,
     frames_for,
     frequency,
-    link_terms,
     options_for,
     parse_answers,
     reflect,
-    term_pattern,
 )
-from hsct.knowledge.schema import ASPECTS, Guide
+from hsct.knowledge.labels import MS_TYPE_LABELS
+from hsct.knowledge.schema import ASPECTS
 from hsct.web.deps import CatalogDep
 from hsct.web.locale import Locale, remember_locale, switched_locale
 from hsct.web.routes.candidate import flat_form, load_profile
@@ -49,59 +47,14 @@ ASPECT_LABELS: Mapping[str, str] = {
     "work": N_("Work and study"),
     "benefit": N_("Benefits"),
     "harm": N_("Harms"),
+    "death": N_("Risk of dying from the treatment"),
 }
 DIFFERENCE_LABELS: Mapping[str, str] = {
     "ms_type": N_("MS type"),
     "edss": N_("EDSS"),
     "age": N_("age"),
+    "entry": N_("how active MS was"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class _Terms:
-    pattern: Any
-    index: Mapping[str, str]
-
-
-#: Built once per language and knowledge base (the guide is immutable but not hashable).
-_TERMS: dict[tuple[str, int], tuple[Guide, _Terms]] = {}
-
-
-def _terms(locale: str, guide: Guide) -> _Terms:
-    """The glossary's words in ``locale`` (each term and its other forms, translated)."""
-    cached = _TERMS.get((locale, id(guide)))
-    if cached is not None and cached[0] is guide:
-        return cached[1]
-    catalogue = data_translations(locale)
-    pairs: list[tuple[str, str]] = []
-    for term in guide.glossary:
-        for word in (term.term, *term.also):
-            pairs.append((term.id, catalogue.gettext(word)))
-            pairs.append((term.id, word))  # English abbreviations stay in every language
-    index = {word.casefold(): term_id for term_id, word in reversed(pairs)}
-    terms = _Terms(term_pattern(pairs), index)
-    _TERMS[(locale, id(guide))] = (guide, terms)
-    return terms
-
-
-def glosser(locale: str, guide: Guide) -> Callable[[str], Markup]:
-    """A function for one page: text in, escaped HTML out, each glossary term linked the
-    first time it appears on the page."""
-    terms = _terms(locale, guide)
-    seen: set[str] = set()
-
-    def gloss(text: str) -> Markup:
-        parts = []
-        for piece, term_id in link_terms(text, terms.pattern, terms.index, seen):
-            if term_id is None:
-                parts.append(escape(piece))
-            else:
-                parts.append(
-                    Markup('<a class="term" href="/glossary#term-{}">{}</a>').format(term_id, piece)
-                )
-        return Markup("").join(parts)
-
-    return gloss
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +94,10 @@ def _icons(per100: int | None) -> list[bool]:
     return [index < (per100 or 0) for index in range(100)]
 
 
-def _common(locale: str, catalog: Catalog) -> dict[str, Any]:
+def _common(catalog: Catalog) -> dict[str, Any]:
     return {
         "catalog": catalog,
         "guide": catalog.guide,
-        "gloss": glosser(locale, catalog.guide),
         "aspects": ASPECTS,
         "aspect_labels": ASPECT_LABELS,
         "difference_labels": DIFFERENCE_LABELS,
@@ -165,7 +117,9 @@ class Reader:
     from_candidate: bool = False
 
 
-def _number(form: Mapping[str, str], name: str, low: float, high: float) -> float | None:
+def _number(
+    form: Mapping[str, str], name: str, low: float, high: float, errors: list[FieldError]
+) -> float | None:
     raw = form.get(name, "").strip().replace(",", ".")
     if not raw:
         return None
@@ -174,82 +128,114 @@ def _number(form: Mapping[str, str], name: str, low: float, high: float) -> floa
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not low <= value <= high:
-        raise InvalidInput(
-            [
-                FieldError.translatable(
-                    name,
-                    Message(N_("not a number in the allowed range.")),
-                    Message(N_("{low} to {high}"), {"low": f"{low:g}", "high": f"{high:g}"}),
-                )
-            ]
+        errors.append(
+            FieldError.translatable(
+                name,
+                Message(N_("not a number in the allowed range.")),
+                Message(N_("{low} to {high}"), {"low": f"{low:g}", "high": f"{high:g}"}),
+            )
         )
+        return None
     return value
 
 
-def reader_from(form: Mapping[str, str], catalog: Catalog) -> Reader:
-    """The reader from the candidate's answers (a ``profile`` field) or from the decision
-    page's own three fields. Raises :class:`InvalidInput` naming the field."""
-    if form.get("profile"):
-        profile = parse_profile(load_profile(form.get("profile")), catalog)
-        facts = derive(profile, catalog)
-        known_age, known_edss = facts["age"].value, facts["edss"].value
-        return Reader(
-            ms_type=profile.ms_type if profile.ms_type in MS_TYPES else None,
-            edss=known_edss.low if isinstance(known_edss, Interval) and known_edss.exact else None,
-            age=known_age.low if isinstance(known_age, Interval) and known_age.exact else None,
-            from_candidate=True,
-        )
+def reader_from_profile(text: str, catalog: Catalog) -> Reader:
+    """The reader from the candidate's saved answers (the hidden ``profile`` field): any
+    MS type they gave (CIS and suspected MS included), and EDSS and age when known
+    exactly. Raises :class:`InvalidInput` on the ``profile`` field."""
+    try:
+        profile = parse_profile(load_profile(text), catalog)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "profile",
+                    Message(N_("your answers from “Am I a candidate?” could not be read.")),
+                    Message(N_("answers saved by this site")),
+                )
+            ]
+        ) from exc
+    facts = derive(profile, catalog)
+    known_age, known_edss = facts["age"].value, facts["edss"].value
+    return Reader(
+        ms_type=profile.ms_type,
+        edss=known_edss.low if isinstance(known_edss, Interval) and known_edss.exact else None,
+        age=known_age.low if isinstance(known_age, Interval) and known_age.exact else None,
+        from_candidate=True,
+    )
+
+
+def reader_from_fields(form: Mapping[str, str]) -> Reader:
+    """The reader from the decision page's own three fields. Raises :class:`InvalidInput`
+    naming every bad field."""
+    errors: list[FieldError] = []
     ms_type = form.get("ms_type", "").strip() or None
     if ms_type is not None and ms_type not in MS_TYPES:
-        raise InvalidInput(
-            [
-                FieldError.translatable(
-                    "ms_type",
-                    Message(N_("not a type this page knows.")),
-                    Message(", ".join(MS_TYPES)),
-                )
-            ]
+        errors.append(
+            FieldError.translatable(
+                "ms_type", Message(N_("not a type this page knows.")), Message(", ".join(MS_TYPES))
+            )
         )
-    edss = _number(form, "edss", 0, 10)
+        ms_type = None
+    edss = _number(form, "edss", 0, 10, errors)
     if edss is not None and (edss * 2) % 1:
-        raise InvalidInput(
-            [
-                FieldError.translatable(
-                    "edss",
-                    Message(N_("EDSS goes in steps of 0.5.")),
-                    Message(N_("0, 0.5, 1 ... 10")),
-                )
-            ]
+        errors.append(
+            FieldError.translatable(
+                "edss", Message(N_("EDSS goes in steps of 0.5.")), Message(N_("0, 0.5, 1 ... 10"))
+            )
         )
-    return Reader(ms_type=ms_type, edss=edss, age=_number(form, "age", 18, 100))
+    age = _number(form, "age", 18, 100, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return Reader(ms_type=ms_type, edss=edss, age=age)
 
 
 def decide_context(
     locale: str, catalog: Catalog, form: Mapping[str, str]
 ) -> tuple[dict[str, Any], int]:
-    """Everything the decision page shows for a submitted form, and the status code."""
+    """Everything the decision page shows for a submitted form, and the status code.
+
+    Saved answers that cannot be read are dropped (the page says so and offers the
+    candidate check again), so that the page's own fields work on the next try.
+    """
     guide = catalog.guide
     errors: dict[str, str] = {}
     gettext = translations(locale).gettext
+    shown = dict(form)
+    reader = Reader()
     try:
-        reader = reader_from(form, catalog)
+        if form.get("profile"):
+            reader = reader_from_profile(form["profile"], catalog)
+        else:
+            reader = reader_from_fields(form)
     except InvalidInput as exc:
-        reader = Reader()
-        errors.update({e.field: e.translate(gettext) for e in exc.errors})
+        labels = {
+            "ms_type": gettext("MS type"),
+            "edss": gettext("EDSS"),
+            "age": gettext("Age"),
+            "profile": gettext("Your saved answers"),
+        }
+        errors.update({e.field: f"{labels[e.field]}: {e.translate(gettext)}" for e in exc.errors})
+        shown.pop("profile", None)
     answers, invalid = parse_answers(guide, form)
+    data = data_translations(locale).gettext
+    questions = {question.id: question.question for question in guide.values}
     for value_id in invalid:
-        errors[f"value-{value_id}"] = gettext("Choose one of the answers 1 to 5.")
+        errors[f"value-{value_id}"] = (
+            f"{data(questions[value_id])} {gettext('Choose one of the answers 1 to 5.')}"
+        )
     options = options_for(guide, reader.ms_type)
     context = {
-        **_common(locale, catalog),
+        **_common(catalog),
         "reader": reader,
+        "confirmed": reader.ms_type is None or reader.ms_type in MS_TYPES,
         "options": options,
         "matches": frames_for(guide, ms_type=reader.ms_type, edss=reader.edss, age=reader.age),
         "answers": answers,
         "reflections": reflect(guide, answers, options),
         "scale": SCALE,
         "errors": errors,
-        "form": form,
+        "form": shown,
         "ms_types": MS_TYPES,
     }
     return context, 422 if errors else 200
@@ -263,6 +249,24 @@ def answers_text(locale: str, catalog: Catalog, form: Mapping[str, str]) -> str:
     answers, _ = parse_answers(guide, form)
     today = dt.datetime.now(dt.UTC).date().isoformat()
     lines = [gettext("Should I consider aHSCT? My answers"), today, ""]
+    try:
+        reader = (
+            reader_from_profile(form["profile"], catalog)
+            if form.get("profile")
+            else reader_from_fields(form)
+        )
+    except InvalidInput:
+        reader = Reader()
+    not_given = gettext("not given")
+    ms_type = gettext(MS_TYPE_LABELS[reader.ms_type]) if reader.ms_type else not_given
+    lines += [
+        f"{gettext('MS type')}: {ms_type}",
+        f"{gettext('EDSS')}: {reader.edss:g}" if reader.edss is not None else f"EDSS: {not_given}",
+        f"{gettext('Age')}: {reader.age:g}"
+        if reader.age is not None
+        else f"{gettext('Age')}: {not_given}",
+        "",
+    ]
     lines.append(gettext("What matters to me (1 = little, 5 = most):"))
     for question in guide.values:
         answer = answers.get(question.id)
@@ -300,7 +304,7 @@ def guide_router(pages: Pages) -> APIRouter:
             for term in catalog.guide.intensities
         }
         context = {
-            **_common(locale, catalog),
+            **_common(catalog),
             "schedules": schedules(catalog),
             "intensity_levels": levels,
         }
@@ -315,7 +319,7 @@ def guide_router(pages: Pages) -> APIRouter:
             request,
             "guide/glossary.html",
             locale=locale,
-            context={**_common(locale, catalog), "terms": terms},
+            context={**_common(catalog), "terms": terms},
         )
 
     @router.get("/decide", response_class=HTMLResponse)
@@ -340,6 +344,17 @@ def guide_router(pages: Pages) -> APIRouter:
         if switched is not None:
             remember_locale(response, switched)
         return response
+
+    @router.post("/decide/summary", response_class=HTMLResponse)
+    async def summary(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
+        """One page to print: about me, what matters to me, the questions and records to
+        bring, and room for notes."""
+        form = flat_form(await request.form())
+        context, status = await run_in_threadpool(decide_context, locale, catalog, form)
+        context["today"] = dt.datetime.now(dt.UTC).date().isoformat()
+        return pages.render(
+            request, "guide/summary.html", locale=locale, context=context, status_code=status
+        )
 
     @router.post("/decide/download")
     async def download(request: Request, locale: Locale, catalog: CatalogDep) -> Response:
