@@ -286,3 +286,16 @@ def test_terms_are_linked_on_other_pages_too(client: TestClient, lang: str) -> N
 
     assert {"febrile-neutropenia", "edss", "busulfan"} <= set(linked)
     assert len(linked) == len(set(linked))
+
+
+def test_the_language_buttons_keep_the_answers(client: TestClient) -> None:
+    """The buttons submit the page's own form: the answers travel with the switch."""
+    page = client.get("/decide").text
+    assert 'form="decide-form" formaction="/decide"' in page
+
+    response = client.post("/decide", data={"lang": "es", "value-cost": "4", "ms_type": "RRMS"})
+
+    assert response.status_code == 200
+    assert response.headers["content-language"] == "es"
+    assert 'value="4" checked' in response.text
+    assert "<h1>¿Debería plantearme un TAPH?</h1>" in response.text
