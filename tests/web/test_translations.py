@@ -210,3 +210,17 @@ def test_the_template_check_catches_bare_text() -> None:
     )
 
     assert parser.found == ["Hello there", 'alt="A chart"']
+
+
+def test_russian_dates_never_end_in_a_double_full_stop() -> None:
+    """A Russian long date ends in the abbreviation for "year" and its full stop: a
+    sentence that ends with a date must not add a second full stop after it."""
+    path = resources.files("hsct") / "locale" / "ru" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    doubled = [
+        m.id
+        for m in catalogue
+        if isinstance(m.string, str) and re.search(r"%\((date|day)\)s\.$", m.string)
+    ]
+    assert doubled == []
