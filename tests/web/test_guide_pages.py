@@ -299,3 +299,12 @@ def test_the_language_buttons_keep_the_answers(client: TestClient) -> None:
     assert response.headers["content-language"] == "es"
     assert 'value="4" checked' in response.text
     assert "<h1>¿Debería plantearme un TAPH?</h1>" in response.text
+
+
+def test_a_clinic_s_notes_link_the_glossary(client: TestClient) -> None:
+    html = _main(client.get("/facilities/moscow-pirogov").text)
+
+    linked = re.findall(r'<a class="term" href="/glossary#term-([a-z0-9-]+)">', html)
+
+    assert "rituximab" in linked
+    assert len(linked) == len(set(linked))
