@@ -137,11 +137,11 @@ def reading(text: str, lang: str) -> Reading:
     if lang not in WEIGHTS:
         raise ValueError(f"no readability formula for language {lang!r}")
     found = words(text)
-    pieces = [piece for piece in _SENTENCE_END.split(text) if words(piece)]
-    sentence_count = max(1, len(pieces)) if found else 0
-    syllable_count = sum(syllables(word, lang) for word in found)
     if not found:
         return Reading(lang, 0, 0, 0, 0.0)
+    pieces = [piece for piece in _SENTENCE_END.split(text) if words(piece)]
+    sentence_count = max(1, len(pieces))
+    syllable_count = sum(syllables(word, lang) for word in found)
     length_weight, syllable_weight = WEIGHTS[lang]
     score = (
         206.835

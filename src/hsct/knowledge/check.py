@@ -8,7 +8,7 @@ and facts that are not verified (tag U), partly verified (P) or gaps (GAP).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -103,9 +103,12 @@ def _is_sourced(model: BaseModel) -> bool:
     return "src" in type(model).model_fields and "tag" in type(model).model_fields
 
 
-def check(catalog: Catalog, today: dt.date) -> Report:
-    """Audit a valid catalog as of ``today``."""
-    records = list(iter_fact_records(catalog))
+def check(
+    catalog: Catalog, today: dt.date, *, records: Sequence[FactRecord] | None = None
+) -> Report:
+    """Audit a valid catalog as of ``today`` (``records``: its fact records, when the
+    caller has them already)."""
+    records = list(iter_fact_records(catalog)) if records is None else records
     known = [r for r in records if r.known]
     return Report(
         facts=len(records),
@@ -116,3 +119,18 @@ def check(catalog: Catalog, today: dt.date) -> Report:
         gaps=tuple(r for r in records if r.tag == "GAP"),
         today=today,
     )
+
+
+def fact_counts(records: Sequence[FactRecord]) -> dict[str, int]:
+    """How many facts have a value and a source, by verification tag, and how many are
+    unknown ("About this information" shows them). Only a fact with a value and a source
+    counts as verified, partly verified or not verified."""
+    known = [r for r in records if r.known and r.src]
+    return {
+        "known": len(known),
+        "verified": sum(1 for r in known if r.tag == "V"),
+        "partly": sum(1 for r in known if r.tag == "P"),
+        "unverified": sum(1 for r in known if r.tag not in {"V", "P"}),
+        "unknown": len(records) - len(known),
+        "gaps": sum(1 for r in records if r.tag == "GAP" and not r.known),
+    }

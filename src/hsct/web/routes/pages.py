@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hsct.common.i18n import SUPPORTED_LOCALES
-from hsct.knowledge.check import STALE_AFTER_YEARS, check, iter_fact_records
+from hsct.knowledge.check import STALE_AFTER_YEARS, check, fact_counts, iter_fact_records
 from hsct.web.deps import CatalogDep, SettingsDep
 from hsct.web.locale import Locale, remember_locale, safe_next_path
 from hsct.web.templating import Pages
@@ -30,17 +30,8 @@ def page_router(pages: Pages) -> APIRouter:
     ) -> HTMLResponse:
         """Who made the information, how it was chosen, how old it is, who pays, and how to
         report an error (the IPDAS disclosure items)."""
-        report = check(catalog, dt.datetime.now(dt.UTC).date())
         records = list(iter_fact_records(catalog))
-        known = [r for r in records if r.known and r.src]
-        facts = {
-            "known": len(known),
-            "verified": sum(1 for r in known if r.tag == "V"),
-            "partly": sum(1 for r in known if r.tag == "P"),
-            "unverified": sum(1 for r in known if r.tag not in {"V", "P"}),
-            "unknown": len(records) - len(known),
-            "gaps": sum(1 for r in records if r.tag == "GAP" and not r.known),
-        }
+        report = check(catalog, dt.datetime.now(dt.UTC).date(), records=records)
         dates = sorted(source.date for source in catalog.sources.values())
         kinds = Counter(source.kind for source in catalog.sources.values())
         return pages.render(
@@ -49,7 +40,7 @@ def page_router(pages: Pages) -> APIRouter:
             locale=locale,
             context={
                 "counts": report.counts,
-                "facts": facts,
+                "facts": fact_counts(records),
                 "sources": len(catalog.sources),
                 "source_kinds": kinds.most_common(),
                 "newest": dates[-1] if dates else None,
