@@ -9,6 +9,8 @@
 * :func:`reflect` sets the reader's "what matters to me" answers beside what each option
   says on that point, without scoring or ranking the options.
 * :func:`link_terms` links the glossary's terms where they first appear on a page.
+* :func:`clinic_schedules` and :func:`intensity_levels` read the directory for "How aHSCT
+  works": each clinic's published days per stage, and the intensities behind each word.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.schema import Aspect, Count, Frame, Guide, Option, Said, ValueQuestion
 
 #: The scale of the values exercise: 1 (matters little) to 5 (matters most).
@@ -304,3 +307,56 @@ def link_terms(
     if plain_start < len(text):
         pieces.append((text[plain_start:], None))
     return pieces
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseDays:
+    """A clinic's published days for one phase of its stay (admission is day 1)."""
+
+    facility_id: str
+    name: str
+    city: str
+    first_day: int | None
+    last_day: int | None
+    days: int | None
+
+
+def clinic_schedules(catalog: Catalog) -> dict[str, list[PhaseDays]]:
+    """For each phase, the clinics whose published schedule gives it, by name."""
+    found: dict[str, list[PhaseDays]] = {}
+    for facility in sorted(catalog.facilities.values(), key=lambda f: f.name):
+        schedule = facility.schedule.value
+        if schedule is None:
+            continue
+        for step in schedule.steps:
+            found.setdefault(step.phase, []).append(
+                PhaseDays(
+                    facility.id, facility.name, facility.city, step.first_day, step.last_day, None
+                )
+            )
+        for phase, days in schedule.durations.items():
+            if not any(step.phase == phase for step in schedule.steps):
+                found.setdefault(phase, []).append(
+                    PhaseDays(facility.id, facility.name, facility.city, None, None, days)
+                )
+    return found
+
+
+#: Regimen intensities from mildest to strongest.
+INTENSITY_ORDER: Final = ("low", "intermediate", "high")
+
+
+def intensity_levels(catalog: Catalog) -> dict[str, list[str]]:
+    """For each intensity word of the guide (myeloablative, ...), the intensity classes of
+    its regimens, mildest first: the results page is filtered by these."""
+    return {
+        term.id: sorted(
+            {
+                level
+                for regimen_id in term.regimens
+                if (level := catalog.regimens[regimen_id].intensity.value) is not None
+            },
+            key=INTENSITY_ORDER.index,
+        )
+        for term in catalog.guide.intensities
+    }

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from hsct.common.edss_value import format_step
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_, data_translations, translations
 from hsct.common.text import Message
@@ -25,8 +26,10 @@ from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.evidence import INTENSITY_WORDS
 from hsct.knowledge.guide import (
     SCALE,
+    clinic_schedules,
     frames_for,
     frequency,
+    intensity_levels,
     options_for,
     parse_answers,
     reflect,
@@ -55,39 +58,6 @@ DIFFERENCE_LABELS: Mapping[str, str] = {
     "age": N_("age"),
     "entry": N_("how active MS was"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseDays:
-    """A clinic's published days for one phase of its stay (admission is day 1)."""
-
-    facility_id: str
-    name: str
-    city: str
-    first_day: int | None
-    last_day: int | None
-    days: int | None
-
-
-def schedules(catalog: Catalog) -> dict[str, list[PhaseDays]]:
-    """For each phase, the clinics whose published schedule gives it, by name."""
-    found: dict[str, list[PhaseDays]] = {}
-    for facility in sorted(catalog.facilities.values(), key=lambda f: f.name):
-        schedule = facility.schedule.value
-        if schedule is None:
-            continue
-        for step in schedule.steps:
-            found.setdefault(step.phase, []).append(
-                PhaseDays(
-                    facility.id, facility.name, facility.city, step.first_day, step.last_day, None
-                )
-            )
-        for phase, days in schedule.durations.items():
-            if not any(step.phase == phase for step in schedule.steps):
-                found.setdefault(phase, []).append(
-                    PhaseDays(facility.id, facility.name, facility.city, None, None, days)
-                )
-    return found
 
 
 def _icons(per100: int | None) -> list[bool]:
@@ -190,6 +160,14 @@ def reader_from_fields(form: Mapping[str, str]) -> Reader:
     return Reader(ms_type=ms_type, edss=edss, age=age)
 
 
+def reader_from(form: Mapping[str, str], catalog: Catalog) -> Reader:
+    """The reader from the candidate's saved answers when the form carries them, else from
+    the page's own fields."""
+    if form.get("profile"):
+        return reader_from_profile(form["profile"], catalog)
+    return reader_from_fields(form)
+
+
 def decide_context(
     locale: str, catalog: Catalog, form: Mapping[str, str]
 ) -> tuple[dict[str, Any], int]:
@@ -204,10 +182,7 @@ def decide_context(
     shown = dict(form)
     reader = Reader()
     try:
-        if form.get("profile"):
-            reader = reader_from_profile(form["profile"], catalog)
-        else:
-            reader = reader_from_fields(form)
+        reader = reader_from(form, catalog)
     except InvalidInput as exc:
         labels = {
             "ms_type": gettext("MS type"),
@@ -250,21 +225,17 @@ def answers_text(locale: str, catalog: Catalog, form: Mapping[str, str]) -> str:
     today = dt.datetime.now(dt.UTC).date().isoformat()
     lines = [gettext("Should I consider aHSCT? My answers"), today, ""]
     try:
-        reader = (
-            reader_from_profile(form["profile"], catalog)
-            if form.get("profile")
-            else reader_from_fields(form)
-        )
+        reader = reader_from(form, catalog)
     except InvalidInput:
         reader = Reader()
     not_given = gettext("not given")
     ms_type = gettext(MS_TYPE_LABELS[reader.ms_type]) if reader.ms_type else not_given
+    edss = format_step(reader.edss) if reader.edss is not None else not_given
+    age = f"{reader.age:g}" if reader.age is not None else not_given
     lines += [
         f"{gettext('MS type')}: {ms_type}",
-        f"{gettext('EDSS')}: {reader.edss:g}" if reader.edss is not None else f"EDSS: {not_given}",
-        f"{gettext('Age')}: {reader.age:g}"
-        if reader.age is not None
-        else f"{gettext('Age')}: {not_given}",
+        f"{gettext('EDSS')}: {edss}",
+        f"{gettext('Age')}: {age}",
         "",
     ]
     lines.append(gettext("What matters to me (1 = little, 5 = most):"))
@@ -291,22 +262,10 @@ def guide_router(pages: Pages) -> APIRouter:
     @router.get("/guide", response_class=HTMLResponse)
     def how(request: Request, locale: Locale, catalog: CatalogDep) -> HTMLResponse:
         """How aHSCT works, stage by stage."""
-        order = ("low", "intermediate", "high")
-        levels = {
-            term.id: sorted(
-                {
-                    level
-                    for rid in term.regimens
-                    if (level := catalog.regimens[rid].intensity.value) is not None
-                },
-                key=order.index,
-            )
-            for term in catalog.guide.intensities
-        }
         context = {
             **_common(catalog),
-            "schedules": schedules(catalog),
-            "intensity_levels": levels,
+            "schedules": clinic_schedules(catalog),
+            "intensity_levels": intensity_levels(catalog),
         }
         return pages.render(request, "guide/how.html", locale=locale, context=context)
 
