@@ -156,6 +156,7 @@ def test_values_are_reflected_beside_every_option_and_not_stored(client: TestCli
     [
         ({"edss": "11"}, "edss"),
         ({"edss": "4.3"}, "edss"),
+        ({"edss": "0.5"}, "edss"),  # the EDSS has no 0.5 (Kurtzke 1983)
         ({"age": "abc"}, "age"),
         ({"ms_type": "XMS"}, "ms_type"),
         ({"value-cost": "7"}, "value-cost"),

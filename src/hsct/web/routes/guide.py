@@ -16,11 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from hsct.common.edss_value import format_step
-from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.edss_value import LEGAL_VALUES, format_step
+from hsct.common.errors import FieldError, InvalidInput, excerpt
 from hsct.common.i18n import N_, data_translations, translations
 from hsct.common.text import Message
-from hsct.eligibility.derive import Interval, derive
+from hsct.eligibility.derive import CONFIRMED_TYPES, Interval, derive
 from hsct.eligibility.profile import parse_profile
 from hsct.knowledge.catalog import Catalog
 from hsct.knowledge.evidence import INTENSITY_WORDS
@@ -41,7 +41,9 @@ from hsct.web.locale import Locale, remember_locale, switched_locale
 from hsct.web.routes.candidate import flat_form, load_profile
 from hsct.web.templating import Pages
 
-MS_TYPES = ("RRMS", "SPMS", "PPMS")
+#: The types a reader can pick on the page: confirmed MS (the candidate's answers may also
+#: carry CIS, RIS or suspected MS, which the page keeps and warns about).
+MS_TYPES = CONFIRMED_TYPES
 ASPECT_LABELS: Mapping[str, str] = {
     "time_away": N_("Time away from home"),
     "cost": N_("Cost"),
@@ -109,6 +111,27 @@ def _number(
     return value
 
 
+def _edss(raw: str, errors: list[FieldError]) -> float | None:
+    """An EDSS on the scale's own grid (0, 1.0, 1.5 ... 9.5, 10: there is no 0.5)."""
+    text = raw.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if value in LEGAL_VALUES:
+        return value
+    errors.append(
+        FieldError.translatable(
+            "edss",
+            Message(N_("{value} is not a value of the EDSS"), {"value": excerpt(raw)}),
+            Message(N_("0, 1.0, 1.5, ... 9.5 or 10")),
+        )
+    )
+    return None
+
+
 def reader_from_profile(text: str, catalog: Catalog) -> Reader:
     """The reader from the candidate's saved answers (the hidden ``profile`` field): any
     MS type they gave (CIS and suspected MS included), and EDSS and age when known
@@ -147,13 +170,7 @@ def reader_from_fields(form: Mapping[str, str]) -> Reader:
             )
         )
         ms_type = None
-    edss = _number(form, "edss", 0, 10, errors)
-    if edss is not None and (edss * 2) % 1:
-        errors.append(
-            FieldError.translatable(
-                "edss", Message(N_("EDSS goes in steps of 0.5.")), Message(N_("0, 0.5, 1 ... 10"))
-            )
-        )
+    edss = _edss(form.get("edss", ""), errors)
     age = _number(form, "age", 18, 100, errors)
     if errors:
         raise InvalidInput(errors)
@@ -212,6 +229,7 @@ def decide_context(
         "errors": errors,
         "form": shown,
         "ms_types": MS_TYPES,
+        "edss_values": [format_step(value) for value in LEGAL_VALUES],
     }
     return context, 422 if errors else 200
 
