@@ -691,36 +691,22 @@ def _compute(
     import numpy as np  # noqa: PLC0415 - the engine's stack, only when a dashboard is made
     import pandas as pd  # noqa: PLC0415
 
-    from hsct.outcomes import (  # noqa: PLC0415
-        NedaOptions,
-        build_cohort,
-        km_fit,
-        neda,
-        progression,
-    )
+    from hsct.outcomes import km_fit  # noqa: PLC0415
 
     today = now.date()
     cohort = _read(session, clinic.id)
     tables = engine_tables(cohort, include_self_rated=options.include_self_rated)
     day0, has0, attributes = tables.day0, tables.has0, tables.attributes
-    visits, relapses, mri, patients = tables.visits, tables.relapses, tables.mri, tables.patients
+    visits = tables.visits
     followed = np.flatnonzero(has0)
     n = cohort.n
-    progression_options = _progression_options(options)
     curves: list[Curve] = []
     pira_raw = {"PIRA": 0, "RAW": 0, "undefined": 0, "patients": 0}
     events: list[dict[str, Any]] = []
     per_patient: list[dict[str, Any]] = []
     studies = (catalog or load_catalog()).studies
     if followed.size and len(visits):
-        engine_cohort = build_cohort(visits, relapses, mri, patients, strict=False)
-        result = progression(engine_cohort, progression_options, threads=1)
-        frame = neda(
-            engine_cohort,
-            NedaOptions(progression_options, rebaseline=options.rebaseline),
-            result=result,
-            threads=1,
-        )
+        result, frame = engine_run(tables, options)
         numbers = frame["patient_id"].to_numpy(dtype=np.int64)
         groups = pd.Series(
             np.full(numbers.size, "all", dtype=object)
@@ -770,6 +756,25 @@ def _compute(
         schedule=schedule,
         sources=[asdict(SCHEDULE_SOURCE)],
     )
+
+
+def engine_run(tables: EngineTables, options: DashboardOptions) -> tuple[Any, Any]:
+    """The engine on a cohort's tables: confirmed events (PIRA/RAW), then NEDA-3 and each
+    endpoint's time and event per patient (the engine's result and frame)."""
+    from hsct.outcomes import NedaOptions, build_cohort, neda, progression  # noqa: PLC0415
+
+    progression_options = _progression_options(options)
+    engine_cohort = build_cohort(
+        tables.visits, tables.relapses, tables.mri, tables.patients, strict=False
+    )
+    result = progression(engine_cohort, progression_options, threads=1)
+    frame = neda(
+        engine_cohort,
+        NedaOptions(progression_options, rebaseline=options.rebaseline),
+        result=result,
+        threads=1,
+    )
+    return result, frame
 
 
 def _progression_options(options: DashboardOptions) -> Any:

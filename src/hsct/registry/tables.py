@@ -436,3 +436,33 @@ class EntryReview(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     #: The pseudonym of who decided.
     decided_by: Mapped[str] = mapped_column(String(32))
+
+
+class Publication(Base):
+    """One version of a clinic's published outcomes: a frozen, dated snapshot.
+
+    ``content`` holds only what the public page shows (aggregates passed through
+    :mod:`hsct.outcomes.disclosure`), exactly as the lead previewed it (``digest`` is its
+    SHA-256); it is never recomputed, so published numbers do not change when the records
+    do. A withdrawal keeps the row and says when, by whom and why; the page then shows the
+    withdrawal instead of the numbers.
+    """
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("clinic_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    #: The grouping and the engine's options the numbers were made with.
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    #: The clinic's data version when it was made (its records may have changed since).
+    data_version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    #: The pseudonym of the lead who published it.
+    published_by: Mapped[str] = mapped_column(String(32))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by: Mapped[str | None] = mapped_column(String(32))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
