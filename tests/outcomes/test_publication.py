@@ -20,6 +20,7 @@ from hsct.common.errors import InvalidInput
 from hsct.outcomes.publication import (
     OTHER,
     landmarks,
+    plain_reading,
     pool_groups,
     public_km,
     publication_tables,
@@ -190,3 +191,102 @@ def test_a_step_of_fewer_than_eleven_events_waits_for_enough() -> None:
 def test_a_landmark_too_far_from_a_shown_month_is_not_known() -> None:
     points = [[0, 1.0, 1.0, 1.0, 20], [5, 0.5, 0.3, 0.7, 12]]
     assert landmarks(points)[0] == {"years": 1, "month": None}
+
+
+def test_the_plain_reading_sets_the_trial_beside_the_same_landmark() -> None:
+    content = {
+        "options": {"by": "ms_type"},
+        "endpoints": [
+            {
+                "endpoint": "neda3",
+                "benchmarks": [
+                    {
+                        "study": "atkins-2016",
+                        "label": "Atkins",
+                        "population": "all",
+                        "years": 3.0,
+                        "percent": 69.6,
+                    },
+                    {
+                        "study": "m",
+                        "label": "M",
+                        "population": "SPMS",
+                        "years": 3.0,
+                        "percent": 80.0,
+                    },
+                    {
+                        "study": "b",
+                        "label": "B",
+                        "population": "all",
+                        "years": 5.0,
+                        "percent": 68.0,
+                    },
+                ],
+            }
+        ],
+        "curves": {
+            "neda3": [
+                {
+                    "group": "RRMS",
+                    "landmarks": [
+                        {
+                            "years": 1,
+                            "month": 12,
+                            "estimate": 0.9,
+                            "low": 0.8,
+                            "high": 0.95,
+                            "at_risk": 40,
+                        },
+                        {
+                            "years": 3,
+                            "month": 34,
+                            "estimate": 0.714,
+                            "low": 0.6,
+                            "high": 0.8,
+                            "at_risk": 20,
+                        },
+                        {"years": 5, "month": None},
+                    ],
+                },
+                {"group": "SPMS", "landmarks": [{"years": 3, "month": None}]},
+            ]
+        },
+    }
+    # SPMS has no landmark, so RRMS is read at its latest
+    (reading,) = plain_reading(content, "neda3")
+    assert reading["per100"] == 71
+    assert (reading["years"], reading["month"]) == (3, 34)
+    assert (reading["low"], reading["high"]) == (60, 80)
+    # the SPMS study is not set beside RRMS; the 5-year study is not set beside 3 years
+    assert [b["study"] for b in reading["benchmarks"]] == ["atkins-2016"]
+    assert reading["benchmarks"][0]["per100"] == 70
+    assert plain_reading(content, "neda3", years=5) == []
+
+
+def test_groups_are_read_at_the_latest_landmark_they_share() -> None:
+    def curve(group: str, years: list[int]) -> dict[str, object]:
+        return {
+            "group": group,
+            "landmarks": [
+                {
+                    "years": y,
+                    "month": y * 12,
+                    "estimate": 0.5,
+                    "low": 0.4,
+                    "high": 0.6,
+                    "at_risk": 20,
+                }
+                for y in years
+            ],
+        }
+
+    content = {
+        "options": {"by": "regimen"},
+        "endpoints": [],
+        "curves": {"neda3": [curve("a", [1, 2, 3, 5]), curve("b", [1, 2, 3]), curve("c", [1, 2])]},
+    }
+    assert [(r["group"], r["years"]) for r in plain_reading(content, "neda3")] == [
+        ("a", 2),
+        ("b", 2),
+        ("c", 2),
+    ]

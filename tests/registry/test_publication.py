@@ -132,11 +132,10 @@ def test_a_clinic_with_too_few_patients_is_refused_by_name(sessions: Sessions) -
 def test_publish_what_was_previewed_as_numbered_versions(sessions: Sessions, clinic: str) -> None:
     made = preview(sessions, clinic, by="regimen")
     options = DashboardOptions(by="regimen")
-    with sessions.begin() as s:
-        with pytest.raises(Conflict):
-            publishing.publication_create(
-                s, actor=lead(clinic), clinic_id=clinic, options=options, digest="0" * 64, now=NOW
-            )
+    with sessions.begin() as s, pytest.raises(Conflict):
+        publishing.publication_create(
+            s, actor=lead(clinic), clinic_id=clinic, options=options, digest="0" * 64, now=NOW
+        )
     with sessions.begin() as s:
         first = publishing.publication_create(
             s,
@@ -160,7 +159,7 @@ def test_publish_what_was_previewed_as_numbered_versions(sessions: Sessions, cli
         first_id = first.id
     with sessions.begin() as s:
         events = audit_event_list(s, entity_type="publication")
-        assert [(e.action, e.actor, e.entity_id) for e in events][0] == (
+        assert next((e.action, e.actor, e.entity_id) for e in events) == (
             "publication.create",
             "person-lead",
             first_id,

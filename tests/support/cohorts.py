@@ -31,13 +31,35 @@ def synthetic_files(n: int, seed: int = 3) -> list[ImportFile]:
         patient_id=cohort.visits["patient_id"].map("S-{}".format), rater="neurologist"
     )
     relapses = cohort.relapses.assign(patient_id=cohort.relapses["patient_id"].map("S-{}".format))
+    # one visit and one relapse per patient and day, as the import asks
+    visits = visits.drop_duplicates(["patient_id", "date"])
+    relapses = relapses.drop_duplicates(["patient_id", "date"])
     mri = cohort.mri.assign(patient_id=cohort.mri["patient_id"].map("S-{}".format))
     return [
         ImportFile("patients.csv", _csv(patients, ["patient_id", "diagnosis_date", "ms_type"])),
-        ImportFile(
-            "transplants.csv", _csv(patients, ["patient_id", "transplant_date", "regimen"])
-        ),
+        ImportFile("transplants.csv", _csv(patients, ["patient_id", "transplant_date", "regimen"])),
         ImportFile("visits.csv", _csv(visits, ["patient_id", "date", "edss", "rater"])),
         ImportFile("relapses.csv", _csv(relapses, ["patient_id", "date"])),
         ImportFile("mri.csv", _csv(mri, ["patient_id", "date", "gd_enhancing", "new_t2"])),
     ]
+
+
+def import_synthetic(world: Any, n: int, *, facility_id: str | None = None) -> None:
+    """``n`` synthetic patients imported into the world's clinic X (by the system), the
+    clinic linked to ``facility_id`` in the directory when given."""
+    from hsct.registry import imports  # noqa: PLC0415
+    from hsct.registry.tables import Clinic  # noqa: PLC0415
+
+    with world.db() as session:
+        imports.import_commit(
+            session,
+            actor=None,
+            clinic_id=world.clinic_x,
+            files=synthetic_files(n),
+            options=imports.ImportOptions(),
+            now=world.now(),
+        )
+        if facility_id is not None:
+            clinic = session.get(Clinic, world.clinic_x)
+            assert clinic is not None
+            clinic.facility_id = facility_id

@@ -98,6 +98,8 @@ PUBLIC: Final[dict[tuple[str, str], Expect]] = {
     ("GET", "/evidence"): 200,
     ("GET", "/about"): 200,
     ("GET", "/guide"): 200,
+    ("GET", "/outcomes"): 200,
+    ("GET", "/outcomes/{publication_id}"): 404,  # no such version
     ("GET", "/glossary"): 200,
     ("GET", "/decide"): 200,
     ("POST", "/decide"): 200,
@@ -384,6 +386,13 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("GET", "/clinic/{clinic_id}/outcomes/{name}.csv"): R(
         SIGN_IN, 404, 404, 200, 404, 200, 200, 404
     ),
+    # Publishing: leads only; with clinic X's one record (no day 0) there is nothing to
+    # publish (422), and a withdrawal without a reason is refused before anything else.
+    ("GET", "/clinic/{clinic_id}/publish"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
+    ("POST", "/clinic/{clinic_id}/publish"): R(SIGN_IN, 404, 404, 403, 404, 422, 403, 404),
+    ("POST", "/clinic/{clinic_id}/publish/{publication_id}/withdraw"): R(
+        SIGN_IN, 404, 404, 403, 404, 422, 403, 404
+    ),
     ("GET", "/invitation"): everyone(400),  # no link token
     ("POST", "/invitation"): everyone(400),
 }
@@ -505,6 +514,7 @@ def path_values(world: World) -> dict[str, str]:
         "{share_id}": "0" * 32,
         "{token}": "hsctcal_not-a-feed",
         "{import_id}": "0" * 32,
+        "{publication_id}": "0" * 32,
     }
 
 

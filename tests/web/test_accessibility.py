@@ -107,6 +107,7 @@ WORKSPACE_ROUTES: frozenset[str] = frozenset(
         "/clinic/{clinic_id}/imports",
         "/clinic/{clinic_id}/outcomes",
         "/clinic/{clinic_id}/shared",
+        "/clinic/{clinic_id}/publish",  # tests/web/test_published_browser.py
     }
 )
 #: The follow-up record's pages, checked with axe in each language at phone width by

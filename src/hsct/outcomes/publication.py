@@ -37,6 +37,8 @@ from typing import Any, Final
 import numpy as np
 
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.outcomes.disclosure import (
     MIN_GROUP,
     THRESHOLD,
@@ -209,10 +211,15 @@ def publication_tables(
     if len(groups) < floor:
         raise InvalidInput(
             [
-                FieldError(
+                FieldError.translatable(
                     "cohort",
-                    f"{len(groups)} patients with a day 0 is too few to publish",
-                    f"at least {floor} patients with a transplant date",
+                    Message(
+                        N_("{n} patients with a transplant date are too few to publish"),
+                        {"n": len(groups)},
+                    ),
+                    Message(
+                        N_("at least {floor} patients with a transplant date"), {"floor": floor}
+                    ),
                 )
             ]
         )
@@ -253,3 +260,66 @@ def publication_tables(
             "median": int(np.median(months)) if months.size else None,
         },
     }
+
+
+def _population_fits(population: str, group: str, by: str | None) -> bool:
+    """Whether a published study's population can stand beside a group: the whole
+    population always; a named MS type only beside the same type (progressive beside SPMS
+    and PPMS) when the curves are split by MS type."""
+    if population == "all":
+        return True
+    if by != "ms_type":
+        return False
+    return population == group or (population == "progressive" and group in {"SPMS", "PPMS"})
+
+
+def plain_reading(
+    content: Mapping[str, Any], endpoint: str, *, years: int | None = None
+) -> list[dict[str, Any]]:
+    """Per group, the endpoint's published value as "about N in 100" at a landmark, with the
+    published studies of the same definition at the same landmark beside it. The landmark
+    is ``years``, or else the latest one every group has, or else each group's latest.
+    Nothing where the value was not published."""
+    by = (content.get("options") or {}).get("by")
+    benchmarks: list[dict[str, Any]] = next(
+        (e["benchmarks"] for e in content.get("endpoints", []) if e["endpoint"] == endpoint), []
+    )
+    curves = content.get("curves", {}).get(endpoint, [])
+    if years is None:  # the latest landmark every group has, so the groups read alike
+        sets = [{m["years"] for m in c["landmarks"] if m.get("month") is not None} for c in curves]
+        common = set.intersection(*sets) if sets and all(sets) else set()
+        years = max(common) if common else None
+    out = []
+    for curve in curves:
+        known = [m for m in curve["landmarks"] if m.get("month") is not None]
+        if years is not None:
+            known = [m for m in known if m["years"] == years]
+        if not known:
+            continue
+        mark = known[-1]
+        beside = [
+            b
+            for b in benchmarks
+            if b["years"] == mark["years"] and _population_fits(b["population"], curve["group"], by)
+        ]
+        out.append(
+            {
+                "group": curve["group"],
+                "years": mark["years"],
+                "month": mark["month"],
+                "per100": round(100 * mark["estimate"]),
+                "low": round(100 * mark["low"]),
+                "high": round(100 * mark["high"]),
+                "at_risk": mark["at_risk"],
+                "benchmarks": [
+                    {
+                        "label": b["label"],
+                        "study": b["study"],
+                        "population": b["population"],
+                        "per100": round(b["percent"]),
+                    }
+                    for b in beside
+                ],
+            }
+        )
+    return out

@@ -23,9 +23,12 @@ from typing import Any, Final
 
 import orjson
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
+from hsct.common.i18n import N_
+from hsct.common.text import Message
 from hsct.knowledge import Catalog, load_catalog
 from hsct.outcomes.disclosure import DAYS_PER_MONTH, SOURCES, THRESHOLD
 from hsct.outcomes.publication import publication_tables
@@ -46,6 +49,7 @@ from hsct.registry.dashboard import (
     engine_run,
     engine_tables,
 )
+from hsct.registry.migrate import DatabaseUnavailableError
 from hsct.registry.tables import Clinic, Publication
 
 #: What each count in a publication counts (patients with a day 0, by group).
@@ -279,10 +283,10 @@ def publication_withdraw(
     if not text or len(text) > REASON_MAX:
         raise InvalidInput(
             [
-                FieldError(
+                FieldError.translatable(
                     "reason",
-                    "a reason is needed" if not text else "is too long",
-                    f"1 to {REASON_MAX} characters, shown on the public page",
+                    Message(N_("a reason is needed") if not text else N_("this is too long")),
+                    Message(N_("1 to {n} characters, shown on the public page"), {"n": REASON_MAX}),
                 )
             ]
         )
@@ -322,10 +326,21 @@ def publication_list(
 
 
 def publication_public_list(session: Session) -> Sequence[Publication]:
-    """Every version of every clinic, newest version of each clinic first (public)."""
-    return session.scalars(
-        select(Publication).order_by(Publication.clinic_id, Publication.version.desc())
-    ).all()
+    """Every version of every clinic, newest version of each clinic first (public).
+
+    Raises :class:`DatabaseUnavailableError` when the registry cannot be read (not
+    migrated, or down), inside a savepoint so the request's transaction stays usable: the
+    public pages that show publications beside other things carry on without them.
+    """
+    try:
+        with session.begin_nested():
+            return session.scalars(
+                select(Publication).order_by(Publication.clinic_id, Publication.version.desc())
+            ).all()
+    except (OperationalError, ProgrammingError) as exc:
+        raise DatabaseUnavailableError(
+            f"published outcomes cannot be read: {type(exc.orig).__name__}"
+        ) from None
 
 
 def publication_public_get(session: Session, *, publication_id: str) -> Publication:

@@ -32,6 +32,7 @@ from hsct.web.routes.health import health_router
 from hsct.web.routes.journey import journey_router
 from hsct.web.routes.knowledge import knowledge_router
 from hsct.web.routes.pages import page_router
+from hsct.web.routes.published import published_router
 from hsct.web.routes.record import record_router
 from hsct.web.routes.workspace import workspace_router
 from hsct.web.security import SecurityHeadersMiddleware
@@ -112,5 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(clinic_router(pages))
     app.include_router(record_router(pages))
     app.include_router(workspace_router(pages))
+    app.include_router(published_router(pages))
     app.include_router(api_router(pages, docs=settings.api_docs))
     return app

@@ -95,10 +95,11 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         key="outcomes",
-        title=N_("Outcomes"),
+        title=N_("Outcomes by clinic"),
         summary=N_(
-            "What happened to people like you in published studies; for clinics, confirmed "
-            "progression and NEDA from follow-up data."
+            "How each clinic's own patients did, by regimen and MS type, beside the "
+            "published trials, with the clinic's follow-up and rating."
         ),
+        path="/outcomes",
     ),
 )

@@ -47,9 +47,10 @@ from hsct.knowledge.legitimacy import (
 from hsct.knowledge.risk import risk_summary
 from hsct.web.auth import has_session_cookie
 from hsct.web.currency import preferred_currency, remember_currency
-from hsct.web.deps import CatalogDep
+from hsct.web.deps import CatalogDep, DbSession
 from hsct.web.forms import form_errors
 from hsct.web.locale import Locale
+from hsct.web.routes.published import facility_publications
 from hsct.web.templating import Pages
 
 Gettext = Callable[[str], str]
@@ -445,12 +446,15 @@ def knowledge_router(pages: Pages) -> APIRouter:
 
     @router.get("/facilities/{facility_id}", response_class=HTMLResponse)
     def facility_page(
-        request: Request, locale: Locale, catalog: CatalogDep, facility_id: str
+        request: Request, locale: Locale, catalog: CatalogDep, db: DbSession, facility_id: str
     ) -> HTMLResponse:
         facility = catalog.facilities.get(facility_id)
         if facility is None:
             raise NotFound("facility", facility_id)
         context = facility_context(facility, catalog, _currency(request, locale, catalog))
+        published = facility_publications(db, catalog)
+        context["published"] = None if published is None else published.get(facility_id)
+        context["published_unavailable"] = published is None
         response = render(request, locale, "facilities/detail.html", partial=None, context=context)
         remember_currency(request, response, catalog.rates.table)
         return response

@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -215,6 +215,19 @@ def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     writer.writerow(columns)
     writer.writerows([csv_cell(row.get(c)) for c in columns] for row in rows)
     return out.getvalue()
+
+
+def chosen_options(
+    by: Annotated[str, Query(max_length=20)] = "",
+    weeks: Annotated[int, Query(ge=1, le=100)] = 12,
+    threshold: Annotated[str, Query(max_length=20)] = "msbase",
+    rebaseline: Annotated[str, Query(max_length=5)] = "",
+) -> dict[str, Any]:
+    """The outcome definitions chosen in a page's query (its dashboard, its publication)."""
+    return {"by": by, "weeks": weeks, "threshold": threshold, "rebaseline": rebaseline == "yes"}
+
+
+ChosenQuery = Annotated[dict[str, Any], Depends(chosen_options)]
 
 
 def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closure per page
@@ -901,15 +914,10 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         db: DbSession,
         now: NowDep,
         catalog: CatalogDep,
-        by: Annotated[str, Query(max_length=20)] = "",
-        weeks: Annotated[int, Query(ge=1, le=100)] = 12,
-        threshold: Annotated[str, Query(max_length=20)] = "msbase",
-        rebaseline: Annotated[str, Query(max_length=5)] = "",
+        chosen: ChosenQuery,
     ) -> HTMLResponse:
         clinic = clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_READ)
-        board = board_for(
-            db, actor, clinic_id, now, catalog, by, weeks, threshold, rebaseline == "yes"
-        )
+        board = board_for(db, actor, clinic_id, now, catalog, **chosen)
         charts = {c["endpoint"]: km_chart(c) for c in board["curves"]}
         return page(
             request,
@@ -921,12 +929,7 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
                 "charts": charts,
                 "endpoint_labels": ENDPOINT_LABELS,
                 "group_labels": GROUP_LABELS,
-                "chosen": {
-                    "by": by,
-                    "weeks": weeks,
-                    "threshold": threshold,
-                    "rebaseline": rebaseline == "yes",
-                },
+                "chosen": chosen,
                 "query": request.url.query,
                 "current_path": f"/clinic/{clinic_id}/outcomes",
             },
@@ -940,14 +943,9 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         db: DbSession,
         now: NowDep,
         catalog: CatalogDep,
-        by: Annotated[str, Query(max_length=20)] = "",
-        weeks: Annotated[int, Query(ge=1, le=100)] = 12,
-        threshold: Annotated[str, Query(max_length=20)] = "msbase",
-        rebaseline: Annotated[str, Query(max_length=5)] = "",
+        chosen: ChosenQuery,
     ) -> Response:
-        board = board_for(
-            db, actor, clinic_id, now, catalog, by, weeks, threshold, rebaseline == "yes"
-        )
+        board = board_for(db, actor, clinic_id, now, catalog, **chosen)
         tables = _tables(board)
         if name not in tables:
             raise NotFound("table", name)
