@@ -84,3 +84,43 @@ def test_unknown_record_and_kind_are_one_error_line(hsct: Run) -> None:
     code, _, err = hsct("registry", "entries", "--record", "person-anna", "--kind", "x")
     assert code == 1
     assert_one_error_line(err, "--kind")
+
+
+def test_export_ebmt_writes_the_tables_and_a_bad_format_is_one_line(
+    hsct: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hsct.registry import clinics, imports  # noqa: PLC0415
+    from tests.support.cohorts import synthetic_files  # noqa: PLC0415
+
+    path = tmp_path / "var" / "hsct.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    monkeypatch.setenv("HSCT_DATABASE_URL", f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine).begin() as session:
+        clinic = clinics.clinic_create(session, name="CLI centre", now=NOW).id
+        imports.import_commit(
+            session,
+            actor=None,
+            clinic_id=clinic,
+            files=synthetic_files(5),
+            options=imports.ImportOptions(),
+            now=NOW,
+        )
+    engine.dispose()
+    out = tmp_path / "ebmt"
+    code, text, _ = hsct(
+        "registry", "export", "--clinic", clinic, "--out", str(out), "--format", "ebmt"
+    )
+    assert code == 0
+    assert text.strip() == f"Wrote 3 files for 5 patients to {out}."
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ebmt_mapping.csv",
+        "transplants.csv",
+        "yearly.csv",
+    ]
+    assert (out / "transplants.csv").read_text().count("\n") == 6  # header and 5 rows
+    code, _, stderr = hsct(
+        "registry", "export", "--clinic", clinic, "--out", str(out), "--format", "xml"
+    )
+    assert code != 0
+    assert_one_error_line(stderr, "--format", "csv, parquet, fhir, ebmt")

@@ -393,6 +393,14 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("POST", "/clinic/{clinic_id}/publish/{publication_id}/withdraw"): R(
         SIGN_IN, 404, 404, 403, 404, 422, 403, 404
     ),
+    # FHIR Bulk Data: the kick-off without Prefer: respond-async is refused (422) once the
+    # clinic is found; no such export ({export_id} is made up) is not found.
+    ("GET", "/api/v1/fhir/Group/{clinic_id}/$export"): R(401, 404, 404, 422, 404, 422, 422, 404),
+    ("GET", "/api/v1/fhir/bulk/{export_id}"): R(401, 404, 404, 404, 404, 404, 404, 404),
+    ("DELETE", "/api/v1/fhir/bulk/{export_id}"): R(401, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "/api/v1/fhir/bulk/{export_id}/{resource_type}.ndjson"): R(
+        401, 404, 404, 404, 404, 404, 404, 404
+    ),
     ("GET", "/invitation"): everyone(400),  # no link token
     ("POST", "/invitation"): everyone(400),
 }
@@ -515,6 +523,8 @@ def path_values(world: World) -> dict[str, str]:
         "{token}": "hsctcal_not-a-feed",
         "{import_id}": "0" * 32,
         "{publication_id}": "0" * 32,
+        "{export_id}": "0" * 32,
+        "{resource_type}": "Patient",
     }
 
 

@@ -322,30 +322,29 @@ def _print_plan(plan: Any, *, as_json: bool, dry_run: bool) -> None:
 def registry_export(
     clinic: Clinic,
     out: Annotated[Path, typer.Option("--out", help="A folder for the files (made if missing).")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or fhir.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, parquet, fhir or ebmt (registry tables).")
+    ] = "csv",
 ) -> None:
-    """Export a clinic's records: CSV with a data dictionary, Parquet, or FHIR R4 Bundles."""
+    """Export a clinic's records: CSV with a data dictionary, Parquet, FHIR R4 Bundles, or
+    EBMT/CIBMTR-mappable transplant and yearly tables with their mapping."""
     from hsct.cli.files import check_writable, writing  # noqa: PLC0415 - fast start
     from hsct.registry import cohort, unit_of_work  # noqa: PLC0415
 
     if fmt not in cohort.FORMATS:
         raise InvalidInput(
-            [FieldError("--format", f"{fmt!r:.40} is not a format", "csv, parquet or fhir")]
+            [FieldError("--format", f"{fmt!r:.40} is not a format", ", ".join(cohort.FORMATS))]
         )
     if out.exists() and not out.is_dir():
         raise InvalidInput([FieldError("--out", f"{str(out)!r:.80} is a file", "a folder")])
     check_writable(out / "x", "--out") if out.is_dir() else check_writable(out, "--out")
     with unit_of_work(database_url()) as session:
-        document = cohort.cohort_export(
-            session, actor=None, clinic_id=clinic, now=datetime.now(UTC), fmt=fmt
+        written: dict[str, str | bytes] = dict(
+            cohort.cohort_files(
+                session, actor=None, clinic_id=clinic, now=datetime.now(UTC), fmt=fmt
+            )
         )
-    written: dict[str, str | bytes]
-    if fmt == "csv":
-        written = dict(cohort.cohort_csv_files(document))
-    elif fmt == "parquet":
-        written = dict(cohort.cohort_parquet_files(document))
-    else:
-        written = dict(cohort.cohort_fhir_files(document))
+        patients = cohort.cohort_status(session, actor=None, clinic_id=clinic).patients
     with writing(out, "--out"):
         out.mkdir(parents=True, exist_ok=True)
         for name, content in written.items():
@@ -355,7 +354,7 @@ def registry_export(
             else:
                 target.write_text(content, encoding="utf-8")
     stdout.print(
-        f"Wrote {len(written)} files for {len(document['records'])} patients to {out}.",
+        f"Wrote {len(written)} files for {patients} patients to {out}.",
         markup=False,
     )
 

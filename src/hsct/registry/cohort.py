@@ -35,7 +35,7 @@ from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry, Record
 
 COHORT_FORMAT: Final = "hsct-cohort"
 COHORT_VERSION: Final = 1
-FORMATS: Final = ("csv", "parquet", "fhir")
+FORMATS: Final = ("csv", "parquet", "fhir", "ebmt")
 PATIENT_COLUMNS: Final = ("patient_id", "record_id", "created_at", "locked_at")
 
 
@@ -414,3 +414,36 @@ def redcap_dictionary_read(text: str) -> list[dict[str, str]]:
             ]
         )
     return rows
+
+
+def cohort_files(
+    session: Session, *, actor: Actor | None, clinic_id: str, now: datetime, fmt: str
+) -> dict[str, str] | dict[str, bytes]:
+    """A clinic's export in ``fmt`` (one of :data:`FORMATS`) as files by name; audited.
+
+    ``ebmt``: the transplant and yearly tables with their mapping
+    (:mod:`hsct.registry.ebmt`); their NEDA-3 is the clinic dashboard's, with its default
+    options and the clinic's setting for self-rated EDSS.
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            [FieldError("format", f"{fmt!r:.40} is not a format", ", ".join(FORMATS))]
+        )
+    document = cohort_export(session, actor=actor, clinic_id=clinic_id, now=now, fmt=fmt)
+    if fmt == "csv":
+        return cohort_csv_files(document)
+    if fmt == "parquet":
+        return cohort_parquet_files(document)
+    if fmt == "fhir":
+        return cohort_fhir_files(document)
+    from hsct.registry import dashboard, ebmt  # noqa: PLC0415 - the engine, only for this
+
+    board = dashboard.cohort_dashboard(
+        session,
+        actor=actor,
+        clinic_id=clinic_id,
+        options=dashboard.DashboardOptions(),
+        now=now,
+    )
+    neda = {row["code"]: row for row in board.neda}
+    return ebmt.ebmt_csv_files(ebmt.ebmt_tables(document, neda, today=now.date()))

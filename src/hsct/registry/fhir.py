@@ -663,3 +663,39 @@ _BUILDERS: Final = {
     "qol": _qol,
     "todo": _todo,
 }
+
+
+#: Resource types of a bulk export, in the order of its manifest (FHIR Bulk Data: one
+#: NDJSON file per type).
+BULK_TYPES: Final = (
+    "Patient",
+    "Condition",
+    "Procedure",
+    "Observation",
+    "MedicationStatement",
+    "AdverseEvent",
+    "QuestionnaireResponse",
+    "Task",
+)
+
+
+def fhir_ndjson(
+    document: Mapping[str, Any],
+    *,
+    types: tuple[str, ...] = BULK_TYPES,
+    base_url: str = BASE_URL,
+) -> dict[str, tuple[str, int]]:
+    """A clinic's export document (:func:`hsct.registry.cohort.cohort_export`) as FHIR Bulk
+    Data output: per resource type in ``types``, its NDJSON text (one resource per line, no
+    white space inside a line) and how many lines it holds. Types with no resource are left
+    out. The resources are exactly those of each record's Bundle (:func:`fhir_bundle`), in
+    record order, so a record's references resolve across the files by id."""
+    lines: dict[str, list[str]] = {kind: [] for kind in types}
+    for record in document["records"]:
+        bundle = fhir_bundle({**record, "exported_at": document["exported_at"]}, base_url=base_url)
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            kind = resource["resourceType"]
+            if kind in lines:
+                lines[kind].append(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
+    return {kind: ("\n".join(rows) + "\n", len(rows)) for kind, rows in lines.items() if rows}

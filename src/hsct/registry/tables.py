@@ -466,3 +466,30 @@ class Publication(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_by: Mapped[str | None] = mapped_column(String(32))
     withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class BulkExport(Base):
+    """A FHIR Bulk Data export of a clinic's records (``Group/[id]/$export``): its request,
+    progress and, once made, its NDJSON files.
+
+    ``files`` holds the output (health data, in the database only, never on disk or in a
+    cache) until the requester deletes the export; ``output`` holds only resource types
+    and counts.
+    """
+
+    __tablename__ = "bulk_export"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    #: The pseudonym of who asked, or "cli".
+    requested_by: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12))  # in-progress, complete, error
+    #: The resource types asked for.
+    types: Mapped[list[str]] = mapped_column(JSON)
+    #: The kick-off request's path and query (no health data in either).
+    request: Mapped[str] = mapped_column(String(500))
+    #: Resource type -> number of resources, once complete.
+    output: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    files: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -369,17 +369,11 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         actor: CurrentActor,
         db: DbSession,
         now: NowDep,
-        format: Literal["csv", "parquet", "fhir"] = "csv",
+        format: Literal["csv", "parquet", "fhir", "ebmt"] = "csv",
     ) -> Response:
-        """CSV (with the data dictionary), Parquet, or one FHIR R4 Bundle per record. Audited."""
-        document = cohort.cohort_export(db, actor=actor, clinic_id=clinic_id, now=now, fmt=format)
-        files: dict[str, str] | dict[str, bytes]
-        if format == "csv":
-            files = cohort.cohort_csv_files(document)
-        elif format == "parquet":
-            files = cohort.cohort_parquet_files(document)
-        else:
-            files = cohort.cohort_fhir_files(document)
+        """CSV (with the data dictionary), Parquet, one FHIR R4 Bundle per record, or the
+        EBMT/CIBMTR-mappable transplant and yearly tables with their mapping. Audited."""
+        files = cohort.cohort_files(db, actor=actor, clinic_id=clinic_id, now=now, fmt=format)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, content in files.items():

@@ -12,6 +12,7 @@ from hsct import __version__
 from hsct.web.api.assessments import assessments_api_router
 from hsct.web.api.cohort import cohort_api_router
 from hsct.web.api.edss import edss_api_router
+from hsct.web.api.fhir_bulk import fhir_bulk_api_router
 from hsct.web.api.journeys import journeys_api_router
 from hsct.web.api.knowledge import knowledge_api_router
 from hsct.web.api.outcomes import outcomes_api_router
@@ -66,4 +67,5 @@ def api_router(pages: Pages, *, docs: bool = True) -> APIRouter:
     router.include_router(registry_api_router())
     router.include_router(records_api_router())
     router.include_router(cohort_api_router())
+    router.include_router(fhir_bulk_api_router())
     return router
