@@ -103,6 +103,22 @@ class KaplanMeier:
         return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
+def curve_groups(km: KaplanMeier) -> list[dict[str, Any]]:
+    """Each group's curve as JSON: its size and its steps ``[years, estimate, lower 95%,
+    upper 95%]`` (rounded to 4 places), for figures drawn elsewhere."""
+    groups = []
+    for fit in km.fits:
+        sf = fit.fitter.survival_function_
+        ci = fit.fitter.confidence_interval_
+        times = sf.index.to_numpy(dtype=float)
+        points = [
+            [round(float(t), 4), round(float(s), 4), round(float(lo), 4), round(float(hi), 4)]
+            for t, s, lo, hi in zip(times, sf.iloc[:, 0], ci.iloc[:, 0], ci.iloc[:, 1], strict=True)
+        ]
+        groups.append({"group": fit.group, "n": int(fit.durations.size), "points": points})
+    return groups
+
+
 def km_fit(frame: pd.DataFrame, endpoint: str, groups: pd.Series) -> KaplanMeier:
     """Fit the Kaplan-Meier estimator once per group (patients without a time are left out)."""
     from lifelines import KaplanMeierFitter  # imported here: it takes a second to load

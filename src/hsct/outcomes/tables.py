@@ -11,6 +11,7 @@ Row numbers are the line numbers a spreadsheet shows for a CSV file with a heade
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -182,6 +183,17 @@ def read_csv(path: str | Path, table: Table) -> pd.DataFrame:
             [FieldError(table, f"{path} is not a readable CSV file ({exc})")]
         ) from None
     return frame
+
+
+def read_csv_text(text: str, table: Table) -> pd.DataFrame:
+    """CSV text (an upload, never written to disk) as text columns, as :func:`read_csv`
+    reads a file; a text that is not CSV names the table."""
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InvalidInput(
+            [FieldError(table, f"is not a readable CSV file ({str(exc)[:120]})", "a CSV file")]
+        ) from None
 
 
 def _check_columns(table: Table, frame: pd.DataFrame) -> None:

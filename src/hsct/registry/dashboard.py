@@ -787,16 +787,9 @@ def _progression_options(options: DashboardOptions) -> Any:
 
 
 def _curve(km: Any, endpoint: str, studies: Mapping[str, Any], np: Any) -> Curve:
-    groups = []
-    for fit in km.fits:
-        sf = fit.fitter.survival_function_
-        ci = fit.fitter.confidence_interval_
-        times = sf.index.to_numpy(dtype=float)
-        points = [
-            [round(float(t), 4), round(float(s), 4), round(float(lo), 4), round(float(hi), 4)]
-            for t, s, lo, hi in zip(times, sf.iloc[:, 0], ci.iloc[:, 0], ci.iloc[:, 1], strict=True)
-        ]
-        groups.append({"group": fit.group, "n": int(fit.durations.size), "points": points})
+    from hsct.outcomes.survival import curve_groups  # noqa: PLC0415 - the engine's stack
+
+    groups = curve_groups(km)
     table = []
     for row in km.table(LANDMARKS).itertuples():
         table.append(

@@ -24,6 +24,7 @@ from hsct.web.errors import install_error_handlers
 from hsct.web.limits import RequestGuardMiddleware
 from hsct.web.mail import mailer_from
 from hsct.web.routes.account import account_router
+from hsct.web.routes.analyse import analyse_router
 from hsct.web.routes.candidate import candidate_router
 from hsct.web.routes.clinic import clinic_router
 from hsct.web.routes.edss import edss_router
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(clinic_router(pages))
     app.include_router(record_router(pages))
     app.include_router(workspace_router(pages))
+    app.include_router(analyse_router(pages))  # before /outcomes/{publication_id}
     app.include_router(published_router(pages))
     app.include_router(api_router(pages, docs=settings.api_docs))
     return app

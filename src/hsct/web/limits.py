@@ -5,7 +5,8 @@ Limits (a person's answers, one follow-up history or a saved answers file fit ma
 - JSON (``application/json``): 1 MB;
 - forms (``application/x-www-form-urlencoded``): 1 MB;
 - uploads (``multipart/form-data``): 2 MB (the answers file itself is limited to 256 kB),
-  and 60 MB to a clinic's imports (one import file may be 50 MB);
+  60 MB to a clinic's imports (one import file may be 50 MB), and 200 MB to a researcher's
+  own cohort at ``/outcomes/analyse`` (one file may be 100 MB; nothing is stored);
 - anything else: 1 MB.
 
 A ``Content-Length`` above the limit is refused at once; a body streamed without one is
@@ -40,6 +41,9 @@ DEFAULT_LIMIT: Final = 1 * MB
 #: Uploads to a clinic's imports (API and page) may be larger.
 IMPORT_LIMIT: Final = 60 * MB
 IMPORT_PATH: Final = re.compile(r"^(?:/api/v1/clinics/[^/]+/imports|/clinic/[^/]+/imports)$")
+#: A researcher's own cohort (``/outcomes/analyse``): up to 100,000 patients' tables.
+ANALYSE_LIMIT: Final = 200 * MB
+ANALYSE_PATH: Final = "/outcomes/analyse"
 API_PREFIX: Final = "/api/"
 NO_BODY: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
@@ -55,6 +59,8 @@ def limit_for(content_type: str, path: str = "") -> int:
     media = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media == "multipart/form-data" and IMPORT_PATH.match(path):
         return IMPORT_LIMIT
+    if media == "multipart/form-data" and path == ANALYSE_PATH:
+        return ANALYSE_LIMIT
     return LIMITS.get(media, DEFAULT_LIMIT)
 
 

@@ -1,0 +1,127 @@
+"""Analyse your own cohort: upload tables, get the engine's events, NEDA-3 and curves.
+
+The numbers on the page are checked against the engine run directly on the same tables;
+bad files are named; nothing of the upload is stored or cached.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from hsct.outcomes import NedaOptions, build_cohort, km_fit, neda, parse_options, progression
+from hsct.outcomes.synthetic import generate
+from tests.support.world import World, world_for
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    out = frame.copy()
+    for column in out.columns:
+        if str(out[column].dtype).startswith("datetime64"):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return bytes(out.to_csv(index=False), "utf-8")
+
+
+COHORT = generate(300, seed=4)
+FILES = {
+    "visits": _csv(COHORT.visits),
+    "relapses": _csv(COHORT.relapses),
+    "mri": _csv(COHORT.mri),
+    "patients": _csv(COHORT.patients),
+}
+
+
+@pytest.fixture(scope="module")
+def world(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with world_for(migrated_sqlite, tmp_path_factory.mktemp("analyse")) as built:
+        yield built
+
+
+def _post(world: World, files: dict[str, bytes], **form: str) -> Any:
+    client = TestClient(world.app)
+    page = client.get("/outcomes/analyse")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return client.post(
+        "/outcomes/analyse",
+        data={"csrf_token": token[1], **form},
+        files={name: (f"{name}.csv", data, "text/csv") for name, data in files.items()},
+    )
+
+
+def test_the_page_gives_what_the_engine_gives(world: World) -> None:
+    answer = _post(world, FILES, by="regimen")
+    assert answer.status_code == 200, answer.text[:3000]
+    assert answer.headers["cache-control"] == "no-store"
+    cohort = build_cohort(COHORT.visits, COHORT.relapses, COHORT.mri, COHORT.patients)
+    options = parse_options({}, preset="default")
+    result = progression(cohort, options)
+    frame = neda(cohort, NedaOptions(options), result=result)
+    text = answer.text
+    assert f"<dt>Patients</dt><dd>{cohort.n_patients}</dd>" in text
+    cdw = result.events[result.events["event"] == "CDW"]["patient_id"].nunique()
+    assert f"<dt>First confirmed worsening</dt><dd>{cdw} (" in text
+    assert f"<dt>NEDA-3 lost</dt><dd>{int(frame['neda3_lost'].sum())}</dd>" in text
+    # the 3-year NEDA-3 of each regimen, as the engine's Kaplan-Meier gives it
+    groups = pd.Series(
+        COHORT.patients.set_index("patient_id")["regimen"].reindex(frame["patient_id"]).to_numpy(),
+        index=frame.index,
+    )
+    table = km_fit(frame, "neda3", groups).table()
+    for row in table[table["years"] == 3.0].itertuples():
+        assert f"{row.survival * 100:.1f}%" in text
+    assert text.count('class="km-chart"') == 4
+    # the tables behind it, offered in the page without being stored
+    found = re.search(
+        r'href="data:text/csv;charset=utf-8;base64,([^"]+)" download="events.csv"', text
+    )
+    assert found is not None
+    events = base64.b64decode(found[1]).decode()
+    assert events.count("\n") == len(result.events) + 1
+
+
+def test_an_options_file_is_used_as_hsct_outcomes_uses_it(world: World) -> None:
+    options = b'{"conf_days": [168], "threshold": "pymsprog"}'
+    answer = _post(world, {**FILES, "options": options})
+    assert answer.status_code == 200
+    engine = progression(
+        build_cohort(COHORT.visits, COHORT.relapses, COHORT.mri, COHORT.patients),
+        parse_options({"conf_days": [168], "threshold": "pymsprog"}),
+    )
+    cdw = engine.events[engine.events["event"] == "CDW"]["patient_id"].nunique()
+    assert f"<dt>First confirmed worsening</dt><dd>{cdw} (" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("files", "form", "field"),
+    [
+        ({"visits": FILES["visits"]}, {}, "mri"),
+        ({"visits": b"\xff\xfe\x00bad", "mri": FILES["mri"]}, {}, "visits"),
+        ({**FILES}, {"by": "postcode"}, "by"),
+        ({**FILES}, {"preset": "nope"}, "preset"),
+        ({**FILES, "options": b"[1, 2]"}, {}, "options"),
+        ({**FILES, "options": b'{"conf_days": "soon"}'}, {}, "conf_days"),
+        ({"visits": b"patient_id,date\nA,2020-01-01\n", "mri": FILES["mri"]}, {}, "visits"),
+    ],
+)
+def test_bad_input_is_named(
+    world: World, files: dict[str, bytes], form: dict[str, str], field: str
+) -> None:
+    answer = _post(world, files, **form)
+    assert answer.status_code == 422, answer.text[:2000]
+    assert "Please check these answers" in answer.text
+    assert field in answer.text
+
+
+def test_rows_that_cannot_be_used_are_listed_and_left_out(world: World) -> None:
+    visits = FILES["visits"] + b"1,2020-02-30,3.0\n1,2020-03-01,11\n"
+    answer = _post(world, {**FILES, "visits": visits})
+    assert answer.status_code == 200
+    assert "<dt>Rows that could not be used</dt><dd>2" in answer.text
