@@ -66,7 +66,7 @@ def _counts(content: dict[str, object]) -> list[int | None]:
     values: list[int | None] = []
     for table in counts.values():
         for row in [*table["rows"], table["total"]]:
-            values += [row["with"], row["without"], row["total"]]
+            values += [*row["cells"].values(), row["total"]]
     return values
 
 
@@ -104,7 +104,7 @@ def test_the_preview_is_what_the_pure_rules_make_of_the_records(
     again = publication_tables(
         groups=rows["groups"],
         endpoints=rows["endpoints"],
-        flags=rows["flags"],
+        tables=rows["tables"],
         follow_up_years=rows["follow_up_years"],
     )
     assert content["curves"]["neda3"] == [
@@ -197,10 +197,13 @@ def test_published_numbers_do_not_change_when_the_records_do(
             )
     after = preview(sessions, clinic)
     assert after["digest"] != made["digest"]
-    deaths = after["content"]["counts"]["deaths"]  # type: ignore[index]
-    # 3 deaths of 60 are suppressed, and so is what would give them back
-    assert deaths["total"]["with"] is None
-    assert deaths["total"]["without"] is None
+    outcome = after["content"]["counts"]["outcome"]  # type: ignore[index]
+    # 3 deaths of 60 are hidden, and so is what would give them back; the cohort's size,
+    # published with the groups, is not
+    assert outcome["total"]["cells"]["other_death"] is None
+    assert outcome["total"]["total"] == N
+    hidden = [c for c, v in outcome["total"]["cells"].items() if v is None]
+    assert len(hidden) >= 2
     with sessions.begin() as s:
         kept = publishing.publication_public_get(s, publication_id=publication_id)
         assert kept.content == made["content"]
@@ -305,3 +308,31 @@ def test_another_clinics_publication_is_not_found(sessions: Sessions, clinic: st
             )
         with pytest.raises(NotFound):
             publishing.publication_public_get(s, publication_id="nope")
+
+
+def test_a_lead_publishes_the_curves_chosen(sessions: Sessions, clinic: str) -> None:
+    made = preview(sessions, clinic, by="regimen")
+    with sessions.begin() as s:
+        chosen = publishing.publication_preview(
+            s,
+            actor=lead(clinic),
+            clinic_id=clinic,
+            options=DashboardOptions(by="regimen"),
+            now=NOW,
+            endpoints=["survival", "neda3"],
+        )
+        with pytest.raises(InvalidInput) as refused:
+            publishing.publication_preview(
+                s,
+                actor=lead(clinic),
+                clinic_id=clinic,
+                options=DashboardOptions(),
+                now=NOW,
+                endpoints=[],
+            )
+    assert refused.value.errors[0].field == "endpoints"
+    content = chosen["content"]
+    assert list(content["curves"]) == ["neda3", "survival"]  # in the dashboard's order
+    assert content["options"]["endpoints"] == ["neda3", "survival"]
+    assert content["curves"]["neda3"] == made["content"]["curves"]["neda3"]  # type: ignore[index]
+    assert chosen["digest"] != made["digest"]

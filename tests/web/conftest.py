@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from hsct.common.mail import read_eml
 from hsct.common.settings import Settings
-from hsct.registry import Grant, Role, accounts, clinics, session_scope
+from hsct.registry import Grant, Role, accounts, clinics, session_scope, upgrade_database
 from hsct.registry.auth import totp_code
 from hsct.web import create_app
 from tests.support.live_server import live_server
@@ -57,6 +57,7 @@ def base_url() -> Iterator[str]:
     """Base URL of the app served by uvicorn on a free loopback port."""
     with tempfile.TemporaryDirectory(prefix="hsct-live-") as folder:
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'hsct.sqlite3'}")
+        upgrade_database(settings.database_url)  # as `make run` does: the public pages read it
         with live_server(app_for_browser(settings)) as url:
             yield url
 

@@ -63,6 +63,7 @@ PAGES: tuple[Page, ...] = (
         "/journey?facility=moscow-pirogov&admission_date=2020-01-01", route="/journey", status=422
     ),
     Page("/outcomes"),
+    Page("/outcomes/analyse"),
     Page("/outcomes/no-such-version", route="/outcomes/{publication_id}", status=404),
     Page("/this-page-does-not-exist", route="(404)", status=404),
     Page("/__test__/server-error", status=500),  # added by the browser fixture

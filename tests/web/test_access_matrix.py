@@ -99,6 +99,8 @@ PUBLIC: Final[dict[tuple[str, str], Expect]] = {
     ("GET", "/about"): 200,
     ("GET", "/guide"): 200,
     ("GET", "/outcomes"): 200,
+    ("GET", "/outcomes/analyse"): 200,
+    ("POST", "/outcomes/analyse"): 422,  # no file chosen
     ("GET", "/outcomes/{publication_id}"): 404,  # no such version
     ("GET", "/glossary"): 200,
     ("GET", "/decide"): 200,

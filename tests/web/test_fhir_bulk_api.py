@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ def test_kick_off_poll_download_validate_delete(world: World) -> None:
     assert manifest.status_code == 200
     body = manifest.json()
     assert body["requiresAccessToken"] is True
+    assert datetime.fromisoformat(body["transactionTime"]) <= datetime.now(UTC)
     assert body["request"].endswith(f"/api/v1/fhir/Group/{world.clinic_x}/$export")
     assert body["error"] == []
     kinds = [item["type"] for item in body["output"]]
@@ -110,9 +112,12 @@ def test_kick_off_poll_download_validate_delete(world: World) -> None:
     assert ("http://snomed.info/sct", "24700007") in codes
     assert ("http://snomed.info/sct", "273554001") in codes
     assert ("http://snomed.info/sct", "425983008") in codes
-    # the requester deletes it; then it is gone
+    # nobody else may delete it; the requester does; then it and its files are gone
+    assert client.delete(status_url, headers=world.bearer("lead_x")).status_code == 404
     assert client.delete(status_url, headers=world.bearer("staff_x")).status_code == 202
     assert client.get(status_url, headers=world.bearer("staff_x")).status_code == 404
+    first_file = body["output"][0]["url"]
+    assert client.get(first_file, headers=world.bearer("staff_x")).status_code == 404
     with world.db() as s:
         actions = [e.action for e in audit_event_list(s, entity_type="bulk_export")]
     assert actions[0] == "clinic.bulk_export"
@@ -155,7 +160,9 @@ def test_refusals_name_the_parameter(world: World) -> None:
     for params, field in (
         ({"_type": "Encounter"}, "_type"),
         ({"_outputFormat": "text/csv"}, "_outputFormat"),
-        ({"_since": "2020-01-01"}, "_since"),
+        ({"_since": "last week"}, "_since"),
+        ({"_since": "2020-01-01T00:00:00"}, "_since"),  # no time zone
+        ({"_since": "2999-01-01T00:00:00Z"}, "_since"),  # the future
     ):
         answer = client.get(url, params=params, headers={**world.bearer("staff_x"), **ASYNC})
         assert answer.status_code == 422, params
@@ -178,3 +185,30 @@ def test_only_the_clinic_and_only_the_requester(world: World) -> None:
         client.get(status_url + "/Patient.ndjson", headers=world.bearer("monitor_x")).status_code
         == 404
     )
+
+
+def test_since_gives_only_what_changed(world: World) -> None:
+    client = TestClient(world.app)
+    # the app's clock a day ahead: one new entry in record X-0001 then, asked for since
+    # an hour before it (everything else was written earlier)
+    later = datetime.now(UTC) + timedelta(days=1)
+    world.app.state.clock = lambda: later
+    try:
+        with world.db() as s:
+            record.entry_add(
+                s,
+                actor=_actor(world, "staff_x"),
+                patient_id=world.record_x,
+                kind="relapse",
+                data={"date": "2024-05-01"},
+                now=later,
+            )
+        since = (later - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        started = _kick_off(client, world, "staff_x", _since=since)
+        assert started.status_code == 202, started.text
+        url = started.headers["Content-Location"]
+        body = client.get(url, headers=world.bearer("staff_x")).json()
+    finally:
+        world.app.state.clock = None
+    counts = {item["type"]: item["count"] for item in body["output"]}
+    assert counts == {"Patient": 1, "Condition": 1}  # the record and its new relapse

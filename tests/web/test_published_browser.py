@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from hsct.common.i18n import SUPPORTED_LOCALES
-from tests.support.browsing import PHONE, phone_context
+from tests.support.browsing import PHONE, phone_context, visitor_context
 from tests.support.cohorts import import_synthetic
 from tests.support.live_server import live_server
 from tests.support.world import World, world_for
@@ -68,12 +68,7 @@ def test_preview_publish_read_and_withdraw(
         href = link.get_attribute("href")
         assert href is not None
 
-        public = browser.new_context(
-            viewport=PHONE,
-            locale=locale,
-            extra_http_headers={"Accept-Language": locale},
-            bypass_csp=True,  # axe is injected as an inline script
-        )
+        public = visitor_context(browser, locale)
         reader = public.new_page()
         try:
             reader.goto(f"{url}/outcomes")

@@ -22,7 +22,7 @@ Percentages are computed only from published counts (:func:`share`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -84,7 +84,12 @@ def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> Released:
+def suppress(
+    counts: Sequence[Sequence[int]],
+    *,
+    threshold: int = THRESHOLD,
+    keep: Collection[tuple[int, int]] = (),
+) -> Released:
     """``counts`` (rows of equal length, each count 0 or more) with their totals, as they
     may be published: counts and totals from 1 to ``threshold - 1`` suppressed, then the
     fewest further entries so that no row or column relation holds exactly one suppressed
@@ -92,6 +97,10 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
 
     Each further entry is the smallest count of the relation (a positive one before a
     zero, a cell before a total): suppressing large counts would hide more than needed.
+    ``keep`` names places (in the table extended by its totals) that are published
+    elsewhere, such as each group's size: they are never chosen to protect another entry,
+    since hiding them here would protect nothing. A kept place that is itself small is
+    refused.
 
     >>> released = suppress([[12, 3, 20], [14, 15, 30]])
     >>> released.cells
@@ -120,12 +129,23 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
         for j, value in enumerate(line)
         if 0 < value < threshold
     }
+    kept = frozenset(keep)
+    if kept & primary:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "keep",
+                    "a place kept published holds a small count",
+                    "counts of 0 or the threshold or more",
+                )
+            ]
+        )
     hidden = set(primary)
     # Each relation: the places of its parts, then the place of its total.
     relations = [[(i, j) for j in range(n_columns + 1)] for i in range(n_rows + 1)]
     relations += [[(i, j) for i in range(n_rows + 1)] for j in range(n_columns + 1)]
     while True:
-        _pair(grid, relations, hidden)
+        _pair(grid, relations, hidden, kept)
         exposed = _small_hidden_sum(grid, relations, hidden, threshold)
         if exposed is None:
             exposed = next(
@@ -136,15 +156,17 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
         # The suppressed parts of a relation add up to a small count, or a small count has
         # one possible value: suppress the smallest published entry of the relations through
         # that place, and check again.
-        around = [p for r in relations if exposed in r for p in r if p not in hidden]
+        around = [
+            p for r in relations if exposed in r for p in r if p not in hidden and p not in kept
+        ]
         if not around:  # everything around is suppressed already: widen to any entry
             around = [
                 (a, b)
                 for a, line in enumerate(grid)
                 for b in range(len(line))
-                if (a, b) not in hidden
+                if (a, b) not in hidden and (a, b) not in kept
             ]
-        if not around:  # cannot happen: with nothing published, any count may be doubled
+        if not around:  # everything that may be hidden is: nothing more can be done here
             break
         hidden.add(min(around, key=lambda p: (grid[p[0]][p[1]] == 0, grid[p[0]][p[1]], p)))
 
@@ -164,10 +186,15 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
 Place = tuple[int, int]
 
 
-def _pair(grid: list[list[int]], relations: list[list[Place]], hidden: set[Place]) -> None:
+def _pair(
+    grid: list[list[int]],
+    relations: list[list[Place]],
+    hidden: set[Place],
+    kept: frozenset[Place] = frozenset(),
+) -> None:
     """Suppress further entries until no relation holds exactly one suppressed entry: each
     time the relation's smallest count (a positive one before a zero, a part before the
-    total)."""
+    total), never a kept one."""
     changed = True
     while changed:
         changed = False
@@ -175,7 +202,9 @@ def _pair(grid: list[list[int]], relations: list[list[Place]], hidden: set[Place
             inside = [place for place in relation if place in hidden]
             if len(inside) != 1:
                 continue
-            candidates = [place for place in relation if place not in hidden]
+            candidates = [place for place in relation if place not in hidden and place not in kept]
+            if not candidates:  # only kept entries left: leave it to the checks that follow
+                continue
             best = min(
                 candidates,
                 key=lambda place: (

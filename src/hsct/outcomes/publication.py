@@ -1,7 +1,8 @@
 """What a clinic publishes of its outcomes, made from its patients' outcome times (issue 16).
 
 Pure: the registry hands over one row per patient (a group, each endpoint's time and event,
-yes/no flags such as death) and gets back the tables and curves that may be shown to anyone.
+a category such as "died, treatment-related") and gets back the tables and curves that may
+be shown to anyone.
 The rules are :mod:`hsct.outcomes.disclosure`'s, with their sources; this module applies them
 to a whole publication:
 
@@ -15,9 +16,12 @@ to a whole publication:
   none or the threshold or more, so no step of the published curve, with the numbers at risk
   beside it, gives away a small number of events (hazard H-063). A drop is therefore drawn
   at the first month by which enough had happened: never earlier than it happened.
-- **Counts** (deaths, treatment-related deaths, serious adverse events, lost to follow-up)
-  are tables of groups by "with" and "without", suppressed with complementary suppression
-  (:func:`hsct.outcomes.disclosure.suppress`); shares only from published counts.
+- **Counts** are tables of groups by categories that do not overlap (deaths related to the
+  treatment, other deaths, and the living by when they were last seen; serious
+  complications yes or no), suppressed with complementary suppression
+  (:func:`hsct.outcomes.disclosure.suppress`) that never hides a group's size (published
+  with the groups); shares only from published counts. One table per partition, so no
+  count is found by subtracting one table from another.
 - **Times** are whole months (a year is 12 months of 30.4375 days: the engine's years are
   days / 365.25); **follow-up** is given as a median in whole months, never a date.
 
@@ -89,8 +93,10 @@ def public_km(
     threshold: int = THRESHOLD,
 ) -> list[list[float]]:
     """A group's Kaplan-Meier curve as it may be published: ``[month, estimate, lower 95%,
-    upper 95%, at risk]`` at whole months from 0, each month shown only when ``threshold``
-    or more are at risk (no later month is shown after the first that fails), and since the
+    upper 95%, at risk]`` at whole months from 0. "At risk" is the number still followed
+    after the month (times greater than it), the same span as the estimate, which counts the
+    events up to and including the month. A month is shown only when ``threshold`` or more
+    remain (no later month is shown after the first that fails), and since the
     last month shown both the events and the people who left the risk set (events and
     follow-up ended) are none or ``threshold`` or more: otherwise the estimate with the
     numbers at risk would give a small number of events back.
@@ -116,7 +122,9 @@ def public_km(
     points: list[list[float]] = []
     shown_events, shown_at_risk = 0, int(order.size)
     for month in range(math.floor(float(order[-1])) + 1):
-        at_risk = int(order.size - np.searchsorted(order, month, side="left"))
+        # Followed beyond the month: events up to and including it have left, as have those
+        # whose follow-up ended by then, so the two counts shown never disagree.
+        at_risk = int(order.size - np.searchsorted(order, month, side="right"))
         if at_risk < threshold:
             break
         so_far = int(np.searchsorted(event_times, month, side="right"))
@@ -157,29 +165,42 @@ def landmarks(points: Sequence[Sequence[float]]) -> list[dict[str, Any]]:
 
 
 def count_table(
-    groups: Sequence[str], flags: Sequence[bool], order: Sequence[str], *, threshold: int
+    groups: Sequence[str],
+    categories: Sequence[str],
+    columns: Sequence[str],
+    order: Sequence[str],
+    *,
+    threshold: int,
 ) -> dict[str, Any]:
-    """Patients with and without a flag, by group, with totals, as they may be published."""
-    with_flag = Counter(g for g, f in zip(groups, flags, strict=True) if f)
-    without = Counter(g for g, f in zip(groups, flags, strict=True) if not f)
-    released = suppress([[with_flag[g], without[g]] for g in order], threshold=threshold)
+    """Patients by group (rows) and by ``categories`` (one per patient, from ``columns``,
+    which do not overlap), with totals, as they may be published. Each group's size and
+    the whole cohort's are published elsewhere, so they are kept here and never hidden to
+    protect another count."""
+    counts = Counter(zip(groups, categories, strict=True))
+    released = suppress(
+        [[counts[(g, c)] for c in columns] for g in order],
+        threshold=threshold,
+        keep=[(i, len(columns)) for i in range(len(order) + 1)],
+    )
     rows = [
         {
             "group": group,
-            "with": cells[0],
-            "without": cells[1],
+            "cells": dict(zip(columns, cells, strict=True)),
             "total": total,
-            "percent": _percent(cells[0], total),
+            "percent": {c: _percent(v, total) for c, v in zip(columns, cells, strict=True)},
         }
         for group, cells, total in zip(order, released.cells, released.row_totals, strict=True)
     ]
     return {
+        "columns": list(columns),
         "rows": rows,
         "total": {
-            "with": released.column_totals[0],
-            "without": released.column_totals[1],
+            "cells": dict(zip(columns, released.column_totals, strict=True)),
             "total": released.total,
-            "percent": _percent(released.column_totals[0], released.total),
+            "percent": {
+                c: _percent(v, released.total)
+                for c, v in zip(columns, released.column_totals, strict=True)
+            },
         },
     }
 
@@ -193,7 +214,7 @@ def publication_tables(
     *,
     groups: Sequence[str],
     endpoints: Mapping[str, tuple[Sequence[str], Sequence[float], Sequence[bool]]],
-    flags: Mapping[str, Sequence[bool]],
+    tables: Mapping[str, tuple[Sequence[str], Sequence[str]]],
     follow_up_years: Sequence[float],
     threshold: int = THRESHOLD,
     min_group: int = MIN_GROUP,
@@ -202,9 +223,11 @@ def publication_tables(
 
     ``groups`` holds each patient's group (one value, e.g. ``"all"``, for no grouping);
     ``endpoints`` maps an endpoint to its rows' groups, years and events (its own patients:
-    those the engine could follow); ``flags`` maps a count (``"deaths"``...) to a yes or no
-    per patient; ``follow_up_years`` is each patient's follow-up. Refuses, naming
-    ``cohort``, a cohort smaller than ``min_group``.
+    those the engine could follow); ``tables`` maps a count table to each patient's
+    category and the categories in order (categories that do not overlap, so one table holds
+    what would otherwise be worked out by subtracting one table from another);
+    ``follow_up_years`` is each patient's follow-up. Refuses, naming ``cohort``, a cohort
+    smaller than ``min_group``.
     """
     threshold = check_threshold(threshold)
     floor = max(min_group, threshold)
@@ -253,8 +276,8 @@ def publication_tables(
         "groups": [{"group": g, "members": members[g], "n": sizes[g]} for g in order],
         "curves": curves,
         "counts": {
-            name: count_table(pooled, values, order, threshold=threshold)
-            for name, values in flags.items()
+            name: count_table(pooled, categories, columns, order, threshold=threshold)
+            for name, (categories, columns) in tables.items()
         },
         "follow_up_months": {
             "median": int(np.median(months)) if months.size else None,
@@ -323,3 +346,21 @@ def plain_reading(
             }
         )
     return out
+
+
+def summary_counts(content: Mapping[str, Any]) -> dict[str, Any]:
+    """The publication's headline counts from its tables: deaths related to the treatment,
+    deaths of any cause (only when both kinds are shown), serious complications, the share
+    seen in the last 12 months and those lost to follow-up; None where hidden."""
+    outcome = content["counts"]["outcome"]["total"]
+    cells = outcome["cells"]
+    related, other = cells["treatment_related_death"], cells["other_death"]
+    serious = content["counts"]["serious_adverse_events"]["total"]["cells"]["yes"]
+    return {
+        "of": outcome["total"],
+        "treatment_related_deaths": related,
+        "deaths": None if related is None or other is None else related + other,
+        "serious_adverse_events": serious,
+        "seen_12_months_percent": outcome["percent"]["seen_12_months"],
+        "lost_to_follow_up": cells["not_seen_24_months"],
+    }

@@ -10,8 +10,8 @@ records are the members.
 :func:`bulk_export_start` records the request (audited); :func:`bulk_export_run` makes the
 files from the clinic's export document (:func:`hsct.registry.cohort.cohort_export`, itself
 audited) with :func:`hsct.registry.fhir.fhir_ndjson`. The files stay in the database until
-:func:`bulk_export_delete`; only the requester, or someone who may read the clinic's
-records, sees an export; anyone else gets a 404.
+:func:`bulk_export_delete`. An export is seen only by whoever asked for it, and only while
+they may still read the clinic's records; anyone else gets a 404.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def bulk_export_start(
     types: Sequence[str],
     request: str,
     now: datetime,
+    since: datetime | None = None,
 ) -> BulkExport:
     """Record a kick-off for the clinic's records (staff, leads and monitors of the clinic;
     another clinic is a 404); audited. The export runs in :func:`bulk_export_run`."""
@@ -77,6 +78,7 @@ def bulk_export_start(
         requested_by=actor.person_id if actor is not None else "cli",
         status=IN_PROGRESS,
         types=list(types),
+        since=since,
         request=request[:500],
         created_at=now,
     )
@@ -89,7 +91,7 @@ def bulk_export_start(
         entity_type="bulk_export",
         entity_id=job.id,
         clinic_id=clinic_id,
-        details={"types": list(types)},
+        details={"types": list(types), "since": None if since is None else since.isoformat()},
         now=now,
     )
     return job
@@ -105,7 +107,7 @@ def bulk_export_run(session: Session, *, export_id: str, now: datetime) -> BulkE
     document = cohort_export(
         session, actor=None, clinic_id=job.clinic_id, now=now, fmt="fhir-ndjson"
     )
-    files = fhir_ndjson(document, types=tuple(job.types))
+    files = fhir_ndjson(document, types=tuple(job.types), since=job.since)
     job.files = orjson.dumps({kind: text for kind, (text, _) in files.items()})
     job.output = {kind: count for kind, (_, count) in files.items()}
     job.status = COMPLETE
@@ -124,8 +126,8 @@ def bulk_export_fail(session: Session, *, export_id: str, now: datetime) -> None
 
 
 def bulk_export_get(session: Session, *, actor: Actor, export_id: str) -> BulkExport:
-    """An export its requester, or someone who reads the clinic's records, may see; else
-    :class:`NotFound`."""
+    """An export seen by its requester while they still read the clinic's records; anyone
+    else gets :class:`NotFound`."""
     job = session.get(BulkExport, export_id)
     if job is None or not (
         job.requested_by == actor.person_id
@@ -177,3 +179,25 @@ def bulk_export_delete(session: Session, *, actor: Actor, export_id: str, now: d
         clinic_id=clinic_id,
         now=now,
     )
+
+
+def bulk_since(text: str, *, now: datetime) -> datetime | None:
+    """The ``_since`` parameter (a FHIR instant, with its time zone) as a time, or None when
+    absent. Refuses, naming ``_since``, anything else and a time in the future."""
+    if not text:
+        return None
+    try:
+        since = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        since = None
+    if since is None or since.tzinfo is None or since > now:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "_since",
+                    f"{text[:40]!r} is not a past instant",
+                    "an instant with its time zone, such as 2026-01-01T00:00:00Z",
+                )
+            ]
+        )
+    return since

@@ -445,5 +445,5 @@ def cohort_files(
         options=dashboard.DashboardOptions(),
         now=now,
     )
-    neda = {row["code"]: row for row in board.neda}
+    neda = {row["code"]: row for row in board.neda if row["code"]}  # codes are unique
     return ebmt.ebmt_csv_files(ebmt.ebmt_tables(document, neda, today=now.date()))

@@ -509,7 +509,8 @@ def ebmt_tables(
     transplants: list[dict[str, str]] = []
     yearly: list[dict[str, str]] = []
     for record in document["records"]:
-        row, years = _record_rows(record, clinic_name, neda.get(record["patient"]["code"]), today)
+        code = record["patient"]["code"]
+        row, years = _record_rows(record, clinic_name, neda.get(code) if code else None, today)
         if row is not None:
             transplants.append(row)
             yearly.extend(years)

@@ -683,15 +683,28 @@ def fhir_ndjson(
     document: Mapping[str, Any],
     *,
     types: tuple[str, ...] = BULK_TYPES,
+    since: datetime | None = None,
     base_url: str = BASE_URL,
 ) -> dict[str, tuple[str, int]]:
     """A clinic's export document (:func:`hsct.registry.cohort.cohort_export`) as FHIR Bulk
     Data output: per resource type in ``types``, its NDJSON text (one resource per line, no
     white space inside a line) and how many lines it holds. Types with no resource are left
     out. The resources are exactly those of each record's Bundle (:func:`fhir_bundle`), in
-    record order, so a record's references resolve across the files by id."""
+    record order, so a record's references resolve across the files by id.
+
+    ``since`` (Bulk Data's ``_since``): only entries changed at or after it
+    (``meta.lastUpdated``), with the Patient of each record that has one or was created
+    since; entries deleted since are not reported."""
     lines: dict[str, list[str]] = {kind: [] for kind in types}
     for record in document["records"]:
+        if since is not None:
+            changed = [
+                e for e in record["entries"] if datetime.fromisoformat(e["updated_at"]) >= since
+            ]
+            created = datetime.fromisoformat(record["patient"]["created_at"])
+            if not changed and created < since:
+                continue
+            record = {**record, "entries": changed}  # noqa: PLW2901 - the record as filtered
         bundle = fhir_bundle({**record, "exported_at": document["exported_at"]}, base_url=base_url)
         for entry in bundle["entry"]:
             resource = entry["resource"]

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import orjson
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -52,14 +52,15 @@ from hsct.registry.dashboard import (
 from hsct.registry.migrate import DatabaseUnavailableError
 from hsct.registry.tables import Clinic, Publication
 
-#: What each count in a publication counts (patients with a day 0, by group).
-COUNTS: Final = (
-    "deaths",
-    "treatment_related_deaths",
-    "serious_adverse_events",
-    "edss_last_12_months",
-    "lost_to_follow_up",
+#: The count tables of a publication: each a partition of the patients with a day 0.
+OUTCOME_COLUMNS: Final = (
+    "treatment_related_death",
+    "other_death",
+    "seen_12_months",
+    "seen_24_months",
+    "not_seen_24_months",
 )
+SAE_COLUMNS: Final = ("yes", "no")
 REASON_MAX: Final = 500
 
 
@@ -120,26 +121,34 @@ def _patient_rows(
     for number, kind, day, _, data in cohort.other:
         if kind == "adverse_event" and day >= day0[number] and data.get("serious"):
             serious[number] = True
+    # When the living were last seen: a clinician's EDSS (self-rated ones left out).
     now = _day(today)
-    edss = cohort.kind == "edss"
+    edss = (cohort.kind == "edss") & (cohort.rater != "self")
     none = np.iinfo(np.int64).min
     last_edss = np.full(cohort.n, none, dtype=np.int64)
     np.maximum.at(last_edss, cohort.p[edss], cohort.day[edss])
-    seen = last_edss != none
-    recent = seen & (now - last_edss <= round(YEAR_DAYS))
-    lost = now - np.where(seen, last_edss, day0) > LOST_DAYS
+    since = now - np.where(last_edss != none, last_edss, day0)
+    outcome = np.where(
+        died,
+        np.where(related, "treatment_related_death", "other_death"),
+        np.where(
+            since <= round(YEAR_DAYS),
+            "seen_12_months",
+            np.where(since <= LOST_DAYS, "seen_24_months", "not_seen_24_months"),
+        ),
+    )
     years = (end - day0) / YEAR_DAYS
     groups = [str(v) for v in label_of[followed].tolist()]
     endpoints["survival"] = (groups, years[followed].tolist(), died[followed].tolist())
     return {
         "groups": groups,
         "endpoints": endpoints,
-        "flags": {
-            "deaths": died[followed].tolist(),
-            "treatment_related_deaths": (died & related)[followed].tolist(),
-            "serious_adverse_events": serious[followed].tolist(),
-            "edss_last_12_months": recent[followed].tolist(),
-            "lost_to_follow_up": lost[followed].tolist(),
+        "tables": {
+            "outcome": ([str(v) for v in outcome[followed].tolist()], OUTCOME_COLUMNS),
+            "serious_adverse_events": (
+                ["yes" if v else "no" for v in serious[followed].tolist()],
+                SAE_COLUMNS,
+            ),
         },
         "follow_up_years": years[followed].tolist(),
         "self_reported": _self_reported_percent(cohort),
@@ -155,6 +164,25 @@ def _self_reported_percent(cohort: Any) -> int | None:
     return round(100 * own / entries)
 
 
+def endpoints_check(endpoints: Sequence[str] | None) -> tuple[str, ...]:
+    """The endpoints to publish, in the dashboard's order: all when None; refuses, naming
+    ``endpoints``, an unknown one or none at all."""
+    if endpoints is None:
+        return tuple(ENDPOINTS)
+    unknown = [e for e in endpoints if e not in ENDPOINTS]
+    if unknown or not endpoints:
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "endpoints",
+                    Message(N_("choose at least one of the curves")),
+                    Message(N_("one or more of: {names}"), {"names": ", ".join(ENDPOINTS)}),
+                )
+            ]
+        )
+    return tuple(e for e in ENDPOINTS if e in endpoints)
+
+
 def publication_preview(
     session: Session,
     *,
@@ -163,19 +191,23 @@ def publication_preview(
     options: DashboardOptions,
     now: datetime,
     catalog: Catalog | None = None,
+    endpoints: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What would be published now with ``options``, with its ``digest`` (a clinic lead, or
-    the system when ``actor`` is None). Refuses, naming ``cohort``, a clinic with fewer than
-    11 patients with a day 0."""
+    the system when ``actor`` is None): the curves of ``endpoints`` (all when None), the
+    counts and the follow-up. Refuses, naming ``cohort``, a clinic with fewer than 11
+    patients with a day 0, and, naming ``endpoints``, an endpoint the dashboard does not
+    have or none at all."""
     clinic = clinic_for(
         session, actor=actor, clinic_id=clinic_id, permission=Permission.CLINIC_AGGREGATES_PUBLISH
     )
+    chosen = endpoints_check(endpoints)
     options = _options(clinic, options)
     rows = _patient_rows(session, clinic, options, now.date())
     tables = publication_tables(
         groups=rows["groups"],
-        endpoints=rows["endpoints"],
-        flags=rows["flags"],
+        endpoints={e: v for e, v in rows["endpoints"].items() if e in chosen},
+        tables=rows["tables"],
         follow_up_years=rows["follow_up_years"],
         threshold=THRESHOLD,
     )
@@ -183,14 +215,14 @@ def publication_preview(
     content: dict[str, Any] = {
         "clinic": {"name": clinic.name, "facility_id": clinic.facility_id},
         "made_on": now.date().isoformat(),
-        "options": asdict(options),
+        "options": {**asdict(options), "endpoints": list(chosen)},
         "description": options.describe(),
         "endpoints": [
             {
                 "endpoint": endpoint,
                 "benchmarks": benchmarks_for(endpoint, studies),
             }
-            for endpoint in ENDPOINTS
+            for endpoint in chosen
         ],
         "self_reported_percent": rows["self_reported"],
         "month_days": DAYS_PER_MONTH,
@@ -211,6 +243,7 @@ def publication_create(
     digest: str,
     now: datetime,
     catalog: Catalog | None = None,
+    endpoints: Sequence[str] | None = None,
 ) -> Publication:
     """Publish what the lead previewed as the clinic's next version (a clinic lead); audited.
 
@@ -220,7 +253,13 @@ def publication_create(
     from hsct.registry.accounts import _audit  # noqa: PLC0415 - the audit helper
 
     preview = publication_preview(
-        session, actor=actor, clinic_id=clinic_id, options=options, now=now, catalog=catalog
+        session,
+        actor=actor,
+        clinic_id=clinic_id,
+        options=options,
+        now=now,
+        catalog=catalog,
+        endpoints=endpoints,
     )
     if preview["digest"] != digest:
         raise Conflict(
@@ -244,8 +283,15 @@ def publication_create(
         published_at=now,
         published_by=who,
     )
-    session.add(publication)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(publication)
+            session.flush()
+    except IntegrityError:  # another lead took this version number at the same moment
+        raise Conflict(
+            "Another version was published at the same moment: look at the versions, then "
+            "publish again"
+        ) from None
     _audit(
         session,
         actor,
@@ -325,36 +371,72 @@ def publication_list(
     ).all()
 
 
-def publication_public_list(session: Session) -> Sequence[Publication]:
-    """Every version of every clinic, newest version of each clinic first (public).
-
-    Raises :class:`DatabaseUnavailableError` when the registry cannot be read (not
-    migrated, or down), inside a savepoint so the request's transaction stays usable: the
-    public pages that show publications beside other things carry on without them.
-    """
+def _public_read(session: Session, statement: Any) -> Sequence[Publication]:
+    """Rows for a public page, or :class:`DatabaseUnavailableError` when the registry
+    cannot be read (not migrated, or down), inside a savepoint so the request's transaction
+    stays usable: pages that show publications beside other things carry on without them."""
     try:
         with session.begin_nested():
-            return session.scalars(
-                select(Publication).order_by(Publication.clinic_id, Publication.version.desc())
-            ).all()
+            return session.scalars(statement).all()
     except (OperationalError, ProgrammingError) as exc:
         raise DatabaseUnavailableError(
             f"published outcomes cannot be read: {type(exc.orig).__name__}"
         ) from None
 
 
+def _current(publications: Sequence[Publication]) -> list[Publication]:
+    """Per clinic, the newest version still public, else the newest (withdrawn) one; in
+    the order given."""
+    chosen: dict[str, Publication] = {}
+    for publication in publications:
+        held = chosen.get(publication.clinic_id)
+        if held is None or (held.withdrawn_at is not None and publication.withdrawn_at is None):
+            chosen[publication.clinic_id] = publication
+    return list(chosen.values())
+
+
+def publication_public_list(session: Session) -> list[Publication]:
+    """Each publishing clinic's current version: the newest still public, else the newest
+    (withdrawn) one (public). Raises :class:`DatabaseUnavailableError` when the registry
+    cannot be read."""
+    return _current(
+        _public_read(
+            session,
+            select(Publication).order_by(Publication.clinic_id, Publication.version.desc()),
+        )
+    )
+
+
+def publication_for_facility(session: Session, *, facility_id: str) -> Publication | None:
+    """The current version of the clinics linked to a directory facility, the newest first
+    (public). Raises :class:`DatabaseUnavailableError` when the registry cannot be read."""
+    rows = _public_read(
+        session,
+        select(Publication)
+        .join(Clinic, Clinic.id == Publication.clinic_id)
+        .where(Clinic.facility_id == facility_id)
+        .order_by(Publication.published_at.desc(), Publication.version.desc()),
+    )
+    current = _current(rows)
+    live = [p for p in current if p.withdrawn_at is None]
+    chosen = live or current
+    return chosen[0] if chosen else None
+
+
 def publication_public_get(session: Session, *, publication_id: str) -> Publication:
-    """One version, withdrawn or not (public); an unknown id is not found."""
-    publication = session.get(Publication, publication_id)
-    if publication is None:
+    """One version, withdrawn or not (public); an unknown id is not found. Raises
+    :class:`DatabaseUnavailableError` when the registry cannot be read."""
+    rows = _public_read(session, select(Publication).where(Publication.id == publication_id))
+    if not rows:
         raise NotFound("publication", publication_id)
-    return publication
+    return rows[0]
 
 
 def publication_history(session: Session, *, clinic_id: str) -> Sequence[Publication]:
     """A clinic's versions, newest first (public: dates, versions and withdrawals)."""
-    return session.scalars(
+    return _public_read(
+        session,
         select(Publication)
         .where(Publication.clinic_id == clinic_id)
-        .order_by(Publication.version.desc())
-    ).all()
+        .order_by(Publication.version.desc()),
+    )

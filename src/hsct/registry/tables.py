@@ -484,12 +484,14 @@ class BulkExport(Base):
     #: The pseudonym of who asked, or "cli".
     requested_by: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12))  # in-progress, complete, error
-    #: The resource types asked for.
+    #: The resource types asked for, and ``_since`` (only what changed from then).
     types: Mapped[list[str]] = mapped_column(JSON)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The kick-off request's path and query (no health data in either).
     request: Mapped[str] = mapped_column(String(500))
     #: Resource type -> number of resources, once complete.
     output: Mapped[dict[str, int] | None] = mapped_column(JSON)
-    files: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Loaded only when a file is asked for, not on every poll of the status.
+    files: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

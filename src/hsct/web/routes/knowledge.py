@@ -50,7 +50,7 @@ from hsct.web.currency import preferred_currency, remember_currency
 from hsct.web.deps import CatalogDep, DbSession
 from hsct.web.forms import form_errors
 from hsct.web.locale import Locale
-from hsct.web.routes.published import facility_publications
+from hsct.web.routes.published import facility_publication
 from hsct.web.templating import Pages
 
 Gettext = Callable[[str], str]
@@ -452,9 +452,9 @@ def knowledge_router(pages: Pages) -> APIRouter:
         if facility is None:
             raise NotFound("facility", facility_id)
         context = facility_context(facility, catalog, _currency(request, locale, catalog))
-        published = facility_publications(db, catalog)
-        context["published"] = None if published is None else published.get(facility_id)
-        context["published_unavailable"] = published is None
+        published = facility_publication(db, catalog, facility_id)
+        context["published_unavailable"] = bool(published and published.get("unavailable"))
+        context["published"] = None if context["published_unavailable"] else published
         response = render(request, locale, "facilities/detail.html", partial=None, context=context)
         remember_currency(request, response, catalog.rates.table)
         return response

@@ -24,10 +24,10 @@ from hsct.common.errors import Conflict, InvalidInput
 from hsct.common.i18n import N_
 from hsct.knowledge import Catalog
 from hsct.knowledge.legitimacy import rate_facility
-from hsct.outcomes.publication import OTHER, plain_reading
+from hsct.outcomes.publication import OTHER, plain_reading, summary_counts
 from hsct.registry import Permission, clinics
 from hsct.registry import publication as publishing
-from hsct.registry.dashboard import DashboardOptions
+from hsct.registry.dashboard import ENDPOINTS, DashboardOptions
 from hsct.registry.migrate import DatabaseUnavailableError
 from hsct.registry.tables import Publication
 from hsct.web.auth import CurrentActor, NowDep
@@ -38,15 +38,25 @@ from hsct.web.routes.record import page_base
 from hsct.web.routes.workspace import ENDPOINT_LABELS, GROUP_LABELS, ChosenQuery, km_chart
 from hsct.web.templating import Pages
 
-COUNT_LABELS: Final = {
-    "deaths": N_("Deaths, any cause"),
+#: The headline counts, harms first (shown in the colour of risk).
+RISK_LABELS: Final = {
     "treatment_related_deaths": N_("Deaths related to the treatment"),
+    "deaths": N_("Deaths, any cause"),
     "serious_adverse_events": N_("People with a serious complication after day 0"),
-    "edss_last_12_months": N_("People with an EDSS visit in the last 12 months"),
-    "lost_to_follow_up": N_("People with no EDSS visit in two years (lost to follow-up)"),
 }
-#: The counts that are harms, shown first and in the colour of risk.
-RISKS: Final = ("treatment_related_deaths", "deaths", "serious_adverse_events")
+TABLE_LABELS: Final = {
+    "outcome": N_("Deaths and follow-up"),
+    "serious_adverse_events": N_("People with a serious complication after day 0"),
+}
+COLUMN_LABELS: Final = {
+    "treatment_related_death": N_("Died, related to the treatment"),
+    "other_death": N_("Died, other causes"),
+    "seen_12_months": N_("Alive, seen by a neurologist in the last 12 months"),
+    "seen_24_months": N_("Alive, last seen 1 to 2 years ago"),
+    "not_seen_24_months": N_("Not seen for 2 years (lost to follow-up)"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+}
 
 
 def _icons(per100: int | None) -> list[bool]:
@@ -78,7 +88,8 @@ def view_of(content: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     facility = catalog.facilities.get(facility_id) if facility_id else None
     return {
         "charts": charts,
-        "readings": {e: plain_reading(content, e) for e in content.get("curves", {})},
+        "readings": {e: plain_reading(content, e) for e in ("neda3", *content.get("curves", {}))},
+        "summary": summary_counts(content),
         "facility": facility,
         "rating": rate_facility(facility, catalog) if facility is not None else None,
     }
@@ -93,61 +104,60 @@ def summary_of(publication: Publication, catalog: Catalog) -> dict[str, Any]:
         "content": content,
         "withdrawn": withdrawn,
         "neda": [] if withdrawn else plain_reading(content, "neda3"),
-        "deaths": None if withdrawn else content["counts"]["treatment_related_deaths"]["total"],
+        "summary": None if withdrawn else summary_counts(content),
         **({} if withdrawn else {"rating": view_of(content, catalog)["rating"]}),
     }
 
 
-def facility_publications(db: Any, catalog: Catalog) -> dict[str, dict[str, Any]] | None:
-    """The newest version of each clinic linked to a directory facility, by facility id;
-    None when the registry cannot be read (the directory works without it)."""
-    out: dict[str, dict[str, Any]] = {}
+def facility_publication(db: Any, catalog: Catalog, facility_id: str) -> dict[str, Any] | None:
+    """The current publication of the clinic linked to a directory facility, summarised;
+    ``{"unavailable": True}`` when the registry cannot be read (the directory works
+    without it); None when it publishes nothing."""
     try:
-        publications = publishing.publication_public_list(db)
+        publication = publishing.publication_for_facility(db, facility_id=facility_id)
     except DatabaseUnavailableError:
-        return None
-    for publication in publications:
-        facility_id = (publication.content.get("clinic") or {}).get("facility_id")
-        if facility_id and facility_id not in out:
-            out[facility_id] = summary_of(publication, catalog)
-    return out
+        return {"unavailable": True}
+    return None if publication is None else summary_of(publication, catalog)
 
 
 def _common() -> dict[str, Any]:
     return {
         "endpoint_labels": ENDPOINT_LABELS,
         "group_labels": GROUP_LABELS,
-        "count_labels": COUNT_LABELS,
-        "risks": RISKS,
+        "risk_labels": RISK_LABELS,
+        "table_labels": TABLE_LABELS,
+        "column_labels": COLUMN_LABELS,
         "icons": _icons,
         "other": OTHER,
+        "all_endpoints": ENDPOINTS,
     }
 
 
-def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one closure per page
+def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - a closure a page
     """The public ``/outcomes`` pages and the workspace's ``/clinic/{id}/publish``."""
     router = APIRouter(include_in_schema=False)
 
     # ------------------------------------------------------------ public
 
+    def unavailable(request: Request, locale: str) -> HTMLResponse:
+        """The registry cannot be read: say so (503), with the rest of the site working."""
+        return pages.render(
+            request,
+            "published/list.html",
+            locale=locale,
+            context={**_common(), "unavailable": True, "current_path": "/outcomes"},
+            status_code=503,
+        )
+
     @router.get("/outcomes", response_class=HTMLResponse)
     def outcomes_list(
         request: Request, locale: Locale, db: DbSession, catalog: CatalogDep
     ) -> HTMLResponse:
-        newest: dict[str, Publication] = {}
         try:
             publications = publishing.publication_public_list(db)
         except DatabaseUnavailableError:
-            return pages.render(
-                request,
-                "published/list.html",
-                locale=locale,
-                context={**_common(), "unavailable": True, "current_path": "/outcomes"},
-                status_code=503,
-            )
-        for publication in publications:
-            newest.setdefault(publication.clinic_id, publication)
-        entries = [summary_of(p, catalog) for p in newest.values()]
+            return unavailable(request, locale)
+        entries = [summary_of(p, catalog) for p in publications]
         entries.sort(key=lambda e: (e["withdrawn"], e["content"]["clinic"]["name"].lower()))
         publishing_facilities = {(e["content"]["clinic"] or {}).get("facility_id") for e in entries}
         silent = [f for f in catalog.facilities.values() if f.id not in publishing_facilities]
@@ -172,8 +182,11 @@ def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         db: DbSession,
         catalog: CatalogDep,
     ) -> HTMLResponse:
-        publication = publishing.publication_public_get(db, publication_id=publication_id[:40])
-        history = publishing.publication_history(db, clinic_id=publication.clinic_id)
+        try:
+            publication = publishing.publication_public_get(db, publication_id=publication_id[:40])
+            history = publishing.publication_history(db, clinic_id=publication.clinic_id)
+        except DatabaseUnavailableError:
+            return unavailable(request, locale)
         return pages.render(
             request,
             "published/detail.html",
@@ -220,6 +233,7 @@ def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
                     options=_options(chosen),
                     now=now,
                     catalog=catalog,
+                    endpoints=chosen.get("endpoints"),
                 )
             except InvalidInput as exc:
                 errors = form_errors(exc, pages.gettext(locale))
@@ -261,7 +275,10 @@ def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         show: Annotated[str, Query(max_length=5)] = "",
         published: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         withdrawn: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        endpoint: Annotated[list[str] | None, Query()] = None,
+        endpoints_given: Annotated[str, Query(max_length=5)] = "",
     ) -> HTMLResponse:
+        chosen = {**chosen, "endpoints": _endpoints(endpoint, endpoints_given)}
         errors = _check(chosen, pages.gettext(locale))
         notice = None
         if published:
@@ -297,8 +314,13 @@ def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         weeks: Annotated[int, Form(ge=1, le=100)] = 12,
         threshold: Annotated[str, Form(max_length=20)] = "msbase",
         rebaseline: Annotated[str, Form(max_length=5)] = "",
+        endpoint: Annotated[list[str] | None, Form()] = None,
+        endpoints_given: Annotated[str, Form(max_length=5)] = "",
     ) -> Response:
-        chosen = _chosen(by, weeks, threshold, rebaseline)
+        chosen = {
+            **_chosen(by, weeks, threshold, rebaseline),
+            "endpoints": _endpoints(endpoint, endpoints_given),
+        }
         errors = _check(chosen, pages.gettext(locale))
         if errors:
             return publish_page(
@@ -315,6 +337,7 @@ def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
                     digest=digest,
                     now=now,
                     catalog=catalog,
+                    endpoints=chosen["endpoints"],
                 )
         except Conflict:
             message = pages.gettext(locale)(
@@ -375,7 +398,20 @@ def published_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
 
 
 def _chosen(by: str, weeks: int, threshold: str, rebaseline: str) -> dict[str, Any]:
-    return {"by": by, "weeks": weeks, "threshold": threshold, "rebaseline": rebaseline == "yes"}
+    return {
+        "by": by,
+        "weeks": weeks,
+        "threshold": threshold,
+        "rebaseline": rebaseline == "yes",
+        "endpoints": None,
+    }
+
+
+def _endpoints(endpoint: list[str] | None, given: str) -> list[str] | None:
+    """The curves ticked: None (all) when the form did not say, else those ticked."""
+    if given != "yes" and not endpoint:
+        return None
+    return [e[:20] for e in (endpoint or [])][:10]
 
 
 def _options(chosen: Mapping[str, Any]) -> DashboardOptions:
@@ -390,6 +426,7 @@ def _options(chosen: Mapping[str, Any]) -> DashboardOptions:
 def _check(chosen: Mapping[str, Any], gettext: Any) -> dict[str, str]:
     try:
         _options(chosen).check()
+        publishing.endpoints_check(chosen.get("endpoints"))
     except InvalidInput as exc:
         return form_errors(exc, gettext)
     return {}

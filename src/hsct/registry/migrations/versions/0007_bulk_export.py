@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("requested_by", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("types", sa.JSON(), nullable=False),
+        sa.Column("since", UTCDateTime(), nullable=True),
         sa.Column("request", sa.String(length=500), nullable=False),
         sa.Column("output", sa.JSON(), nullable=True),
         sa.Column("files", sa.LargeBinary(), nullable=True),
