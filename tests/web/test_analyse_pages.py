@@ -125,3 +125,17 @@ def test_rows_that_cannot_be_used_are_listed_and_left_out(world: World) -> None:
     answer = _post(world, {**FILES, "visits": visits})
     assert answer.status_code == 200
     assert "<dt>Rows that could not be used</dt><dd>2" in answer.text
+
+
+def test_a_long_curve_is_drawn_with_one_step_per_half_pixel() -> None:
+    from hsct.web.routes.workspace import CHART_W, km_chart  # noqa: PLC0415
+
+    # 20,000 steps over 4 years, falling by equal amounts: far more steps than pixels
+    points = [[4 * k / 20_000, 1 - k / 20_001, 0.0, 1.0] for k in range(20_001)]
+    chart = km_chart(
+        {"groups": [{"group": "all", "n": 20_000, "points": points}], "benchmarks": []}
+    )
+    path = chart["series"][0]["path"]
+    assert path.count("L") <= 4 * CHART_W  # a vertical and a horizontal move per half pixel
+    last_y = float(path.split()[-1].split(",")[1])
+    assert last_y == pytest.approx(14 + (300 - 14 - 40) * (1 - points[-1][1]), abs=0.06)

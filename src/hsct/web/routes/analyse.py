@@ -33,8 +33,9 @@ from hsct.web.templating import Pages
 MAX_FILE_BYTES: Final = 100 * 1024 * 1024
 #: An options file (``--options-file``) is small.
 MAX_OPTIONS_BYTES: Final = 64 * 1024
-#: Downloads offered inside the page (as data: links) up to this size each.
-MAX_DOWNLOAD_BYTES: Final = 20 * 1024 * 1024
+#: Downloads offered inside the page (as data: links) up to this size each: a page of
+#: tens of megabytes is too much for a phone; beyond it, hsct outcomes writes the files.
+MAX_DOWNLOAD_BYTES: Final = 4 * 1024 * 1024
 
 
 def _download(name: str, text: str) -> dict[str, Any]:

@@ -69,6 +69,22 @@ def _y(share: float) -> float:
     return PAD[2] + (CHART_H - PAD[2] - PAD[3]) * (1 - share)
 
 
+def _thinned(points: Sequence[Sequence[float]], span: float) -> list[Sequence[float]]:
+    """The steps of a curve, one per half pixel across: the last of the steps that fall on
+    the same half pixel stands for them all (the drawn curve is the same; 100,000
+    patients' steps would otherwise make megabytes of path)."""
+    out: list[Sequence[float]] = []
+    bucket = None
+    for point in points:
+        here = round(_x(point[0], span) * 2)
+        if out and here == bucket:
+            out[-1] = point
+        else:
+            out.append(point)
+        bucket = here
+    return out
+
+
 def km_chart(curve: Mapping[str, Any]) -> dict[str, Any]:
     """A Kaplan-Meier figure as SVG parts: each group's step line and 95% band, benchmarks."""
     last = max((p[0] for g in curve["groups"] for p in g["points"]), default=1.0)
@@ -78,7 +94,7 @@ def km_chart(curve: Mapping[str, Any]) -> dict[str, Any]:
         colour, dash = SERIES[i % len(SERIES)]
         line, upper, lower = [], [], []
         previous = None
-        for t, s, lo, hi in group["points"]:
+        for t, s, lo, hi in _thinned(group["points"], span):
             x = _x(t, span)
             if previous is not None:
                 line.append(f"L{x:.1f},{_y(previous[0]):.1f}")
