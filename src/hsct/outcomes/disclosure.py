@@ -319,9 +319,11 @@ def public_curve(
     risk (the days of that month before it are kept). ``days`` are in increasing order; the
     other sequences give the estimate, its interval and the number at risk at each day.
 
-    Not yet protected: the change from one month to the next, with the numbers at risk,
-    can still show a small number of events in a month (hazard H-063). Merging months until
-    each step holds no event or ``threshold`` or more is to come with the publishing pages.
+    This alone does not protect a step: the change from one month to the next, with the
+    numbers at risk, can show a small number of events in a month (hazard H-063).
+    Publications use :func:`hsct.outcomes.publication.public_km`, which also shows a month
+    only when the events and departures since the last one shown are none or
+    ``threshold`` or more.
     """
     threshold = check_threshold(threshold)
     lengths = {len(days), len(estimates), len(lows), len(highs), len(at_risk)}

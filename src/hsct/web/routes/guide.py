@@ -62,7 +62,8 @@ DIFFERENCE_LABELS: Mapping[str, str] = {
 }
 
 
-def _icons(per100: int | None) -> list[bool]:
+def icon_dots(per100: int | None) -> list[bool]:
+    """An icon array's 100 dots: the first ``per100`` filled."""
     return [index < (per100 or 0) for index in range(100)]
 
 
@@ -74,7 +75,7 @@ def _common(catalog: Catalog) -> dict[str, Any]:
         "aspect_labels": ASPECT_LABELS,
         "difference_labels": DIFFERENCE_LABELS,
         "frequency": frequency,
-        "icons": _icons,
+        "icons": icon_dots,
         "intensity_words": INTENSITY_WORDS,
     }
 

@@ -34,6 +34,7 @@ from hsct.web.auth import CurrentActor, NowDep
 from hsct.web.deps import CatalogDep, DbSession
 from hsct.web.forms import form_errors, form_page
 from hsct.web.locale import Locale
+from hsct.web.routes.guide import icon_dots
 from hsct.web.routes.record import page_base
 from hsct.web.routes.workspace import ENDPOINT_LABELS, GROUP_LABELS, ChosenQuery, km_chart
 from hsct.web.templating import Pages
@@ -59,10 +60,6 @@ COLUMN_LABELS: Final = {
 }
 
 
-def _icons(per100: int | None) -> list[bool]:
-    return [index < (per100 or 0) for index in range(100)]
-
-
 def view_of(content: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     """What a publication's page needs besides its content: charts, plain words, rating."""
     charts = {}
@@ -84,12 +81,20 @@ def view_of(content: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
             "benchmarks": benchmarks,
         }
         charts[endpoint] = km_chart(curve) if curve["groups"] else None
+    return {
+        "charts": charts,
+        "readings": {"neda3": plain_reading(content, "neda3")},
+        "summary": summary_counts(content),
+        **_rating(content, catalog),
+    }
+
+
+def _rating(content: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """The directory facility of the publishing clinic and its legitimacy rating (None when
+    the clinic is not in the directory)."""
     facility_id = (content.get("clinic") or {}).get("facility_id")
     facility = catalog.facilities.get(facility_id) if facility_id else None
     return {
-        "charts": charts,
-        "readings": {e: plain_reading(content, e) for e in ("neda3", *content.get("curves", {}))},
-        "summary": summary_counts(content),
         "facility": facility,
         "rating": rate_facility(facility, catalog) if facility is not None else None,
     }
@@ -105,7 +110,7 @@ def summary_of(publication: Publication, catalog: Catalog) -> dict[str, Any]:
         "withdrawn": withdrawn,
         "neda": [] if withdrawn else plain_reading(content, "neda3"),
         "summary": None if withdrawn else summary_counts(content),
-        **({} if withdrawn else {"rating": view_of(content, catalog)["rating"]}),
+        **({} if withdrawn else {"rating": _rating(content, catalog)["rating"]}),
     }
 
 
@@ -127,7 +132,7 @@ def _common() -> dict[str, Any]:
         "risk_labels": RISK_LABELS,
         "table_labels": TABLE_LABELS,
         "column_labels": COLUMN_LABELS,
-        "icons": _icons,
+        "icons": icon_dots,
         "other": OTHER,
         "all_endpoints": ENDPOINTS,
     }
