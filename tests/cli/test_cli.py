@@ -67,7 +67,7 @@ def test_db_upgrade_creates_sqlite_under_var_and_is_repeatable(tmp_path: Path) -
     first = run_hsct("db", "upgrade", cwd=tmp_path)
     second = run_hsct("db", "upgrade", cwd=tmp_path)
 
-    expected = f"Database sqlite:///{tmp_path}/var/hsct.sqlite3 is up to date (revision 0007).\n"
+    expected = f"Database sqlite:///{tmp_path}/var/hsct.sqlite3 is up to date (revision 0008).\n"
     assert (first.returncode, first.stdout) == (0, expected)
     assert (second.returncode, second.stdout) == (0, expected)
     assert (tmp_path / "var" / "hsct.sqlite3").is_file()

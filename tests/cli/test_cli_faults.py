@@ -244,7 +244,7 @@ def test_an_unknown_revision_is_named(tmp_path: Path) -> None:
         upgrade(f"sqlite:///{tmp_path}/x.sqlite3", "nope")
 
     assert str(caught.value) == (
-        "REVISION: unknown revision 'nope' (allowed: head, base or a revision such as 0007)"
+        "REVISION: unknown revision 'nope' (allowed: head, base or a revision such as 0008)"
     )
 
 

@@ -151,7 +151,7 @@ def test_backup_and_restore_round_trip(hsct: Run, tmp_path: Path, database: Path
 
     assert (code, err) == (0, "")
     assert f"Backed up sqlite:///{database} to " in made
-    assert "schema revision 0007" in made
+    assert "schema revision 0008" in made
     assert "Audit chain: 2 events, head 2 " in made
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     head = made.split("Audit chain: 2 events, head 2 ")[1].split(".")[0]

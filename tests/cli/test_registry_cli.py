@@ -123,4 +123,62 @@ def test_export_ebmt_writes_the_tables_and_a_bad_format_is_one_line(
         "registry", "export", "--clinic", clinic, "--out", str(out), "--format", "xml"
     )
     assert code != 0
-    assert_one_error_line(stderr, "--format", "csv, parquet, fhir, ebmt")
+    assert_one_error_line(stderr, "--format", "csv, parquet, fhir, ndjson, ebmt")
+
+
+def test_export_ndjson_then_import_fhir_into_another_clinic(
+    hsct: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hsct.registry import clinics, imports  # noqa: PLC0415
+    from tests.support.cohorts import synthetic_files  # noqa: PLC0415
+
+    path = tmp_path / "var" / "hsct.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    monkeypatch.setenv("HSCT_DATABASE_URL", f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine).begin() as session:
+        source = clinics.clinic_create(session, name="Source", now=NOW).id
+        target = clinics.clinic_create(session, name="Target", now=NOW).id
+        imports.import_commit(
+            session,
+            actor=None,
+            clinic_id=source,
+            files=synthetic_files(7),
+            options=imports.ImportOptions(),
+            now=NOW,
+        )
+    engine.dispose()
+    out = tmp_path / "fhir"
+    code, _, _ = hsct(
+        "registry", "export", "--clinic", source, "--out", str(out), "--format", "ndjson"
+    )
+    assert code == 0
+    files = sorted(str(p) for p in out.iterdir())
+    assert [Path(f).name for f in files] == [
+        "Condition.ndjson",
+        "Observation.ndjson",
+        "Patient.ndjson",
+        "Procedure.ndjson",
+    ]
+    code, text, err = hsct("registry", "import-fhir", "--clinic", target, "--dry-run", *files)
+    assert (code, err) == (0, "")
+    assert text.startswith("Would add 7 records with their entries (diagnosis 7, transplant 7,")
+    assert text.strip().endswith("Nothing is written.")
+    code, text, _ = hsct("registry", "import-fhir", "--clinic", target, "--json", *files)
+    assert code == 0
+    done = json.loads(text)
+    assert done["records"] == 7
+    assert done["import_id"]
+    again = tmp_path / "again"
+    hsct("registry", "export", "--clinic", target, "--out", str(again), "--format", "ndjson")
+    for name in ("Condition.ndjson", "Observation.ndjson", "Patient.ndjson", "Procedure.ndjson"):
+        before = (out / name).read_text().splitlines()
+        after = (again / name).read_text().splitlines()
+        assert len(before) == len(after)
+    # A second import of the same files: the study codes are taken, one Error: line.
+    code, _, err = hsct("registry", "import-fhir", "--clinic", target, *files)
+    assert code != 0
+    assert_one_error_line(err, "already has records with these study codes")
+    code, _, err = hsct("registry", "import-fhir", "--clinic", target, str(out / "nope.ndjson"))
+    assert code != 0
+    assert_one_error_line(err, "FILES")

@@ -27,7 +27,7 @@ def _entry(kind: str, date: str, **data: Any) -> dict[str, Any]:
 
 
 RECORD = {
-    "patient": {"id": "r1", "code": "P-01"},
+    "patient": {"id": "r1", "code": "P-01", "birth_month": "1984-07"},
     "entries": [
         _entry("diagnosis", "2015-03-01", first_symptoms="2014-06-01", ms_type="RRMS"),
         _entry("drug", "2016-01-01", drug="natalizumab", stop="2019-11-01"),
@@ -70,7 +70,7 @@ def test_one_records_columns_exactly() -> None:
         "pseudonym": "P-01",
         "record_id": "r1",
         "sex": "",
-        "birth_year_month": "",
+        "birth_year_month": "1984-07",
         "first_symptoms": "2014-06-01",
         "diagnosis_date": "2015-03-01",
         "ms_type": "RRMS",

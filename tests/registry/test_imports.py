@@ -536,3 +536,43 @@ def test_the_redcap_dictionary_has_redcaps_columns_and_reads_back() -> None:
         redcap_dictionary_read(text.replace("Field Annotation", "Annotation"))
     with pytest.raises(InvalidInput):
         redcap_dictionary_read(text.replace("edss_rater", "EDSS rater"))
+
+
+def test_the_patients_file_sets_the_birth_month_and_the_audit_keeps_no_value(
+    sessions: Sessions, clinic: str
+) -> None:
+    commit(sessions, clinic, files(patients=b"patient_id\nB1\n"))
+    given = files(patients=b"patient_id,birth_month\nB1,1979-11\nB2,1990-02\nB3,\nB4,1990-02-03\n")
+    plan = plan_of(sessions, clinic, given)
+    rows = {row.patient: (row.action, row.fields) for row in plan.rows}
+    assert rows["B1"] == ("change", ("birth_month",))
+    assert rows["B2"] == ("add", ())
+    assert rows["B3"] == ("add", ())
+    assert rows["B4"][0] == "refused"
+    (refused,) = [row for row in plan.rows if row.action == "refused"]
+    assert [(p.field, p.message) for p in refused.problems] == [
+        ("birth_month", "is not a year and month")
+    ]
+    with sessions.begin() as s:
+        imports.import_commit(
+            s,
+            actor=staff(clinic),
+            clinic_id=clinic,
+            files=given,
+            options=ImportOptions(),
+            now=NOW,
+            accept_refused=True,
+        )
+    with sessions.begin() as s:
+        born = dict(
+            s.execute(
+                select(Patient.code, Patient.birth_month).where(Patient.clinic_id == clinic)
+            ).all()
+        )
+        assert born == {"B1": "1979-11", "B2": "1990-02", "B3": None}
+        details = [e.details for e in s.scalars(select(AuditEvent)) if e.action == "import.records"]
+    assert "1979" not in str(details)
+    assert "1990" not in str(details)
+    assert "'record': 'birth_month'" in str(details)
+    again = plan_of(sessions, clinic, files(patients=b"patient_id,birth_month\nB1,1979-11\n"))
+    assert [row.action for row in again.rows] == ["same"]

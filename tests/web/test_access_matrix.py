@@ -23,6 +23,7 @@ credentials, and pages send a visitor to the sign-in page (303, coming back afte
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from hsct import outcomes
 from hsct.registry import accounts as account_services
 from hsct.registry import patients as patient_services
 from hsct.registry import record as record_services
+from hsct.registry.fhir_import import CLINIC_CODE_SYSTEM
 from hsct.registry.tables import Account
 from tests.support.world import ACTORS, World, world_for
 
@@ -62,6 +64,8 @@ SIGN_IN: Final = SeeOther()
 NEW_RECORD: Final = SeeOther("/clinic/{clinic_id}/patients/{new}")
 RECORD_X_DELETED: Final = SeeOther("/clinic/{clinic_id}/patients/{patient_id}?deleted=1")
 RECORD_X_UNDONE: Final = SeeOther("/clinic/{clinic_id}/patients/{patient_id}?undone=1")
+RECORD_X_SAVED: Final = SeeOther("/clinic/{clinic_id}/patients/{patient_id}?saved=1")
+FHIR_DONE: Final = SeeOther("/clinic/{clinic_id}/imports?fhir=1")
 Expect = int | SeeOther
 
 
@@ -227,6 +231,8 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     # {patient_id}: a fresh, unlocked record of clinic X for every request. Leads lock and
     # unlock; unlocking an unlocked record is a 409.
     ("POST", "/api/v1/patients/{patient_id}/lock"): R(401, 404, 404, 403, 404, 200, 403, 404),
+    # Staff and leads of the record's clinic; a monitor reads only.
+    ("PUT", "/api/v1/patients/{patient_id}/birth-month"): R(401, 404, 404, 200, 404, 200, 403, 404),
     ("POST", "/api/v1/patients/{patient_id}/unlock"): R(401, 404, 404, 403, 404, 409, 403, 404),
     # ------------------------------------------------------------ a clinic's registry (X)
     ("POST", "/api/v1/clinics/{clinic_id}/imports"): R(401, 404, 404, 201, 404, 201, 403, 404),
@@ -238,6 +244,8 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
         401, 404, 404, 404, 404, 404, 403, 404
     ),
     ("GET", "/api/v1/clinics/{clinic_id}/imports"): R(401, 404, 404, 200, 404, 200, 200, 404),
+    # A FHIR file holding one Patient with a new study code: a new record for who may write.
+    ("POST", "/api/v1/clinics/{clinic_id}/fhir-imports"): R(401, 404, 404, 201, 404, 201, 403, 404),
     ("PUT", "/api/v1/clinics/{clinic_id}/mappings/{name}"): R(
         401, 404, 404, 200, 404, 200, 403, 404
     ),
@@ -343,6 +351,9 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("POST", "/clinic/{clinic_id}/patients/{patient_id}/unlock"): R(
         SIGN_IN, 404, 404, 403, 404, 409, 403, 404
     ),
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/birth-month"): R(
+        SIGN_IN, 404, 404, RECORD_X_SAVED, 404, RECORD_X_SAVED, 403, 404
+    ),
     ("GET", "/clinic/{clinic_id}/patients/{patient_id}/add/{kind}"): R(
         SIGN_IN, 404, 404, 200, 404, 200, 403, 404
     ),
@@ -367,6 +378,9 @@ REGISTRY: Final[dict[tuple[str, str], dict[str, Expect]]] = {
     ("GET", "/clinic/{clinic_id}/imports"): R(SIGN_IN, 404, 404, 200, 404, 200, 200, 404),
     # A file: its dry run (200) for those who may import.
     ("POST", "/clinic/{clinic_id}/imports"): R(SIGN_IN, 404, 404, 200, 404, 200, 403, 404),
+    ("POST", "/clinic/{clinic_id}/fhir-imports"): R(
+        SIGN_IN, 404, 404, FHIR_DONE, 404, FHIR_DONE, 403, 404
+    ),
     # No such pending import.
     ("POST", "/clinic/{clinic_id}/imports/{import_id}/confirm"): R(
         SIGN_IN, 404, 404, 404, 404, 404, 403, 404
@@ -415,6 +429,21 @@ assert not PUBLIC.keys() & REGISTRY.keys(), "a route is both public and in the r
 
 #: Mounted apps that serve files, not routes with methods.
 MOUNTS: Final = {"/static"}
+
+
+def _fhir_patient_file() -> dict[str, Any]:
+    """A FHIR NDJSON file holding one Patient with a new study code (a new record)."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "identifier": [{"system": CLINIC_CODE_SYSTEM + "x", "value": f"F-{uuid.uuid4().hex[:12]}"}],
+    }
+    return {
+        "files": {
+            "files": ("Patient.ndjson", json.dumps(patient).encode(), "application/fhir+ndjson")
+        }
+    }
+
 
 #: Requests that need a body to reach the rule being tested; others send none (or ``{}``).
 BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
@@ -487,6 +516,14 @@ BODIES: Final[dict[tuple[str, str], Callable[[], dict[str, Any]]]] = {
         "json": {"digest": "0" * 64}
     },
     ("PUT", "/api/v1/clinics/{clinic_id}/settings"): lambda: {"json": {}},
+    ("PUT", "/api/v1/patients/{patient_id}/birth-month"): lambda: {
+        "json": {"birth_month": "1980-01"}
+    },
+    ("POST", "/clinic/{clinic_id}/patients/{patient_id}/birth-month"): lambda: {
+        "data": {"birth_month": "1980-01"}
+    },
+    ("POST", "/api/v1/clinics/{clinic_id}/fhir-imports"): _fhir_patient_file,
+    ("POST", "/clinic/{clinic_id}/fhir-imports"): _fhir_patient_file,
     ("PUT", "/api/v1/clinics/{clinic_id}/mappings/{name}"): lambda: {
         "json": {"tables": {"visits": {"patient_id": "id", "date": "d", "edss": "e"}}}
     },

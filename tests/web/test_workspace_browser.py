@@ -64,7 +64,7 @@ def test_import_then_read_the_outcomes(
         page.set_input_files(
             "#f-files", [str(folder / n) for n in ("patients.csv", "visits.csv", "mri.csv")]
         )
-        page.locator("main form.account-form button.primary").click()
+        page.locator("form[action$='/imports'] button.primary").click()
         expect(page.locator("table.data").first).to_be_visible()
         look("plan")
         page.locator("form[action$='/confirm'] button.primary").click()

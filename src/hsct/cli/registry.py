@@ -279,6 +279,65 @@ def registry_import(  # noqa: PLR0917 - typer passes options by keyword
             stdout.print("Imported: every row above that was not refused.", markup=False)
 
 
+@registry_app.command("import-fhir")
+def registry_import_fhir(
+    clinic: Clinic,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The registry's own FHIR export: NDJSON files (Patient.ndjson, ...), FHIR "
+            "Bundles (.json), or a ZIP of them.",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything; write nothing.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import a FHIR export as new records of the clinic: all of them or none (existing study
+    codes are refused; the CSV import updates records)."""
+    from hsct.cli.files import check_readable, reading, shown  # noqa: PLC0415 - fast start
+    from hsct.registry import unit_of_work  # noqa: PLC0415
+    from hsct.registry.fhir_import import MAX_FILE_BYTES, FhirFile, fhir_import  # noqa: PLC0415
+
+    given = []
+    for path in files:
+        check_readable(path, "FILES")
+        with reading(path, "FILES"):
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise InvalidInput(
+                    [
+                        FieldError(
+                            "FILES",
+                            f"{shown(path)} is larger than {MAX_FILE_BYTES // 2**20} MB",
+                            "smaller files (the NDJSON files of one export are one per type)",
+                        )
+                    ]
+                )
+            given.append(FhirFile(path.name, path.read_bytes()))
+    with unit_of_work(database_url()) as session:
+        result = fhir_import(
+            session,
+            actor=None,
+            clinic_id=clinic,
+            files=given,
+            now=datetime.now(UTC),
+            dry_run=dry_run,
+        )
+    if as_json:
+        out = {**result.to_dict(), "dry_run": dry_run}
+        stdout.print(json.dumps(out, ensure_ascii=False), markup=False)
+        return
+    kinds = ", ".join(f"{kind} {n}" for kind, n in result.entries.items() if n) or "none"
+    verb = "Would add" if dry_run else "Added"
+    stdout.print(
+        f"{verb} {result.records} records with their entries ({kinds})."
+        + (" Nothing is written." if dry_run else f" Import {result.import_id}."),
+        markup=False,
+    )
+
+
 #: Rows to add are listed one by one up to this many (changes and refusals always are).
 ROWS_LISTED = 100
 
@@ -323,11 +382,15 @@ def registry_export(
     clinic: Clinic,
     out: Annotated[Path, typer.Option("--out", help="A folder for the files (made if missing).")],
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, parquet, fhir or ebmt (registry tables).")
+        str,
+        typer.Option(
+            "--format",
+            help="csv, parquet, fhir (Bundles), ndjson (FHIR, a file per type) or ebmt.",
+        ),
     ] = "csv",
 ) -> None:
-    """Export a clinic's records: CSV with a data dictionary, Parquet, FHIR R4 Bundles, or
-    EBMT/CIBMTR-mappable transplant and yearly tables with their mapping."""
+    """Export a clinic's records: CSV with a data dictionary, Parquet, FHIR R4 (Bundles or
+    NDJSON), or EBMT/CIBMTR-mappable transplant and yearly tables with their mapping."""
     from hsct.cli.files import check_writable, writing  # noqa: PLC0415 - fast start
     from hsct.registry import cohort, unit_of_work  # noqa: PLC0415
 

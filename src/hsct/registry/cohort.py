@@ -30,13 +30,13 @@ from hsct.registry.accounts import _audit
 from hsct.registry.clinics import clinic_for
 from hsct.registry.entries import DATE_FIELDS, KINDS, MODELS, dictionary_rows
 from hsct.registry.export import COMMON_COLUMNS, csv_cell, csv_columns, data_dictionary_csv
-from hsct.registry.fhir import fhir_bundle
+from hsct.registry.fhir import fhir_bundle, fhir_ndjson
 from hsct.registry.tables import Clinic, ImportRun, Patient, RecordEntry, RecordShare
 
 COHORT_FORMAT: Final = "hsct-cohort"
 COHORT_VERSION: Final = 1
-FORMATS: Final = ("csv", "parquet", "fhir", "ebmt")
-PATIENT_COLUMNS: Final = ("patient_id", "record_id", "created_at", "locked_at")
+FORMATS: Final = ("csv", "parquet", "fhir", "ndjson", "ebmt")
+PATIENT_COLUMNS: Final = ("patient_id", "record_id", "birth_month", "created_at", "locked_at")
 
 
 def _clinic(session: Session, actor: Actor | None, clinic_id: str) -> Clinic:
@@ -121,7 +121,7 @@ def cohort_export(
     """Every record of the clinic as one JSON-ready document; the export is audited."""
     clinic = _clinic(session, actor, clinic_id)
     patients = session.execute(
-        select(Patient.id, Patient.code, Patient.created_at, Patient.locked_at)
+        select(Patient.id, Patient.code, Patient.birth_month, Patient.created_at, Patient.locked_at)
         .where(Patient.clinic_id == clinic_id)
         .order_by(Patient.code, Patient.id)
     ).all()
@@ -139,7 +139,9 @@ def cohort_export(
         )
         .join(Patient, Patient.id == RecordEntry.patient_id)
         .where(Patient.clinic_id == clinic_id)
-        .order_by(RecordEntry.patient_id, RecordEntry.date, RecordEntry.created_at, RecordEntry.id)
+        # By date, then id (not creation time, which a FHIR file does not carry for every
+        # entry): a FHIR import hands out ids in this order, so its export keeps it.
+        .order_by(RecordEntry.patient_id, RecordEntry.date, RecordEntry.id)
     ):
         entries[row.patient_id].append(
             {
@@ -158,6 +160,7 @@ def cohort_export(
                 "id": p.id,
                 "clinic_id": clinic_id,
                 "code": p.code,
+                "birth_month": p.birth_month,
                 "created_at": p.created_at.isoformat(),
                 "locked_at": None if p.locked_at is None else p.locked_at.isoformat(),
             },
@@ -203,6 +206,7 @@ def _table_rows(
             {
                 "patient_id": patient["code"],
                 "record_id": patient["id"],
+                "birth_month": patient.get("birth_month"),
                 "created_at": patient["created_at"],
                 "locked_at": patient["locked_at"],
             }
@@ -236,10 +240,12 @@ def cohort_dictionary_csv() -> str:
     for column, meaning in (
         ("patient_id", "the clinic's study code of the patient (a pseudonym, never a name)"),
         ("record_id", "the record's identifier in the registry (random; no meaning)"),
+        ("birth_month", "year and month of birth, YYYY-MM (never the day); empty if not recorded"),
         ("created_at", "when the record was made (UTC)"),
         ("locked_at", "when a lead locked the record (UTC); empty when it is not locked"),
     ):
-        writer.writerow(("patients.csv", column, "yes" if "id" in column else "no", "", meaning))
+        required = "yes" if column.endswith("_id") else "no"
+        writer.writerow(("patients.csv", column, required, "", meaning))
     for kind in KINDS:
         writer.writerow((f"{kind}.csv", "patient_id", "yes", "", "the patient's study code"))
         writer.writerow((f"{kind}.csv", "record_id", "yes", "", "the record's identifier"))
@@ -421,9 +427,10 @@ def cohort_files(
 ) -> dict[str, str] | dict[str, bytes]:
     """A clinic's export in ``fmt`` (one of :data:`FORMATS`) as files by name; audited.
 
-    ``ebmt``: the transplant and yearly tables with their mapping
-    (:mod:`hsct.registry.ebmt`); their NEDA-3 is the clinic dashboard's, with its default
-    options and the clinic's setting for self-rated EDSS.
+    ``ndjson``: FHIR resources as NDJSON, one file per type (as the Bulk Data export, and
+    what ``hsct registry import-fhir`` reads back). ``ebmt``: the transplant and yearly
+    tables with their mapping (:mod:`hsct.registry.ebmt`); their NEDA-3 is the clinic
+    dashboard's, with its default options and the clinic's setting for self-rated EDSS.
     """
     if fmt not in FORMATS:
         raise InvalidInput(
@@ -436,6 +443,8 @@ def cohort_files(
         return cohort_parquet_files(document)
     if fmt == "fhir":
         return cohort_fhir_files(document)
+    if fmt == "ndjson":  # FHIR Bulk Data's files, one per resource type
+        return {f"{kind}.ndjson": text for kind, (text, _) in fhir_ndjson(document).items()}
     from hsct.registry import dashboard, ebmt  # noqa: PLC0415 - the engine, only for this
 
     board = dashboard.cohort_dashboard(

@@ -7,9 +7,10 @@ from, and which registry item it is meant to map to is :data:`COLUMNS` (also wri
 forms for MS and CIBMTR's items for MS were not available when this was written
 (``../shared/dossier/registry.md`` section 1, [GAP]); the items are the "provisional minimal
 EBMT/CIBMTR-mappable dataset" of that section, inferred from what the registries analyse
-(Muraro 2017, OMST, Snowden 2017). Items this registry does not collect (sex, birth
-year-month, mobilisation, engraftment days, malignancy) are columns left empty, so a
-registry sees the gap instead of a guess. See ``docs/registry/ebmt-cibmtr-mapping.md``.
+(Muraro 2017, OMST, Snowden 2017). Items this registry does not collect (sex,
+mobilisation, engraftment days, malignancy) are columns left empty, so a registry sees the
+gap instead of a guess; the birth year and month is filled where the clinic recorded it.
+See ``docs/registry/ebmt-cibmtr-mapping.md``.
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ COLUMNS: Final[tuple[Column, ...]] = (
     _c(
         T,
         "birth_year_month",
-        "Birth year and month",
-        NOT_COLLECTED,
+        "Birth year and month (YYYY-MM; never the day)",
+        "patient.birth_month (empty when not recorded)",
         "MED-A date of birth",
         "Pre-TED 2400 date of birth",
     ),
@@ -432,7 +433,7 @@ def _record_rows(
         "pseudonym": record["patient"]["code"] or "",
         "record_id": record["patient"]["id"],
         "sex": "",
-        "birth_year_month": "",
+        "birth_year_month": str(record["patient"].get("birth_month") or ""),
         "first_symptoms": str(diagnosis["data"].get("first_symptoms") or ""),
         "diagnosis_date": str(diagnosis.get("date") or ""),
         "ms_type": str(diagnosis["data"].get("ms_type") or ""),

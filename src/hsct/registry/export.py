@@ -91,6 +91,7 @@ def record_export(
             "id": patient.id,
             "clinic_id": patient.clinic_id,
             "code": patient.code,
+            "birth_month": patient.birth_month,
             "created_at": patient.created_at.isoformat(),
         },
         "entries": entries,

@@ -12,7 +12,8 @@ Mapping (codes from ``../shared/dossier/registry.md`` section 4 and HL7's termin
 =============  ================================  ===========================================
 kind           resource (id)                     code and main elements
 =============  ================================  ===========================================
-(the record)   Patient (patient id)              no name, no birth date, no sex;
+(the record)   Patient (patient id)              no name, no sex; ``birthDate`` the year
+                                                 and month only (``YYYY-MM``), when recorded;
                                                  ``meta.security`` v3-ObservationValue
                                                  ``PSEUDED``; identifiers: the record id and
                                                  the clinic's study code (both pseudonyms)
@@ -330,7 +331,7 @@ def _patient(patient: Mapping[str, Any]) -> JSON:
                 "value": code,
             }
         )
-    return {
+    resource: JSON = {
         "resourceType": "Patient",
         "id": _fhir_id(patient["id"]),
         "meta": {
@@ -340,6 +341,10 @@ def _patient(patient: Mapping[str, Any]) -> JSON:
         },
         "identifier": identifiers,
     }
+    if patient.get("birth_month"):
+        # FHIR's date type allows a year and month alone (YYYY-MM): no day is ever sent.
+        resource["birthDate"] = patient["birth_month"]
+    return resource
 
 
 def _diagnosis(entry: Mapping[str, Any], data: Mapping[str, Any], subject: JSON) -> list[JSON]:

@@ -46,7 +46,7 @@ from hsct.registry.access import Actor, Permission
 from hsct.registry.accounts import _audit
 from hsct.registry.clinics import clinic_for, clinic_touch
 from hsct.registry.entries import Entry, entry_context_problems, entry_parse
-from hsct.registry.patients import patient_code_check
+from hsct.registry.patients import birth_month_check, patient_code_check
 from hsct.registry.record import UNDO_DEPTH, _trim_history
 from hsct.registry.tables import (
     Clinic,
@@ -69,7 +69,7 @@ REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
     "mri": ("patient_id", "date", "gd_enhancing", "new_t2"),
 }
 OPTIONAL: Final[Mapping[str, tuple[str, ...]]] = {
-    "patients": ("transplant_date", "diagnosis_date", "first_symptoms", "ms_type"),
+    "patients": ("transplant_date", "diagnosis_date", "first_symptoms", "ms_type", "birth_month"),
     "transplants": (
         "regimen",
         "intensity",
@@ -212,6 +212,8 @@ class _Op:
     old_date: dt.date | None = None
     old_provenance: str | None = None
     old_created: datetime | None = None
+    #: For a ``birth_month`` op: the record's new birth year and month.
+    birth_month: str | None = None
 
 
 @dataclass(slots=True)
@@ -264,6 +266,7 @@ class ImportPlan:
                         op.old and op.entry_id,
                         op.old,
                         None if op.entry is None else op.entry.data,
+                        op.birth_month,
                     ],
                     sort_keys=True,
                     default=str,
@@ -857,6 +860,7 @@ class _Record:
 
     patient_id: str | None
     locked: bool
+    birth_month: str | None = None
     entries: dict[str, tuple[str, Entry]] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
     created: dict[str, datetime] = field(default_factory=dict)
@@ -879,11 +883,13 @@ def _clinic_records(session: Session, clinic_id: str, codes: Iterable[str]) -> d
     wanted = set(codes)
     records: dict[str, _Record] = {}
     by_id: dict[str, _Record] = {}
-    for pid, code, locked in session.execute(
-        select(Patient.id, Patient.code, Patient.locked_at).where(Patient.clinic_id == clinic_id)
+    for pid, code, locked, born in session.execute(
+        select(Patient.id, Patient.code, Patient.locked_at, Patient.birth_month).where(
+            Patient.clinic_id == clinic_id
+        )
     ):
         if code in wanted:
-            records[code] = by_id[pid] = _Record(pid, locked is not None)
+            records[code] = by_id[pid] = _Record(pid, locked is not None, born)
     if not by_id:
         return records
     ids = sorted(by_id)
@@ -1022,6 +1028,7 @@ class _Planner:
                     for c, v in source.values.items()
                     if c != "patient_id"
                 }
+                born = birth_month_check(cells.pop("birth_month", None), today=self.today)
                 wanted = _entries_of(source.table, cells)
             except InvalidInput as exc:
                 raise _refuse(exc) from None
@@ -1029,6 +1036,8 @@ class _Planner:
             first_date = next((str(f["date"]) for _, f in wanted), None)
             record, new = self._record(code, source.table)
             staged, changed = self._staged(record, wanted)
+            if born is not None and born != record.birth_month and not new:
+                changed = ("birth_month", *changed)
             self._check(record, staged)
         except _Refused as refusal:
             return PlanRow(
@@ -1042,7 +1051,7 @@ class _Planner:
                 (),
                 refusal.problems,
             )
-        action = self._accept(code, source, record, new, staged, wanted)
+        action = self._accept(code, source, record, new, staged, wanted, born)
         return PlanRow(
             source.file, source.table, source.row, code, action, kinds, first_date, changed
         )
@@ -1145,6 +1154,7 @@ class _Planner:
         new: bool,
         staged: Sequence[tuple[str, Entry, str | None]],
         wanted: Sequence[tuple[str, dict[str, Any]]],
+        born: str | None,
     ) -> Action:
         """Apply an accepted row to the plan's view of the record; its action."""
         ops: list[_Op] = []
@@ -1152,6 +1162,9 @@ class _Planner:
             self.records[code] = record
             self.plan.new_patients.append(code)
             ops.append(_Op(code, "patient"))
+        if born is not None and born != record.birth_month:
+            record.birth_month = born
+            ops.append(_Op(code, "birth_month", birth_month=born))
         for entry_id, entry, old_id in staged:
             if old_id is None:
                 ops.append(_Op(code, entry.kind, entry, entry_id))
@@ -1174,7 +1187,7 @@ class _Planner:
             key = record.key(kind, dt.date.fromisoformat(str(fields["date"])))
             record.claimed.setdefault(key, (source.file, source.row))
         self.plan.ops.extend(ops)
-        if any(op.entry is None or op.old is None for op in ops):
+        if new or any(op.entry is not None and op.old is None for op in ops):
             return "add"
         return "change" if ops else "same"
 
@@ -1258,6 +1271,14 @@ def _apply(
     updates: list[dict[str, Any]] = []
     audit: dict[str, dict[str, Any]] = defaultdict(lambda: {"created": [], "changed": []})
     for op in plan.ops:
+        if op.kind == "birth_month":
+            pid = ids[op.code]
+            session.execute(
+                update(Patient).where(Patient.id == pid).values(birth_month=op.birth_month)
+            )
+            # That it was set, never the value (a quasi-identifier; the audit outlives records).
+            audit[pid]["changed"].append({"record": "birth_month", "recorded": True})
+            continue
         if op.entry is None:
             continue
         pid = ids[op.code]
@@ -1335,17 +1356,38 @@ def _apply(
     if touched:
         clinic_touch(session, clinic_id=clinic_id)
     _trim_histories(session, touched)
-    # One audit event per block of records (not one per record: an import of thousands of
-    # records would spend most of its time chaining events). Each names the records, the
-    # entries made, and for every changed entry its fields and their old values.
-    for start in range(0, len(touched), AUDIT_BLOCK):
-        block = {
+    audit_records(
+        session,
+        actor=actor,
+        clinic_id=clinic_id,
+        run_id=run_id,
+        records={
             pid: {
                 **audit.get(pid, {"created": [], "changed": []}),
                 "new_record": pid in created_ids,
             }
-            for pid in touched[start : start + AUDIT_BLOCK]
-        }
+            for pid in touched
+        },
+        now=now,
+    )
+
+
+def audit_records(
+    session: Session,
+    *,
+    actor: Actor | None,
+    clinic_id: str,
+    run_id: str,
+    records: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+) -> None:
+    """An import's audit of the records it wrote: one event per block of records (not one per
+    record: an import of thousands of records would spend most of its time chaining events).
+    Each names the records, the entries made, and for every changed entry its fields and
+    their old values (never a birth month's)."""
+    ids = list(records)
+    for start in range(0, len(ids), AUDIT_BLOCK):
+        block = {pid: records[pid] for pid in ids[start : start + AUDIT_BLOCK]}
         _audit(
             session,
             actor,

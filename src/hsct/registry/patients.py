@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import select
@@ -25,6 +25,10 @@ from hsct.registry.clinics import clinic_touch
 from hsct.registry.tables import Patient
 
 _CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+_BIRTH_MONTH: Final = re.compile(r"^(\d{4})-(\d{2})$")
+#: Earliest birth year a record may hold.
+BIRTH_YEAR_MIN: Final = 1900
+BIRTH_MONTH_ALLOWED: Final = N_("year and month as YYYY-MM, from 1900-01 to this month")
 
 
 def patient_code_check(code: str) -> str:
@@ -37,20 +41,60 @@ def patient_code_check(code: str) -> str:
     return value
 
 
+def birth_month_check(text: str | None, *, today: date) -> str | None:
+    """A birth year and month as ``YYYY-MM`` (blank: not recorded), from 1900-01 to ``today``'s
+    month; never a day, which would narrow a pseudonymous record towards a person. Messages
+    never repeat the value (a quasi-identifier)."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    found = _BIRTH_MONTH.match(value)
+    month = int(found.group(2)) if found else 0
+    if found is None or not 1 <= month <= 12:
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "birth_month",
+                    Message(N_("is not a year and month")),
+                    Message(BIRTH_MONTH_ALLOWED),
+                )
+            ]
+        )
+    year = int(found.group(1))
+    if year < BIRTH_YEAR_MIN or (year, month) > (today.year, today.month):
+        raise InvalidInput(
+            [
+                FieldError.translatable(
+                    "birth_month",
+                    Message(N_("is before 1900 or after this month")),
+                    Message(BIRTH_MONTH_ALLOWED),
+                )
+            ]
+        )
+    return value
+
+
 def patient_create(
-    session: Session, *, actor: Actor, clinic_id: str, code: str, now: datetime
+    session: Session,
+    *,
+    actor: Actor,
+    clinic_id: str,
+    code: str,
+    now: datetime,
+    birth_month: str | None = None,
 ) -> Patient:
-    """A new record in a clinic the actor may write to."""
+    """A new record in a clinic the actor may write to (``birth_month``: ``YYYY-MM`` or None)."""
     if not actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=clinic_id):
         raise NotFound("clinic", clinic_id)  # not theirs: do not confirm it exists
     require(actor, Permission.CLINIC_RECORDS_WRITE, clinic_id=clinic_id)
     value = patient_code_check(code)
+    born = birth_month_check(birth_month, today=now.date())
     taken = session.scalars(
         select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.code == value)
     ).first()
     if taken is not None:
         raise Conflict("this clinic already has a record with this study code")
-    patient = Patient(clinic_id=clinic_id, code=value, created_at=now)
+    patient = Patient(clinic_id=clinic_id, code=value, birth_month=born, created_at=now)
     session.add(patient)
     session.flush()
     clinic_touch(session, clinic_id=clinic_id)
@@ -61,7 +105,38 @@ def patient_create(
         entity_type="patient",
         entity_id=patient.id,
         clinic_id=clinic_id,
-        details={"new": {"code": value}},
+        # That a birth month was recorded, never its value: the audit trail outlives records.
+        details={"new": {"code": value, **({"birth_month": "recorded"} if born else {})}},
+        now=now,
+    )
+    return patient
+
+
+def patient_birth_month_set(
+    session: Session, *, actor: Actor, patient_id: str, birth_month: str | None, now: datetime
+) -> Patient:
+    """Record, change or clear (blank) a clinic record's birth year and month. Audited (that it
+    changed, never the value: the audit trail outlives the record)."""
+    patient = patient_get(session, actor=actor, patient_id=patient_id)
+    if patient.clinic_id is None:
+        raise NotFound("patient", patient_id)  # a person's own record has no birth month
+    require(actor, Permission.CLINIC_RECORDS_WRITE, clinic_id=patient.clinic_id)
+    if patient.locked_at is not None:
+        raise Conflict("this record is locked; a lead unlocks it first")
+    born = birth_month_check(birth_month, today=now.date())
+    if born == patient.birth_month:
+        return patient
+    patient.birth_month = born
+    session.flush()
+    clinic_touch(session, clinic_id=patient.clinic_id)
+    _audit(
+        session,
+        actor,
+        "patient.birth_month",
+        entity_type="patient",
+        entity_id=patient.id,
+        clinic_id=patient.clinic_id,
+        details={"recorded": born is not None},
         now=now,
     )
     return patient

@@ -257,7 +257,9 @@ class RecoveryCode(Base):
 class Patient(Base):
     """A health record's owner, pseudonymous: a random id, the clinic, or the person's pseudonym.
 
-    No name, email or birth date here. A record kept by a clinic has ``clinic_id``; a record
+    No name, email or birth date here: at most the birth year and month (``birth_month``),
+    which a clinic may record because EBMT's forms and FHIR's Patient ask for it; never the
+    day. A record kept by a clinic has ``clinic_id``; a record
     a person keeps for themself has ``person_id`` (their account's pseudonym); both when a
     person shares their record with a clinic.
     """
@@ -282,6 +284,8 @@ class Patient(Base):
     person_id: Mapped[str | None] = mapped_column(String(32), index=True)
     #: The clinic's own study code (never a name); unique within the clinic.
     code: Mapped[str | None] = mapped_column(String(40))
+    #: ``YYYY-MM``: the birth year and month, when the clinic records it (never the day).
+    birth_month: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

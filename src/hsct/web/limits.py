@@ -5,8 +5,8 @@ Limits (a person's answers, one follow-up history or a saved answers file fit ma
 - JSON (``application/json``): 1 MB;
 - forms (``application/x-www-form-urlencoded``): 1 MB;
 - uploads (``multipart/form-data``): 2 MB (the answers file itself is limited to 256 kB),
-  60 MB to a clinic's imports (one import file may be 50 MB), and 200 MB to a researcher's
-  own cohort at ``/outcomes/analyse`` (one file may be 100 MB; nothing is stored);
+  60 MB to a clinic's imports, CSV or FHIR (one import file may be 50 MB), and 200 MB to a
+  researcher's own cohort at ``/outcomes/analyse`` (one file may be 100 MB; nothing is stored);
 - anything else: 1 MB.
 
 A ``Content-Length`` above the limit is refused at once; a body streamed without one is
@@ -40,7 +40,9 @@ LIMITS: Final = {
 DEFAULT_LIMIT: Final = 1 * MB
 #: Uploads to a clinic's imports (API and page) may be larger.
 IMPORT_LIMIT: Final = 60 * MB
-IMPORT_PATH: Final = re.compile(r"^(?:/api/v1/clinics/[^/]+/imports|/clinic/[^/]+/imports)$")
+IMPORT_PATH: Final = re.compile(
+    r"^(?:/api/v1/clinics/[^/]+/(?:fhir-)?imports|/clinic/[^/]+/(?:fhir-)?imports)$"
+)
 #: A researcher's own cohort (``/outcomes/analyse``): up to 100,000 patients' tables.
 ANALYSE_LIMIT: Final = 200 * MB
 ANALYSE_PATH: Final = "/outcomes/analyse"

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from hsct.common.errors import FieldError, InvalidInput
-from hsct.registry import Permission, clinics, cohort, dashboard
+from hsct.registry import Permission, clinics, cohort, dashboard, fhir_import
 from hsct.registry import imports as services
 from hsct.web.api.registry import AUTH_ERRORS, BEARER, NOT_FOUND, Problem
 from hsct.web.api.schemas import ValidationProblem
@@ -105,6 +105,16 @@ class ImportOut(BaseModel):
     finished_at: dt.datetime | None
     files: list[dict[str, Any]]
     counts: dict[str, Any]
+
+
+class FhirImportOut(BaseModel):
+    """What a FHIR import did, or would do (a dry run): records, entries by kind, files."""
+
+    import_id: str | None = Field(description="The import, as listed; null for a dry run.")
+    dry_run: bool
+    records: int
+    entries: dict[str, int]
+    files: list[dict[str, Any]]
 
 
 class MappingIn(BaseModel):
@@ -213,6 +223,48 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
             db, actor=actor, clinic_id=clinic_id, files=given, options=options, now=now
         )
         return _plan_out(plan, import_id=run.id, status="pending")
+
+    @router.post(
+        "/fhir-imports",
+        summary="Import the registry's own FHIR export as new records",
+        status_code=201,
+        responses={
+            **NOT_FOUND,
+            409: {"model": Problem, "description": "The clinic already has a study code."},
+            413: ERRORS[413],
+            422: ERRORS[422],
+            **BAD_UPLOAD,
+        },
+    )
+    async def fhir_import_upload(
+        clinic_id: str,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+        files: Annotated[
+            list[UploadFile],
+            File(description="NDJSON files of a FHIR export, FHIR Bundles, or a ZIP of them."),
+        ],
+        dry_run: Annotated[bool, Form(description="Check everything; write nothing.")] = False,
+    ) -> FhirImportOut:
+        """All the records or none: every problem is named (file, line, resource, element).
+        Study codes the clinic already has are refused (409); the CSV import updates records.
+        Audited with counts and file digests, never values."""
+        if len(files) > fhir_import.MAX_FILES:
+            raise InvalidInput(
+                [FieldError("files", f"{len(files)} files", f"up to {fhir_import.MAX_FILES}")]
+            )
+        given = [
+            fhir_import.FhirFile(
+                upload.filename or f"file {i + 1}",
+                await upload.read(fhir_import.MAX_FILE_BYTES + 1),
+            )
+            for i, upload in enumerate(files)
+        ]
+        result = fhir_import.fhir_import(
+            db, actor=actor, clinic_id=clinic_id, files=given, now=now, dry_run=dry_run
+        )
+        return FhirImportOut(**result.to_dict(), dry_run=dry_run)
 
     @router.post("/imports/{import_id}/commit", summary="Confirm an import", responses=ERRORS)
     def import_commit(
@@ -369,9 +421,10 @@ def cohort_api_router() -> APIRouter:  # noqa: C901 - one closure per route
         actor: CurrentActor,
         db: DbSession,
         now: NowDep,
-        format: Literal["csv", "parquet", "fhir", "ebmt"] = "csv",
+        format: Literal["csv", "parquet", "fhir", "ndjson", "ebmt"] = "csv",
     ) -> Response:
-        """CSV (with the data dictionary), Parquet, one FHIR R4 Bundle per record, or the
+        """CSV (with the data dictionary), Parquet, one FHIR R4 Bundle per record, FHIR NDJSON
+        (one file per resource type, as the Bulk Data export), or the
         EBMT/CIBMTR-mappable transplant and yearly tables with their mapping. Audited."""
         files = cohort.cohort_files(db, actor=actor, clinic_id=clinic_id, now=now, fmt=format)
         buffer = io.BytesIO()

@@ -70,11 +70,14 @@ class ClinicOut(BaseModel):
 
 
 class PatientOut(BaseModel):
-    """A pseudonymous patient record (no name, email or birth date is ever kept here)."""
+    """A pseudonymous patient record (no name, email or day of birth is ever kept here)."""
 
     id: str
     clinic_id: str | None
     code: str | None = Field(description="The clinic's own study code.")
+    birth_month: str | None = Field(
+        description="Year and month of birth (YYYY-MM), when the clinic recorded it; never the day."
+    )
     own: bool = Field(description="True for the record a person keeps for themself.")
     created_at: dt.datetime
     locked: bool
@@ -120,13 +123,29 @@ class ReviewOut(BaseModel):
     reason: str | None
 
 
+BIRTH_MONTH_FIELD: Final = Field(
+    default=None,
+    pattern=r"^[0-9]{4}-[0-9]{2}$",
+    description="Year and month of birth, YYYY-MM (1900-01 to this month); never the day.",
+    examples=["1984-07"],
+)
+
+
 class PatientIn(BaseModel):
-    """A new record in a clinic: its study code only."""
+    """A new record in a clinic: its study code, and the birth year and month if known."""
 
     model_config = ConfigDict(extra="forbid")
     code: str = Field(
         min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["P-0042"]
     )
+    birth_month: str | None = BIRTH_MONTH_FIELD
+
+
+class BirthMonthIn(BaseModel):
+    """A clinic record's birth year and month; null clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    birth_month: str | None = BIRTH_MONTH_FIELD
 
 
 def _patient_out(patient: Any, person_id: str) -> PatientOut:
@@ -134,6 +153,7 @@ def _patient_out(patient: Any, person_id: str) -> PatientOut:
         id=patient.id,
         clinic_id=patient.clinic_id,
         code=patient.code,
+        birth_month=patient.birth_month,
         own=patient.person_id == person_id and patient.clinic_id is None,
         created_at=patient.created_at,
         locked=patient.locked_at is not None,
@@ -180,7 +200,7 @@ def registry_api_router() -> APIRouter:
         responses={
             **NOT_FOUND,
             409: {"model": Problem, "description": "The study code is taken."},
-            422: {"model": ValidationProblem, "description": "Bad study code."},
+            422: {"model": ValidationProblem, "description": "Bad study code or birth month."},
         },
     )
     def clinic_patient_create(
@@ -188,7 +208,12 @@ def registry_api_router() -> APIRouter:
     ) -> PatientOut:
         """A new pseudonymous record in the clinic (staff and lead)."""
         patient = patient_services.patient_create(
-            db, actor=actor, clinic_id=clinic_id, code=body.code, now=now
+            db,
+            actor=actor,
+            clinic_id=clinic_id,
+            code=body.code,
+            birth_month=body.birth_month,
+            now=now,
         )
         return _patient_out(patient, actor.person_id)
 
@@ -279,6 +304,25 @@ def registry_api_router() -> APIRouter:
         return _patient_out(
             patient_services.patient_get(db, actor=actor, patient_id=patient_id), actor.person_id
         )
+
+    @router.put(
+        "/patients/{patient_id}/birth-month",
+        summary="Record or clear a clinic record's birth year and month",
+        responses={
+            **NOT_FOUND,
+            409: {"model": Problem, "description": "The record is locked."},
+            422: {"model": ValidationProblem, "description": "Not a year and month allowed."},
+        },
+    )
+    def patient_birth_month(
+        patient_id: str, body: BirthMonthIn, actor: CurrentActor, db: DbSession, now: NowDep
+    ) -> PatientOut:
+        """Staff and leads of the record's clinic. Audited (that it changed, not the value).
+        A person's own record has none (404)."""
+        patient = patient_services.patient_birth_month_set(
+            db, actor=actor, patient_id=patient_id, birth_month=body.birth_month, now=now
+        )
+        return _patient_out(patient, actor.person_id)
 
     @router.post("/me/record", summary="My own record (made on first use)")
     def my_record(actor: CurrentActor, db: DbSession, now: NowDep) -> PatientOut:

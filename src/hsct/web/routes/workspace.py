@@ -17,8 +17,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from hsct.common.errors import FieldError, InvalidInput, NotFound
+from hsct.common.errors import Conflict, FieldError, InvalidInput, NotFound
+from hsct.common.i18n import N_
 from hsct.registry import Permission, clinics, dashboard, patients
+from hsct.registry import fhir_import as fhir_services
 from hsct.registry import imports as import_services
 from hsct.registry import record as services
 from hsct.registry import review as review_services
@@ -33,6 +35,8 @@ from hsct.web.templating import Pages
 FormText = Annotated[str, Form(max_length=2000)]
 #: Rows of a dry run shown on the page (refused and changed first); the rest by download.
 PLAN_ROWS_SHOWN: Final = 300
+#: The form's message when a FHIR import is refused (its problems are listed below it).
+FHIR_REFUSED: Final = N_("Nothing was imported. Each problem is listed below the form.")
 ENDPOINT_LABELS: Final = {
     "neda3": "NEDA-3 kept (no relapse, no new or enhancing MRI lesion, no confirmed worsening)",
     "cdw": "Free of confirmed disability worsening",
@@ -338,11 +342,17 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         db: DbSession,
         now: NowDep,
         code: FormText = "",
+        birth_month: FormText = "",
     ) -> Response:
         try:
             with db.begin_nested():
                 made = patients.patient_create(
-                    db, actor=actor, clinic_id=clinic_id, code=code, now=now
+                    db,
+                    actor=actor,
+                    clinic_id=clinic_id,
+                    code=code,
+                    birth_month=birth_month,
+                    now=now,
                 )
         except InvalidInput as exc:
             errors = form_errors(exc, pages.gettext(locale))
@@ -354,7 +364,7 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
                 now,
                 clinic_id,
                 errors=errors,
-                values={"code": code},
+                values={"code": code, "birth_month": birth_month},
                 status_code=422,
             )
         return RedirectResponse(f"/clinic/{clinic_id}/patients/{made.id}", status_code=303)
@@ -369,6 +379,7 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         patient_id: str,
         *,
         errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> HTMLResponse:
         clinic = clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_READ)
@@ -401,6 +412,7 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
                 "can_write": actor.can(Permission.CLINIC_RECORDS_WRITE, clinic_id=clinic_id),
                 "can_lock": actor.can(Permission.CLINIC_RECORDS_LOCK, clinic_id=clinic_id),
                 "errors": errors or {},
+                "values": values or {"birth_month": record.birth_month or ""},
                 "current_path": f"/clinic/{clinic_id}",
             },
             status_code,
@@ -417,6 +429,41 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         now: NowDep,
     ) -> HTMLResponse:
         return record_page(request, locale, actor, db, now, clinic_id, patient_id)
+
+    @router.post("/clinic/{clinic_id}/patients/{patient_id}/birth-month", response_model=None)
+    def birth_month(
+        request: Request,
+        clinic_id: str,
+        patient_id: str,
+        locale: Locale,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+        birth_month: FormText = "",
+    ) -> Response:
+        record_of(db, actor, clinic_id, patient_id)
+        try:
+            with db.begin_nested():
+                patients.patient_birth_month_set(
+                    db, actor=actor, patient_id=patient_id, birth_month=birth_month, now=now
+                )
+        except InvalidInput as exc:
+            errors = form_errors(exc, pages.gettext(locale))
+            return record_page(
+                request,
+                locale,
+                actor,
+                db,
+                now,
+                clinic_id,
+                patient_id,
+                errors=errors,
+                values={"birth_month": birth_month},
+                status_code=422,
+            )
+        return RedirectResponse(
+            f"/clinic/{clinic_id}/patients/{patient_id}?saved=1", status_code=303
+        )
 
     @router.post("/clinic/{clinic_id}/patients/{patient_id}/lock", response_model=None)
     @router.post("/clinic/{clinic_id}/patients/{patient_id}/unlock", response_model=None)
@@ -753,6 +800,7 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
         *,
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
+        fhir: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> HTMLResponse:
         clinic = clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_READ)
@@ -761,6 +809,7 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
             locale,
             "clinic/imports.html",
             {
+                "fhir": fhir or {},
                 "clinic": clinic,
                 "runs": import_services.import_list(db, actor=actor, clinic_id=clinic_id)[:50],
                 "mappings": import_services.mapping_list(db, actor=actor, clinic_id=clinic_id),
@@ -857,6 +906,48 @@ def workspace_router(pages: Pages) -> APIRouter:  # noqa: C901, PLR0915 - one cl
                 request, locale, actor, db, clinic_id, errors=errors, values=values, status_code=422
             )
         return plan_page(request, locale, clinic, plan, run.id)
+
+    @router.post("/clinic/{clinic_id}/fhir-imports", response_model=None)
+    async def fhir_upload(
+        request: Request,
+        clinic_id: str,
+        locale: Locale,
+        actor: CurrentActor,
+        db: DbSession,
+        now: NowDep,
+    ) -> Response:
+        clinic_of(db, actor, clinic_id, Permission.CLINIC_RECORDS_WRITE)
+        async with request.form(max_files=fhir_services.MAX_FILES, max_fields=10) as form:
+            uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+            read = [
+                (u.filename or "file", await u.read(fhir_services.MAX_FILE_BYTES + 1))
+                for u in uploads
+            ]
+            check_only = form.get("check_only") == "yes"
+        gettext = pages.gettext(locale)
+        try:
+            with db.begin_nested():
+                result = fhir_services.fhir_import(
+                    db,
+                    actor=actor,
+                    clinic_id=clinic_id,
+                    files=[fhir_services.FhirFile(name, data) for name, data in read],
+                    now=now,
+                    dry_run=check_only,
+                )
+        except (InvalidInput, Conflict) as exc:
+            problems = [str(e) for e in exc.errors] if isinstance(exc, InvalidInput) else [str(exc)]
+            fhir: dict[str, Any] = {"problems": problems}
+            errors = {"fhir_files": gettext(FHIR_REFUSED)}
+            return imports_page(
+                request, locale, actor, db, clinic_id, errors=errors, fhir=fhir, status_code=422
+            )
+        if check_only:
+            fhir = {"checked": result.records, "entries": sum(result.entries.values())}
+            return imports_page(request, locale, actor, db, clinic_id, fhir=fhir)
+        return RedirectResponse(
+            f"/clinic/{clinic_id}/imports?fhir={result.records}", status_code=303
+        )
 
     @router.post("/clinic/{clinic_id}/imports/{import_id}/confirm", response_model=None)
     def confirm(
