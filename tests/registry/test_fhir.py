@@ -23,6 +23,7 @@ from hsct.common.edss_value import LEGAL_VALUES
 from hsct.outcomes.qol import RAND36_ITEMS, RAND36_SCALES, rand36_score
 from hsct.registry.entries import KINDS, entry_parse
 from hsct.registry.fhir import (
+    EDSS_FS_SYSTEM,
     PROVENANCE_SYSTEM,
     RAND36_QUESTIONNAIRE,
     RECORD_SYSTEM,
@@ -398,6 +399,21 @@ def test_edss(bundle: dict[str, Any]) -> None:
     }
     computed = resources[FULL["edss_computed"]["id"]]
     assert '"pyramidal": 2' in computed["note"][0]["text"]
+    # The functional-system grades (and the ambulation score) as components, in order.
+    assert [
+        (c["code"]["coding"][0]["system"], c["code"]["coding"][0]["code"], c["valueInteger"])
+        for c in computed["component"]
+    ] == [
+        (EDSS_FS_SYSTEM, "visual", 1),
+        (EDSS_FS_SYSTEM, "brainstem", 1),
+        (EDSS_FS_SYSTEM, "pyramidal", 2),
+        (EDSS_FS_SYSTEM, "cerebellar", 1),
+        (EDSS_FS_SYSTEM, "sensory", 2),
+        (EDSS_FS_SYSTEM, "bowel_bladder", 1),
+        (EDSS_FS_SYSTEM, "cerebral", 1),
+        (EDSS_FS_SYSTEM, "ambulation_score", 0),
+    ]
+    assert "component" not in resources[FULL["edss"]["id"]]
     assert resources[MINIMAL["edss"]["id"]]["valueQuantity"]["value"] == 0
 
 

@@ -123,6 +123,10 @@ def _problems(files: list[FhirFile]) -> list[str]:
             "valueQuantity: differs from the calculator's inputs",
         ),
         (
+            lambda r: r[FULL["edss_computed"]["id"]]["component"][2].__setitem__("valueInteger", 4),
+            "component: differs from the calculator's inputs in the note",
+        ),
+        (
             lambda r: r[FULL["drug"]["id"]]["meta"].__setitem__("tag", []),
             "meta.tag: has no provenance",
         ),
@@ -150,6 +154,7 @@ def _problems(files: list[FhirFile]) -> list[str]:
         "unknown note",
         "illegal EDSS",
         "EDSS not its inputs",
+        "grade not its inputs",
         "no provenance",
         "unknown drug",
         "relapse before symptoms",

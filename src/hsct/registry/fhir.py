@@ -34,7 +34,10 @@ edss           Observation (entry id)            SNOMED CT 273554001 Kurtzke exp
                                                  disability status scale (no LOINC code);
                                                  category survey; valueQuantity UCUM
                                                  ``{score}``; rater as ``method`` (local
-                                                 code); calculator inputs as ``note``
+                                                 code); the calculator's functional-system
+                                                 grades and ambulation score as
+                                                 ``component`` (local code, valueInteger),
+                                                 all its inputs as ``note`` (JSON)
 relapse        Condition (entry id)              local code ``record#relapse`` (no standard
                                                  code exists: dossier [GAP]); onsetDateTime;
                                                  verificationStatus confirmed / unconfirmed;
@@ -125,6 +128,8 @@ TODO_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/CodeSystem/todo-category"
 DRUG_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/CodeSystem/drug"
 REASON_STOPPED_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/CodeSystem/reason-stopped"
 RAND36_SCALE_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/CodeSystem/rand36-scale"
+#: Kurtzke's functional systems and the ambulation score (no standard code in the dossier).
+EDSS_FS_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/CodeSystem/edss-functional-system"
 RECORD_ID_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/NamingSystem/record"
 FACILITY_SYSTEM: Final = f"{LOCAL_SYSTEM_BASE}/NamingSystem/facility"
 
@@ -194,6 +199,17 @@ SEROTHERAPY_DISPLAY: Final = {
     "other": "other",
 }
 SCALE_DISPLAY: Final = {scale.key: scale.label for scale in RAND36_SCALES}
+#: The EDSS calculator's grades that become components, in Kurtzke's order.
+EDSS_FS_DISPLAY: Final = {
+    "visual": "Visual (optic) functions",
+    "brainstem": "Brainstem functions",
+    "pyramidal": "Pyramidal functions",
+    "cerebellar": "Cerebellar functions",
+    "sensory": "Sensory functions",
+    "bowel_bladder": "Bowel and bladder functions",
+    "cerebral": "Cerebral (mental) functions",
+    "ambulation_score": "Ambulation score",
+}
 HEALTH_CHANGE_KEY: Final = "health_change"
 
 JSON = dict[str, Any]
@@ -411,10 +427,16 @@ def _edss(entry: Mapping[str, Any], data: Mapping[str, Any], subject: JSON) -> l
     rater = data.get("rater") or "unknown"
     inputs = data.get("inputs")
     note = None
+    components = []
     if inputs is not None:
         note = "Computed by the HSCT Navigator EDSS calculator from: " + json.dumps(
             inputs, sort_keys=True, ensure_ascii=False
         )
+        components = [
+            {"code": _concept(EDSS_FS_SYSTEM, key, display), "valueInteger": inputs[key]}
+            for key, display in EDSS_FS_DISPLAY.items()
+            if inputs.get(key) is not None
+        ]
     resource = _base("Observation", entry)
     resource["status"] = "final"
     return [
@@ -433,6 +455,7 @@ def _edss(entry: Mapping[str, Any], data: Mapping[str, Any], subject: JSON) -> l
             dataAbsentReason=_unknown() if value is None else None,
             method=_concept(RATER_SYSTEM, rater, RATER_DISPLAY.get(rater)),
             note=_notes(note),
+            component=components,
         )
     ]
 

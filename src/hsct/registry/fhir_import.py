@@ -58,6 +58,8 @@ from hsct.registry.fhir import (
     ADVERSE_DISPLAY,
     ADVERSE_SYSTEM,
     DRUG_SYSTEM,
+    EDSS_FS_DISPLAY,
+    EDSS_FS_SYSTEM,
     FACILITY_SYSTEM,
     FHIR_ID,
     HL7_TERMINOLOGY,
@@ -429,7 +431,7 @@ _ELEMENTS: Final[Mapping[str, frozenset[str]]] = {
     "transplant": _COMMON | {"status", "code", "performedDateTime", "location"},
     "edss": _COMMON
     | {"status", "category", "code", "effectiveDateTime", "valueQuantity", "dataAbsentReason"}
-    | {"method"},
+    | {"method", "component"},
     "mri": _COMMON | {"status", "category", "code", "effectiveDateTime", "bodySite", "component"},
     "death": _COMMON | {"status", "code", "effectiveDateTime", "valueDateTime"},
     "scores": _COMMON
@@ -531,6 +533,7 @@ def _fields(kind: str, r: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C901, P
             data["inputs"] = _json_note(inputs)
         elif quantity is not None:
             data["value"] = quantity.get("value")
+        _fs_components(r, data.get("inputs"))
     elif kind == "mri":
         data["date"] = _day(r.get("effectiveDateTime"), "effectiveDateTime")
         site = _text_of(r.get("bodySite"))
@@ -603,6 +606,23 @@ def _fields(kind: str, r: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C901, P
         data["step"] = notes.take("Journey step: ")
     notes.done()
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _fs_components(resource: Mapping[str, Any], inputs: Any) -> None:
+    """The functional-system components must say what the calculator's inputs say (the note
+    is what is read; a component that differs would otherwise be lost)."""
+    given: dict[str, Any] = {}
+    for component in _get(resource, "component", list) or []:
+        code = _code(
+            component.get("code") if isinstance(component, Mapping) else None,
+            "component",
+            EDSS_FS_SYSTEM,
+        )
+        given[str(code)] = component.get("valueInteger")
+    grades = inputs if isinstance(inputs, Mapping) else {}
+    expected = {k: grades[k] for k in EDSS_FS_DISPLAY if grades.get(k) is not None}
+    if given != expected:
+        raise _Refused("component", "differs from the calculator's inputs in the note")
 
 
 def _json_note(text: str) -> Any:
