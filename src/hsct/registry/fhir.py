@@ -83,8 +83,13 @@ The Bundle's ``timestamp`` is the export's time.
 Sources and choices
 -------------------
 * SNOMED CT 24700007, 425983008, 234336002, 273554001: dossier section 4 (24700007 and
-  273554001 from anchors.md; 425983008/234336002 from public FHIR shorthand and a SNOMED
-  mapping table, still to be checked in a SNOMED browser).
+  273554001 from anchors.md). 425983008 and 234336002 cross-checked on 2026-12-03 in
+  independent public FHIR artefacts found with the workplace's code search: India's NRCeS
+  (ABDM) FHIR examples code a Procedure ``$sct#425983008 "Autologous peripheral blood stem
+  cell transplant"``; an OMOP concept note lists its parents as "Autogenous transplant" and
+  "Peripheral blood stem cell transplant"; several FHIR shorthand value sets and concept
+  maps list ``$sct#234336002 "Hemopoietic stem cell transplant (procedure)"``. Not yet
+  checked in a SNOMED browser (licensed; no network here).
 * Relapse and MRI counts: no standard code in the dossier ([GAP]); local codes under
   :data:`LOCAL_SYSTEM_BASE`, a placeholder domain until the project owns one.
 * MS type, rater, adverse-event category, to-do category, drug ids, RAND-36 scale keys:
