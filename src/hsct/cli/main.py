@@ -28,6 +28,32 @@ from hsct.cli.outcomes import outcomes_app
 from hsct.cli.registry import registry_app
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 
+
+def _leave_absent_flags_alone() -> None:
+    """Let an absent flag's value (None) pass without coercion.
+
+    Typer (0.29) coerces every parameter's value through a pydantic adapter, even the None
+    of a ``--help`` flag that was not given, so ``hsct GROUP --help`` imported pydantic
+    (85 modules, 60-100 ms) only to turn None into None. A flag (a bool option) whose value
+    is None is now passed through as it is; every other value is coerced as before.
+    ``tests/cli/test_startup.py`` checks both, so a Typer that changes this is seen.
+    """
+    parameter = getattr(typer.core, "_TyperParameter", None)
+    original = getattr(parameter, "process_value", None)
+    if parameter is None or original is None or getattr(original, "_hsct_patched", False):
+        return
+
+    def process_value(self: Any, ctx: Any, value: Any) -> Any:
+        if value is None and self.type_descriptor.annotation is bool and not self.required:
+            return self.callback(ctx, self, value) if self.callback is not None else value
+        return original(self, ctx, value)
+
+    process_value._hsct_patched = True  # type: ignore[attr-defined]
+    parameter.process_value = process_value
+
+
+_leave_absent_flags_alone()
+
 app = typer.Typer(
     name="hsct",
     help="HSCT Navigator: information and outcomes for aHSCT in multiple sclerosis.",
