@@ -41,6 +41,8 @@ FORBIDDEN = frozenset(
         # Typer builds a pydantic adapter for a parameter's value; an absent --help flag's
         # None no longer needs one (hsct.cli.main._leave_absent_flags_alone).
         "pydantic",
+        # Message catalogues are compiled only when a language other than English is used.
+        "babel",
     }
 )
 

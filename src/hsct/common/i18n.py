@@ -18,10 +18,6 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Final, cast
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
-
 SUPPORTED_LOCALES: Final = ("en", "ru", "es")
 DEFAULT_LOCALE: Final = "en"
 #: Each language named in itself, so a person can find their own.
@@ -139,6 +135,12 @@ def _compiled(locale: str, domain: str) -> gettext.NullTranslations:
         raise ValueError(f"unsupported locale {locale!r}; supported: {SUPPORTED_LOCALES}")
     if locale == DEFAULT_LOCALE:
         return gettext.NullTranslations()
+    # Babel only when a catalogue is compiled: the command line's start (and --help) and
+    # English pages never need it (about 50 ms of imports).
+    from babel.messages.mofile import write_mo  # noqa: PLC0415
+    from babel.messages.pofile import read_po  # noqa: PLC0415
+    from babel.support import Translations  # noqa: PLC0415
+
     source = resources.files("hsct") / "locale" / locale / "LC_MESSAGES" / f"{domain}.po"
     with source.open("rb") as po_file:
         catalog = read_po(po_file, locale=locale, domain=domain)
