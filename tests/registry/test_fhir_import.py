@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -408,3 +410,49 @@ def test_the_dates_are_checked_against_the_day_of_the_import() -> None:
     with pytest.raises(InvalidInput) as caught:
         fhir_records(fhir_read(files), today=dt.date(2020, 1, 1))
     assert "is in the future" in str(caught.value.errors[0])
+
+
+# ---------------------------------------------------------------- anything else: refused
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place inside a JSON value (keys of objects, indexes of lists)."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, (*path, index))
+    return found
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_damaged_resource_is_read_or_refused_by_name(data: st.DataObject) -> None:
+    """One element anywhere in an exported Bundle replaced by any JSON value: the import
+    either reads it (the value was acceptable) or refuses it with named problems; it never
+    fails another way."""
+    bundle = fhir_bundle(_document(list(FULL.values())))
+    entry = data.draw(st.sampled_from(bundle["entry"]))
+    places = [p for p in _paths(entry["resource"]) if p]
+    place = data.draw(st.sampled_from(places))
+    holder = entry["resource"]
+    for step in place[:-1]:
+        holder = holder[step]
+    holder[place[-1]] = data.draw(_JSON_VALUES)
+    files = [FhirFile("record.json", json.dumps(bundle).encode())]
+    named: list[tuple[str, str]] | None = None
+    try:
+        fhir_records(fhir_read(files), today=TODAY)
+    except InvalidInput as refused:
+        named = [(error.field, error.message) for error in refused.errors]
+    assert named is None or (named and all(field and message for field, message in named))

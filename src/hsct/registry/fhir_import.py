@@ -734,6 +734,13 @@ CREATED_ELEMENT: Final = {
 }
 
 
+#: What a resource whose elements are not shaped as FHIR says raises while it is read (a
+#: list where an object belongs, a number for a string...): refused, like any other problem.
+MALFORMED: Final = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+SHAPE: Final = "is not shaped as this registry's FHIR export writes it"
+SHAPE_ALLOWED: Final = "the elements and types of a FHIR R4 resource"
+
+
 def _patients(
     found: Sequence[_Located], today: dt.date, problems: _Problems, refused: set[str]
 ) -> dict[str, ImportedRecord]:
@@ -747,6 +754,10 @@ def _patients(
             record = _patient(located, today)
         except _Refused as why:
             problems.add(f"{located.where} {why.element}", why.message, why.allowed)
+            refused.add(str(located.resource["id"]))
+            continue
+        except MALFORMED:
+            problems.add(located.where, SHAPE, SHAPE_ALLOWED)
             refused.add(str(located.resource["id"]))
             continue
         if record.source_id in records or record.code in codes:
@@ -794,18 +805,31 @@ def fhir_records(
             for error in exc.errors:
                 problems.add(f"{located.where} {error.field}", error.message, error.allowed)
             continue
+        except MALFORMED:
+            problems.add(located.where, SHAPE, SHAPE_ALLOWED)
+            continue
         if kind == "qol":
             responses.add((patient, item.source_id))
         records[patient].entries.append(item)
-    for located, patient in scores:
-        derived = located.resource.get("derivedFrom") or [{}]
-        target = str(derived[0].get("reference", "")).removeprefix("QuestionnaireResponse/")
-        if (patient, target) not in responses or located.resource["id"] != target + SCORES_SUFFIX:
-            problems.add(located.where, "are scores of no questionnaire response in the files")
+    _check_scores(scores, responses, problems)
     for record in records.values():
         _context(record, today, problems)
     problems.raise_any()
     return sorted(records.values(), key=lambda rec: rec.code)
+
+
+def _check_scores(
+    scores: Sequence[tuple[_Located, str]], responses: set[tuple[str, str]], problems: _Problems
+) -> None:
+    """Each score Observation belongs to a questionnaire response of the same record in the
+    files (its scores are computed again from the answers, so it is not read)."""
+    for located, patient in scores:
+        derived = located.resource.get("derivedFrom")
+        first = derived[0] if isinstance(derived, list) and derived else None
+        reference = first.get("reference") if isinstance(first, Mapping) else None
+        target = str(reference or "").removeprefix("QuestionnaireResponse/")
+        if (patient, target) not in responses or located.resource["id"] != target + SCORES_SUFFIX:
+            problems.add(located.where, "are scores of no questionnaire response in the files")
 
 
 def _context(record: ImportedRecord, today: dt.date, problems: _Problems) -> None:
