@@ -116,3 +116,12 @@ def test_errors(tmp_path: Path, args: tuple[str, ...], code: int, message: str) 
     result = run_hsct("edss", *args, cwd=tmp_path)
 
     assert (result.returncode, result.stderr) == (code, message + "\n")
+
+
+def test_the_command_lines_choices_are_the_calculators() -> None:
+    """The choices are repeated in hsct.cli.edss so its help does not import the calculator."""
+    from hsct.cli.edss import BedStatusChoice, WheelchairChoice  # noqa: PLC0415
+    from hsct.edss import BedStatus, Wheelchair  # noqa: PLC0415
+
+    assert [c.value for c in WheelchairChoice] == [c.value for c in Wheelchair]
+    assert [c.value for c in BedStatusChoice] == [c.value for c in BedStatus]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from hsct.edss import BedStatus, EdssResult, WalkingFacts, Wheelchair, format_step, score
+if TYPE_CHECKING:
+    from hsct.edss import EdssResult
 
 
 class ModeChoice(StrEnum):
@@ -17,6 +18,25 @@ class ModeChoice(StrEnum):
 
     NEUROSTATUS = "neurostatus"
     KURTZKE = "kurtzke"
+
+
+# The calculator's own choices, repeated here so that `hsct --help` does not import the
+# calculator (its rules and tables: about 35 ms); tests/cli/test_edss_cli.py keeps them equal.
+class WheelchairChoice(StrEnum):
+    """Wheelchair use (hsct.edss.Wheelchair)."""
+
+    INDEPENDENT = "independent"
+    WITH_HELP = "with_help"
+
+
+class BedStatusChoice(StrEnum):
+    """Kurtzke's steps 8.0 to 10 (hsct.edss.BedStatus)."""
+
+    BED_OR_CHAIR = "bed_or_chair"
+    BED_MUCH_OF_DAY = "bed_much_of_day"
+    HELPLESS_IN_BED = "helpless_in_bed"
+    TOTALLY_HELPLESS = "totally_helpless"
+    DEATH_DUE_TO_MS = "death_due_to_ms"
 
 
 def _grade(name: str, top: int) -> object:
@@ -58,10 +78,12 @@ def edss_command(
         ),
     ] = None,
     wheelchair: Annotated[
-        Wheelchair | None,
+        WheelchairChoice | None,
         typer.Option(help="Wheelchair use, when 5 m cannot be walked even with aids."),
     ] = None,
-    bed_status: Annotated[BedStatus | None, typer.Option(help="Kurtzke steps 8.0-10.")] = None,
+    bed_status: Annotated[
+        BedStatusChoice | None, typer.Option(help="Kurtzke steps 8.0-10.")
+    ] = None,
     other: Annotated[
         int | None, typer.Option(min=0, max=1, help="Kurtzke 'Other' FS (0/1).")
     ] = None,
@@ -72,12 +94,14 @@ def edss_command(
 
     Leave out what is not known: the result is then the range still possible.
     """
+    from hsct.edss import BedStatus, WalkingFacts, Wheelchair, score  # noqa: PLC0415 - fast start
+
     facts = WalkingFacts(
         unrestricted=unrestricted,
         unaided_m=walk_unaided,
         one_aid_m=walk_one_aid,
         two_aids_m=walk_two_aids,
-        wheelchair=wheelchair,
+        wheelchair=None if wheelchair is None else Wheelchair(wheelchair.value),
     )
     result = score(
         visual=visual,
@@ -89,7 +113,7 @@ def edss_command(
         cerebral=cerebral,
         ambulation_score=ambulation_score,
         walking=None if facts.is_empty else facts,
-        bed_status=bed_status,
+        bed_status=None if bed_status is None else BedStatus(bed_status.value),
         other=other,
         mode=mode.value,
     )
@@ -102,6 +126,8 @@ def edss_command(
 
 def print_result(console: Console, result: EdssResult) -> None:
     """The result as readable text: value, rule, contested readings, warnings, steps, sources."""
+    from hsct.edss import format_step  # noqa: PLC0415 - fast start
+
     console.print(f"[bold]EDSS {result.display}[/bold] ({result.mode} mode)")
     console.print(str(result.rule), markup=False)
     if result.contested:
