@@ -38,6 +38,8 @@ def test_a_year_and_month_is_kept_as_given(given: str, expected: str | None) -> 
         ("1984-00", "is not a year and month"),
         ("07/1984", "is not a year and month"),
         ("1984", "is not a year and month"),
+        ("\u0661\u0669\u0669\u0660-\u0660\u0665", "is not a year and month"),  # Arabic-Indic digits
+        ("\uff11\uff19\uff19\uff10-\uff10\uff15", "is not a year and month"),  # full-width digits
         ("1899-12", "is before 1900 or after this month"),
         ("2027-01", "is before 1900 or after this month"),
     ],

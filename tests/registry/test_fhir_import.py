@@ -27,7 +27,7 @@ from hsct.registry.cohort import cohort_export
 from hsct.registry.fhir import fhir_bundle, fhir_ndjson
 from hsct.registry.fhir_import import FhirFile, fhir_import, fhir_read, fhir_records
 from hsct.registry.tables import Patient, RecordEntry
-from tests.registry.test_fhir import ALL_ENTRIES, FULL, MINIMAL, _document
+from tests.registry.test_fhir import ALL_ENTRIES, EXPORTED_AT, FULL, MINIMAL, _document
 
 NOW = datetime(2026, 12, 3, 9, 0, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -456,3 +456,36 @@ def test_any_damaged_resource_is_read_or_refused_by_name(data: st.DataObject) ->
     except InvalidInput as refused:
         named = [(error.field, error.message) for error in refused.errors]
     assert named is None or (named and all(field and message for field, message in named))
+
+
+def test_free_text_with_line_separators_survives_ndjson() -> None:
+    """NDJSON lines end at \\n only: U+2028 or U+0085 inside a report is text, not a line end."""
+    entries = [
+        FULL["diagnosis"],
+        {**FULL["mri"], "data": {**FULL["mri"]["data"], "report_text": "one\u2028two\x85three"}},
+    ]
+    document = {"records": [{**_document(entries)}], "exported_at": EXPORTED_AT}
+    files = [FhirFile(f"{k}.ndjson", t.encode()) for k, (t, _) in fhir_ndjson(document).items()]
+    (got,) = fhir_records(fhir_read(files), today=TODAY)
+    (mri,) = [e for e in got.entries if e.entry.kind == "mri"]
+    assert mri.entry.data["report_text"] == "one\u2028two\x85three"
+
+
+@pytest.mark.parametrize(
+    ("element", "value"),
+    [("lastUpdated", "0001-01-01T00:00:00+05:00"), ("lastUpdated", "2024-01-01T10:00:00")],
+)
+def test_an_instant_out_of_range_or_without_zone_is_refused(element: str, value: str) -> None:
+    problems = _problems(
+        _edited(lambda r: r[FULL["drug"]["id"]]["meta"].__setitem__(element, value))
+    )
+    assert len(problems) == 1
+    assert "meta.lastUpdated" in problems[0]
+
+
+def test_a_record_over_the_entry_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hsct.registry.fhir_import as module  # noqa: PLC0415
+
+    monkeypatch.setattr(module, "MAX_ENTRIES", 3)
+    problems = _problems([_bundle_file(_document(list(FULL.values())))])
+    assert problems == [f"Patient FLO-017: has {len(FULL)} entries (allowed: up to 3 a record)"]

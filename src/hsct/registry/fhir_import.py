@@ -22,7 +22,11 @@ export that clinic: the files are identical once the ids the registry gives are 
   adverse events, to-dos), else the last change;
 - the provenance tag (self-reported or entered by clinic staff) is kept as it was;
 - questionnaire scores are computed again from the answers (the score Observation is
-  checked to belong to a response of the import, and not read).
+  checked to belong to a response of the import, and not read);
+- two values the export writes the same way as their absence are read as absent: a
+  transplant's clinic name equal to its directory id, and an adverse event's description
+  equal to its category's label. Free text comes back as the export wrote it (without
+  control characters or surrounding space, see :mod:`hsct.registry.fhir`).
 
 What is refused, so that nothing is lost on the way in: a resource of a type or code the
 export never writes, an element or a note the mapping does not read, a record without a
@@ -53,7 +57,14 @@ from hsct.outcomes.instruments import InstrumentDef
 from hsct.registry.access import Actor
 from hsct.registry.accounts import _audit
 from hsct.registry.clinics import clinic_touch
-from hsct.registry.entries import KINDS, Entry, entry_context_problems, entry_parse
+from hsct.registry.entries import (
+    KINDS,
+    MAX_ENTRIES,
+    SINGLE,
+    Entry,
+    entry_context_problems,
+    entry_parse,
+)
 from hsct.registry.fhir import (
     ADVERSE_DISPLAY,
     ADVERSE_SYSTEM,
@@ -281,7 +292,10 @@ def _resources_of(name: str, text: str) -> Iterator[_Located]:
     if not stripped:
         return
     if name.endswith(".ndjson") or (stripped.startswith("{") and "\n{" in stripped.rstrip()):
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Lines end at "\n" only: str.splitlines would also split at U+2028, U+0085 and
+        # others, which free text inside a JSON string may hold.
+        for number, line in enumerate(text.split("\n"), start=1):
+            line = line.removesuffix("\r")  # noqa: PLW2901 - the line without its CR
             if line.strip():
                 yield _resource(_json(line, f"{name} line {number}"), f"{name} line {number}")
         return
@@ -362,8 +376,10 @@ def _day(value: Any, name: str) -> str | None:
     """A FHIR date or dateTime as the registry's day (YYYY-MM-DD)."""
     if value is None:
         return None
+    if not isinstance(value, str) or (len(value) > 10 and value[10] != "T"):
+        raise _Refused(name, "is not a full date", "YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+        return dt.date.fromisoformat(value[:10]).isoformat()
     except ValueError:
         raise _Refused(name, "is not a full date", "YYYY-MM-DD") from None
 
@@ -375,11 +391,11 @@ def _instant(value: Any, name: str) -> datetime | None:
         raise _Refused(name, "is not an instant")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            raise _Refused(name, "has no time zone", "an instant with its time zone")
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise _Refused(name, "is not an instant", "YYYY-MM-DDThh:mm:ss+zz:zz") from None
-    if moment.tzinfo is None:
-        raise _Refused(name, "has no time zone", "an instant with its time zone")
-    return moment.astimezone(dt.UTC)
 
 
 class _Notes:
@@ -736,7 +752,7 @@ CREATED_ELEMENT: Final = {
 
 #: What a resource whose elements are not shaped as FHIR says raises while it is read (a
 #: list where an object belongs, a number for a string...): refused, like any other problem.
-MALFORMED: Final = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+MALFORMED: Final = (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError)
 SHAPE: Final = "is not shaped as this registry's FHIR export writes it"
 SHAPE_ALLOWED: Final = "the elements and types of a FHIR R4 resource"
 
@@ -835,7 +851,19 @@ def _check_scores(
 def _context(record: ImportedRecord, today: dt.date, problems: _Problems) -> None:
     """The record's entries in the export's order, checked against each other."""
     record.entries.sort(key=lambda e: (e.entry.date, e.source_id))
-    others = [(e.source_id, e.entry.kind, e.entry) for e in record.entries]
+    if len(record.entries) > MAX_ENTRIES:
+        problems.add(
+            f"Patient {record.code}",
+            f"has {len(record.entries):,} entries",
+            f"up to {MAX_ENTRIES:,} a record",
+        )
+        return
+    # The checks against the rest of the record need only the entries a record holds one of
+    # (the diagnosis is the anchor of the date checks), so each entry is checked against
+    # those few, not against every entry (which took minutes for thousands of entries).
+    others = [
+        (e.source_id, e.entry.kind, e.entry) for e in record.entries if e.entry.kind in SINGLE
+    ]
     # A relapse or transplant before the diagnosis is named once, at the relapse or
     # transplant: the diagnosis is checked against the rest without them.
     rest = [o for o in others if o[1] not in ("relapse", "transplant")]

@@ -25,7 +25,7 @@ from hsct.registry.clinics import clinic_touch
 from hsct.registry.tables import Patient
 
 _CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-_BIRTH_MONTH: Final = re.compile(r"^(\d{4})-(\d{2})$")
+_BIRTH_MONTH: Final = re.compile(r"([0-9]{4})-([0-9]{2})")
 #: Earliest birth year a record may hold.
 BIRTH_YEAR_MIN: Final = 1900
 BIRTH_MONTH_ALLOWED: Final = N_("year and month as YYYY-MM, from 1900-01 to this month")
@@ -48,7 +48,7 @@ def birth_month_check(text: str | None, *, today: date) -> str | None:
     value = (text or "").strip()
     if not value:
         return None
-    found = _BIRTH_MONTH.match(value)
+    found = _BIRTH_MONTH.fullmatch(value)
     month = int(found.group(2)) if found else 0
     if found is None or not 1 <= month <= 12:
         raise InvalidInput(
