@@ -374,7 +374,7 @@ def test_an_unexpected_exception_is_one_line_with_its_type(
     def broken(**_: object) -> None:
         raise RuntimeError("boom " + "x" * 500)
 
-    monkeypatch.setattr("hsct.cli.edss.score", broken)
+    monkeypatch.setattr("hsct.edss.score", broken)
 
     with pytest.raises(SystemExit) as done:
         main(["edss", "--visual", "1"])
@@ -392,7 +392,7 @@ def test_an_interrupt_exits_130_quietly(
     def interrupted(**_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hsct.cli.edss.score", interrupted)
+    monkeypatch.setattr("hsct.edss.score", interrupted)
 
     with pytest.raises(SystemExit) as done:
         main(["edss", "--visual", "1"])
