@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 import typer.main
+from typer import _click
 
-from hsct.cli.main import app
+from hsct.cli.main import COMMAND_ORDER, LAZY_COMMANDS, app, load_command
 
 #: Libraries that only running a command may import (web, database, data frames, compilers).
 FORBIDDEN = frozenset(
@@ -43,6 +44,8 @@ FORBIDDEN = frozenset(
         "pydantic",
         # Message catalogues are compiled only when a language other than English is used.
         "babel",
+        # Help is plain text; Rich is imported when a command prints its results.
+        "rich",
     }
 )
 
@@ -61,10 +64,17 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
 
 
 def command_paths(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """Every command and group under ``command``, as the words typed after ``hsct``."""
+    """Every command and group under ``command``, as the words typed after ``hsct``.
+
+    Asked through click's group interface, so the commands ``hsct`` builds only when they
+    are typed (``LazyGroup``) are found too.
+    """
     yield path
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        yield from command_paths(sub, (*path, name))
+    if not hasattr(command, "list_commands"):
+        return
+    context = _click.Context(command)
+    for name in sorted(command.list_commands(context)):
+        yield from command_paths(command.get_command(context, name), (*path, name))
 
 
 COMMANDS = list(command_paths(typer.main.get_command(app)))
@@ -111,6 +121,8 @@ def test_no_help_imports_a_heavy_library(tmp_path: Path) -> None:
     assert [name for name, run in runs.items() if "Usage: hsct" not in run["out"]] == []
     imported = {name: heavy(run["modules"]) for name, run in runs.items()}
     assert {name: libraries for name, libraries in imported.items() if libraries} == {}
+    # Plain text: no box drawing for a screen reader to spell out.
+    assert [name for name, run in runs.items() if set(run["out"]) & set("╭╮╰╯│─")] == []
 
 
 def test_a_heavy_import_is_caught(tmp_path: Path) -> None:
@@ -131,3 +143,36 @@ def test_absent_flags_stay_none_and_given_values_are_still_coerced() -> None:
     assert caught.value.code == 2  # "x" is still refused as a whole number
     parameter = typer.core._TyperParameter
     assert getattr(parameter.process_value, "_hsct_patched", False)
+
+
+def test_the_list_of_commands_imports_no_command_module(tmp_path: Path) -> None:
+    """`hsct --help` lists every command without importing one; a command's help imports
+    its own module, not the others'."""
+    listed = help_imports((), tmp_path)
+    one = help_imports(("edss",), tmp_path)
+
+    assert [m for m in listed["modules"] if m.startswith("hsct.cli.")] == ["hsct.cli.main"]
+    assert all(f"  {name} " in listed["out"] for name in COMMAND_ORDER)
+    assert "hsct.cli.edss" in one["modules"]
+    assert "hsct.cli.outcomes" not in one["modules"]
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_COMMANDS))
+def test_a_listed_summary_is_the_commands_own(name: str) -> None:
+    """The summary `hsct --help` shows from LAZY_COMMANDS is what the built command says,
+    at every width the list may be drawn."""
+    built = load_command(name)
+    stand_in = typer.core.TyperCommand(name, help=LAZY_COMMANDS[name][2])
+
+    assert (built.help or "").split("\n\n")[0].replace("\n", " ") == LAZY_COMMANDS[name][2]
+    for limit in (20, 45, 74, 94, 200):
+        assert stand_in.get_short_help_str(limit) == built.get_short_help_str(limit)
+
+
+def test_every_command_is_listed_in_order() -> None:
+    """A command added to the app but not to COMMAND_ORDER would be missing from the list."""
+    group = typer.main.get_group(app)
+    context = _click.Context(group)
+
+    assert set(group.list_commands(context)) == set(COMMAND_ORDER)
+    assert set(COMMAND_ORDER) == set(LAZY_COMMANDS) | set(group.commands)

@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from hsct.cli.console import stdout
 from hsct.cli.maintenance import database_url
 from hsct.common.errors import FieldError, InvalidInput
 
 users_app = typer.Typer(help="Create, invite and disable accounts.", no_args_is_help=True)
 clinics_app = typer.Typer(help="Create clinics (tenants of the registry).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for machine clients.", no_args_is_help=True)
-stdout = Console(highlight=False, soft_wrap=True)
 
 Email = Annotated[str, typer.Option("--email", help="The person's email address.")]
 Role = Annotated[
@@ -104,7 +103,7 @@ def users_create(  # noqa: PLR0917 - typer takes options by parameter
             url = link(settings, "/account/reset", token=token, purpose="set_password")
         person_id = account.person_id
     if as_json:
-        stdout.print(
+        stdout().print(
             json.dumps(
                 {
                     "person_id": person_id,
@@ -116,9 +115,9 @@ def users_create(  # noqa: PLR0917 - typer takes options by parameter
             markup=False,
         )
         return
-    stdout.print(f"Created account {person_id} ({chosen.value}).", markup=False)
+    stdout().print(f"Created account {person_id} ({chosen.value}).", markup=False)
     if url:
-        stdout.print(f"Link to choose a password (works once, for 2 days): {url}", markup=False)
+        stdout().print(f"Link to choose a password (works once, for 2 days): {url}", markup=False)
 
 
 @users_app.command("invite")
@@ -161,7 +160,7 @@ def users_invite(
                 "role_label": pages.gettext(language)(ROLE_LABELS[chosen]),
             },
         )
-    stdout.print(f"Invitation sent ({chosen.value}, works for 7 days): {url}", markup=False)
+    stdout().print(f"Invitation sent ({chosen.value}, works for 7 days): {url}", markup=False)
 
 
 @users_app.command("disable")
@@ -179,7 +178,7 @@ def users_disable(email: Email) -> None:
             raise NotFound("account with that email")
         services.account_disable(session, account_id=account.id, now=_now())
         person_id = account.person_id
-    stdout.print(f"Disabled account {person_id}; its sessions and tokens ended.", markup=False)
+    stdout().print(f"Disabled account {person_id}; its sessions and tokens ended.", markup=False)
 
 
 @clinics_app.command("create")
@@ -210,14 +209,14 @@ def clinics_create(
         clinic = clinic_services.clinic_create(session, name=name, facility_id=facility, now=_now())
         clinic_id, clinic_name = clinic.id, clinic.name
     if as_json:
-        stdout.print(
+        stdout().print(
             json.dumps(
                 {"id": clinic_id, "name": clinic_name, "facility_id": facility}, ensure_ascii=False
             ),
             markup=False,
         )
         return
-    stdout.print(clinic_id, markup=False)
+    stdout().print(clinic_id, markup=False)
 
 
 @tokens_app.command("create")
@@ -244,4 +243,4 @@ def tokens_create(
         _row, plain = token_services.api_token_create(
             session, account=account, scope=chosen, lifetime=lifetime, name=name, now=_now()
         )
-    stdout.print(plain, markup=False)
+    stdout().print(plain, markup=False)

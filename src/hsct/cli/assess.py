@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
-from rich.console import Console
 
+from hsct.cli.console import stdout
 from hsct.cli.files import read_object, short
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Message
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hsct.eligibility import Assessment, RuleSetResult
 
 MARKS: Final = {"met": "✓", "not_met": "✗", "unknown": "?", "clinic": "·", "not_applicable": "-"}
@@ -115,12 +117,12 @@ def assess_command(
         raise profile_errors("PROFILE", exc) from None
     assessment = evaluate(parsed, catalog)
     if as_json:
-        Console(highlight=False, soft_wrap=True).print(
+        stdout().print(
             json.dumps(assessment_dict(assessment, catalog), indent=2, ensure_ascii=False),
             markup=False,
         )
         return
-    console = Console(highlight=False, soft_wrap=True)
+    console = stdout()
     console.print(f"Assessment for {assessment.day.isoformat()}. {assessment.disclaimer}")
     _print_top(console, assessment)
     facts = [

@@ -7,9 +7,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+
+from hsct.cli.console import stdout
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hsct.edss import EdssResult
 
 
@@ -117,7 +120,7 @@ def edss_command(
         other=other,
         mode=mode.value,
     )
-    console = Console(highlight=False, soft_wrap=True)
+    console = stdout()
     if as_json:
         console.print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), markup=False)
         return

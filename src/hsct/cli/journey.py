@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from hsct.cli.assess import profile_errors, read_profile_file
+from hsct.cli.console import stdout
 from hsct.cli.files import check_writable, writing
 from hsct.common.errors import FieldError, InvalidInput, excerpt
 
@@ -73,7 +73,7 @@ def journey_command(  # noqa: PLR0917 - one option per input
     if ics is not None:
         with writing(ics, "--ics"):
             ics.write_bytes(to_ics(timeline))
-    console = Console(highlight=False, soft_wrap=True)
+    console = stdout()
     if as_json:
         console.print(
             json.dumps(timeline_dict(timeline), indent=2, ensure_ascii=False), markup=False

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from hsct.cli.console import stdout
 from hsct.cli.files import os_reason, read_text, shown
 from hsct.common.edss_value import format_step
 from hsct.common.errors import FieldError, InvalidInput, excerpt
@@ -17,6 +17,8 @@ from hsct.common.errors import FieldError, InvalidInput, excerpt
 # The knowledge base (pydantic, YAML, Babel) and Rich tables are imported by the commands
 # that use them, so `hsct --help` stays fast.
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hsct.knowledge import Catalog, Facility
     from hsct.knowledge.catalog import Limits
     from hsct.knowledge.directory import SortKey
@@ -27,7 +29,7 @@ facilities_app = typer.Typer(help="The facility directory.", no_args_is_help=Tru
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return stdout()
 
 
 def _print_json(data: Any) -> None:

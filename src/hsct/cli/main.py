@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import os
 import socket
 import sys
@@ -15,17 +16,10 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Final, NoReturn, Protocol, runtime_checkable
 
 import typer
-from rich.console import Console
+import typer.main
+from typer import _click
+from typer.models import CommandInfo, TyperInfo
 
-from hsct.cli.accounts import clinics_app, tokens_app, users_app
-from hsct.cli.assess import assess_command
-from hsct.cli.database import check_database_url, upgrade
-from hsct.cli.edss import edss_command
-from hsct.cli.journey import journey_command
-from hsct.cli.knowledge import facilities_app, knowledge_app, legitimacy_command
-from hsct.cli.maintenance import audit_app, backup_command, restore_command
-from hsct.cli.outcomes import outcomes_app
-from hsct.cli.registry import registry_app
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 
 
@@ -54,32 +48,149 @@ def _leave_absent_flags_alone() -> None:
 
 _leave_absent_flags_alone()
 
+#: Commands and groups whose module is imported, and whose parameters are built, only when
+#: they are asked for: name -> (module, attribute, the first paragraph of its help). `hsct
+#: --help` lists them from this table; tests/cli/test_startup.py checks it against the
+#: commands themselves. In the order `hsct --help` lists them (singles first, as Typer does).
+LAZY_COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
+    "edss": (
+        "hsct.cli.edss",
+        "edss_command",
+        "Compute the EDSS from functional-system grades and walking, with every step explained.",
+    ),
+    "legitimacy": (
+        "hsct.cli.knowledge",
+        "legitimacy_command",
+        "Is it real aHSCT? Rate a clinic by the warning signs and safeguards it shows.",
+    ),
+    "assess": (
+        "hsct.cli.assess",
+        "assess_command",
+        "Check a profile against every guideline, trial and clinic, criterion by criterion.",
+    ),
+    "journey": (
+        "hsct.cli.journey",
+        "journey_command",
+        "A dated timeline from washout to five years after day 0, each step with its source.",
+    ),
+    "backup": (
+        "hsct.cli.maintenance",
+        "backup_command",
+        "Write a verified backup of the database, with a manifest, to one file.",
+    ),
+    "restore": (
+        "hsct.cli.maintenance",
+        "restore_command",
+        "Replace the database with a backup, keeping a safety copy of the current one.",
+    ),
+    "knowledge": ("hsct.cli.knowledge", "knowledge_app", "Check the knowledge base."),
+    "facilities": ("hsct.cli.knowledge", "facilities_app", "The facility directory."),
+    "outcomes": (
+        "hsct.cli.outcomes",
+        "outcomes_app",
+        "Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
+    ),
+    "audit": ("hsct.cli.maintenance", "audit_app", "Check the audit trail."),
+    "users": ("hsct.cli.accounts", "users_app", "Create, invite and disable accounts."),
+    "clinics": ("hsct.cli.accounts", "clinics_app", "Create clinics (tenants of the registry)."),
+    "tokens": ("hsct.cli.accounts", "tokens_app", "API tokens for machine clients."),
+    "registry": (
+        "hsct.cli.registry",
+        "registry_app",
+        "Follow-up records: entries, status; a clinic's imports and exports.",
+    ),
+}
+
+#: `hsct --help` lists commands in this order: the lazy single commands, the ones defined
+#: here, then the groups.
+COMMAND_ORDER: Final = (
+    "edss",
+    "legitimacy",
+    "assess",
+    "journey",
+    "backup",
+    "restore",
+    "version",
+    "serve",
+    "db",
+    "knowledge",
+    "facilities",
+    "outcomes",
+    "audit",
+    "users",
+    "clinics",
+    "tokens",
+    "registry",
+)
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The ``hsct`` group: a command is built only when it is asked for.
+
+    Typer builds every command's parameters (37 commands) and imports every command's
+    module before it can show one help text; here `hsct outcomes progression --help`
+    imports and builds the outcomes group only, and `hsct --help` lists the commands from
+    ``LAZY_COMMANDS`` without building any.
+    """
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:  # noqa: ARG002 - click's signature
+        return [name for name in COMMAND_ORDER if name in LAZY_COMMANDS or name in self.commands]
+
+    def get_command(
+        self,
+        ctx: _click.Context,  # noqa: ARG002 - click's signature
+        cmd_name: str,
+    ) -> _click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._summary(name).get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _summary(self, name: str) -> _click.Command:
+        """The command if it is built, else a stand-in carrying its help's first paragraph."""
+        if name in self.commands:
+            return self.commands[name]
+        return typer.core.TyperCommand(name, help=LAZY_COMMANDS[name][2])
+
+
+def load_command(name: str) -> _click.Command:
+    """Import one command's module and build it (a group for a Typer app), as Typer would."""
+    module, attribute, _ = LAZY_COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group_from_info(
+            TyperInfo(target, name=name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            suggest_commands=app.suggest_commands,
+            rich_markup_mode=None,
+        )
+    return typer.main.get_command_from_info(
+        CommandInfo(name=name, callback=target),
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=None,
+    )
+
+
 app = typer.Typer(
     name="hsct",
+    cls=LazyGroup,
     help="HSCT Navigator: information and outcomes for aHSCT in multiple sclerosis.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help, as click writes it: no boxes for a screen reader to spell out, and no
+    # Rich to import and render (about 0.1-0.2 s of every help; issue 17).
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 100},
 )
 db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.command("edss")(edss_command)
-app.add_typer(knowledge_app, name="knowledge")
-app.add_typer(facilities_app, name="facilities")
-app.command("legitimacy")(legitimacy_command)
-app.command("assess")(assess_command)
-app.command("journey")(journey_command)
-app.add_typer(outcomes_app, name="outcomes")
-app.add_typer(audit_app, name="audit")
-app.command("backup")(backup_command)
-app.command("restore")(restore_command)
-app.add_typer(users_app, name="users")
-app.add_typer(clinics_app, name="clinics")
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(registry_app, name="registry")
-
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -87,7 +198,7 @@ def version() -> None:
     """Print the version of HSCT Navigator."""
     from hsct import __version__  # noqa: PLC0415 - reading the metadata slows every start
 
-    stdout.print(f"hsct-navigator {__version__}")
+    sys.stdout.write(f"hsct-navigator {__version__}\n")
 
 
 @app.command()
@@ -109,6 +220,7 @@ def serve(
     """Serve the web app and the JSON API."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
+    from hsct.cli.database import check_database_url  # noqa: PLC0415
     from hsct.common.settings import load_settings  # noqa: PLC0415
     from hsct.web import create_app  # noqa: PLC0415 - keeps `hsct version` fast
     from hsct.web.logs import log_config  # noqa: PLC0415
@@ -116,7 +228,8 @@ def serve(
     settings = load_settings(host=host, port=port)
     check_database_url(settings.database_url)
     check_can_listen(settings.host, settings.port)
-    stdout.print(f"Serving HSCT Navigator on http://{settings.host}:{settings.port}/")
+    sys.stdout.write(f"Serving HSCT Navigator on http://{settings.host}:{settings.port}/\n")
+    sys.stdout.flush()
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -141,12 +254,13 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create the database if needed and apply every migration."""
+    from hsct.cli.database import upgrade  # noqa: PLC0415 - SQLAlchemy: not for --help
     from hsct.common.settings import load_settings  # noqa: PLC0415 - pydantic: not for --help
 
     settings = load_settings()
     status = upgrade(settings.database_url, revision)
     state = "up to date" if status.up_to_date else f"at revision {status.current}"
-    stdout.print(f"Database {status.url} is {state} (revision {status.current}).")
+    sys.stdout.write(f"Database {status.url} is {state} (revision {status.current}).\n")
 
 
 def check_can_listen(host: str, port: int) -> None:
@@ -221,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         if not isinstance(exc, _CommandLineProblem):
             _fail(f"unexpected {type(exc).__name__}: {_brief(exc)} (please report this)", 1)
         if type(exc).__name__ == "NoArgsIsHelpError":  # `hsct` or `hsct db` alone: show help
-            stdout.print(exc.format_message(), markup=False)
+            sys.stdout.write(exc.format_message() + "\n")
             sys.exit(0)
         _fail(exc.format_message(), exc.exit_code)
     sys.exit(result if isinstance(result, int) else 0)
@@ -284,5 +398,6 @@ def _silence_stdout() -> None:
 
 def _fail(message: str, exit_code: int) -> NoReturn:
     one_line = " ".join(message.split())
-    stderr.print(f"Error: {one_line}", markup=False)
+    sys.stderr.write(f"Error: {one_line}\n")
+    sys.stderr.flush()
     sys.exit(exit_code)

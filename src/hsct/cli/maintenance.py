@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from hsct.cli.console import stderr, stdout
 from hsct.cli.database import CONNECT_TIMEOUT_S, check_database_url
 from hsct.cli.files import check_readable, check_writable, shown
 from hsct.common.errors import FieldError, HsctError, InvalidInput
@@ -25,13 +25,11 @@ if TYPE_CHECKING:
     from hsct.registry import ChainReport
 
 audit_app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def say(line: str) -> None:
     """Print a line as it is (paths and URLs may hold ``[`` that Rich would read as markup)."""
-    stdout.print(line, markup=False)
+    stdout().print(line, markup=False)
 
 
 class AuditChainBrokenError(HsctError):
@@ -98,7 +96,7 @@ def backup_command(
     say(f"SHA-256 of the database: {manifest.sha256}")
     say(f"Audit chain: {chain_summary(manifest.audit)}.")
     if not manifest.audit.intact:
-        stderr.print(
+        stderr().print(
             f"Warning: the audit chain is broken: {manifest.audit.problem} "
             "(the backup records this).",
             markup=False,
@@ -149,7 +147,7 @@ def restore_command(
         say(f"Safety copy of the previous database: {shown(result.safety_copy)}")
     say(f"Audit chain: {chain_summary(result.audit)}.")
     if not result.audit.intact or result.audit.head != manifest.audit.head:
-        stderr.print(
+        stderr().print(
             "Warning: the restored audit chain does not verify or differs from the backup's "
             f"manifest: {result.audit.problem or 'another head'}.",
             markup=False,

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from hsct.cli.console import stderr, stdout
 from hsct.cli.files import check_readable, check_writable, read_object, reading, shown, writing
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 
@@ -40,8 +39,6 @@ outcomes_app = typer.Typer(
     help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
     no_args_is_help=True,
 )
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _TABLE = "CSV or Parquet file, or folder of Parquet files"
 Visits = Annotated[Path, typer.Option(help=f"{_TABLE}: patient_id,date,edss.")]
@@ -94,7 +91,7 @@ RebaselineMonths = Annotated[
 Engine = Annotated[
     str,
     typer.Option(
-        help="single: one process. dask: a Dask cluster (pip install 'hsct-navigator\\[dask]'), "
+        help="single: one process. dask: a Dask cluster (pip install 'hsct-navigator[dask]'), "
         "over Parquet files partitioned by patient; the same results."
     ),
 ]
@@ -274,16 +271,18 @@ def _print_problems(problems: InputReport, *, limit: int) -> None:
     for r in errors.itertuples():
         patient = str(r.patient_id) if len(str(r.patient_id)) <= 40 else excerpt(r.patient_id)
         value = excerpt(r.value) if isinstance(r.value, str) else repr(r.value)
-        stderr.print(
+        stderr().print(
             f"{r.table} row {r.row} (patient {patient}): {r.field} {value} {r.problem}",
             markup=False,
         )
+    from rich.table import Table  # noqa: PLC0415 - not for --help
+
     table = Table(title="Input rows with problems", title_justify="left")
     for column in ("table", "severity", "problem", "rows"):
         table.add_column(column, justify="right" if column == "rows" else "left")
     for r in problems.counts().itertuples():
         table.add_row(r.table, r.severity, r.problem, str(r.rows))
-    stderr.print(table)
+    stderr().print(table)
 
 
 def _bar(label: str, unit: str) -> Any:
@@ -301,9 +300,9 @@ def _bar(label: str, unit: str) -> Any:
         MofNCompleteColumn(),
         TextColumn(unit),
         TimeElapsedColumn(),
-        console=stderr,
+        console=stderr(),
         transient=True,
-        disable=not stderr.is_terminal,
+        disable=not stderr().is_terminal,
     )
 
 
@@ -431,7 +430,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         float | None, typer.Option(help="0 never, 1 always, N>1 within N days of follow-up.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Write events here (CSV or .parquet); else to stdout.")
+        Path | None, typer.Option(help="Write events here (CSV or .parquet); else to stdout().")
     ] = None,
     summary: Annotated[
         Path | None, typer.Option(help="Write the per-patient summary (CSV or .parquet).")
@@ -504,11 +503,13 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         }
         if out is None:
             payload["events"] = to_records(events)
-        stdout.print_json(data=payload)
+        stdout().print_json(data=payload)
         return
     if out is None:
-        stdout.print(events.to_csv(index=False), end="", markup=False)
-    console = stderr if out is None else stdout
+        stdout().print(events.to_csv(index=False), end="", markup=False)
+    console = stderr() if out is None else stdout()
+    from rich.table import Table  # noqa: PLC0415 - not for --help
+
     table = Table(
         title=f"Events ({options.event}, {options.baseline} baseline, "
         f"{options.threshold} threshold)",
@@ -661,16 +662,18 @@ def neda_command(  # noqa: PLR0917
         }
         if out is None:
             payload["patients"] = to_records(frame)
-        stdout.print_json(data=payload)
+        stdout().print_json(data=payload)
         return
     if out is None:
-        stdout.print(frame.to_csv(index=False), end="", markup=False)
+        stdout().print(frame.to_csv(index=False), end="", markup=False)
+    from rich.table import Table  # noqa: PLC0415 - not for --help
+
     table = Table(title="NEDA", title_justify="left")
     table.add_column("")
     table.add_column("patients", justify="right")
     for name, value in stats.items():
         table.add_row(name, str(value))
-    (stderr if out is None else stdout).print(table)
+    (stderr() if out is None else stdout()).print(table)
 
 
 def km_command(  # noqa: PLR0917
@@ -737,7 +740,7 @@ def km_command(  # noqa: PLR0917
     if table_out is not None:
         _write(table, table_out, "--table")
     if as_json:
-        stdout.print_json(
+        stdout().print_json(
             data={
                 "endpoint": endpoint,
                 "by": by,
@@ -746,6 +749,8 @@ def km_command(  # noqa: PLR0917
             }
         )
         return
+    from rich.table import Table  # noqa: PLC0415 - not for --help
+
     view = Table(title=f"Kaplan-Meier: {ENDPOINTS[endpoint][2]}", title_justify="left")
     for column in ("group", "years", "at risk", "estimate", "95% CI"):
         view.add_column(column, justify="left" if column == "group" else "right")
@@ -758,9 +763,9 @@ def km_command(  # noqa: PLR0917
             f"{r.survival:.1%}" if estimable else "not estimable",
             f"{r.lower_95:.1%}-{r.upper_95:.1%}" if estimable else "",
         )
-    stdout.print(view)
+    stdout().print(view)
     if out is not None:
-        stdout.print(f"Wrote {out}.")
+        stdout().print(f"Wrote {out}.")
 
 
 outcomes_app.command("progression")(progression_command)

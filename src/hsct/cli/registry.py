@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from hsct.cli.console import stdout
 from hsct.cli.maintenance import database_url
 from hsct.common.errors import FieldError, InvalidInput
 
@@ -23,7 +23,6 @@ registry_app = typer.Typer(
     help="Follow-up records: entries, status; a clinic's imports and exports.",
     no_args_is_help=True,
 )
-stdout = Console(highlight=False, soft_wrap=True)
 
 Record = Annotated[
     str,
@@ -67,11 +66,11 @@ def registry_entries(
             if not kind or r.kind in kind
         ]
     if as_json:
-        stdout.print(json.dumps(listed, ensure_ascii=False), markup=False)
+        stdout().print(json.dumps(listed, ensure_ascii=False), markup=False)
         return
     for entry in listed:
         fields = ", ".join(f"{k}={v}" for k, v in entry["data"].items() if k != "date")
-        stdout.print(
+        stdout().print(
             f"{entry['date']}  {entry['kind']:<13} {entry['provenance']:<6} {fields}",
             markup=False,
         )
@@ -110,43 +109,43 @@ def registry_status(
         entries = [(r.kind, r.date, dict(r.data)) for r in rows]
     status = record_status(entries, today=now.date())
     if as_json:
-        stdout.print(json.dumps(status.to_dict(), ensure_ascii=False), markup=False)
+        stdout().print(json.dumps(status.to_dict(), ensure_ascii=False), markup=False)
         return
     for need in status.needs:
-        stdout.print(f"Missing: {need}", markup=False)
+        stdout().print(f"Missing: {need}", markup=False)
     if status.needs:
         return
     if status.neda_kept is None:
-        stdout.print(
+        stdout().print(
             f"NEDA-3 not yet known: nothing assessed after day 0 ({status.transplant_date}).",
             markup=False,
         )
     elif status.neda_kept:
-        stdout.print(
+        stdout().print(
             f"NEDA-3 kept for {status.neda_years:.2f} years after day 0 "
             f"({status.transplant_date}), known up to {status.neda_known_until}.",
             markup=False,
         )
     else:
-        stdout.print(
+        stdout().print(
             f"NEDA-3 lost on {status.neda_lost_on} after {status.neda_years:.2f} years, by "
             f"{' and '.join(status.neda_lost_by)}.",
             markup=False,
         )
     for part in status.components:
         missing = f" {part.missing}" if part.missing else ""
-        stdout.print(
+        stdout().print(
             f"  {part.name:<8} event {part.event_date or '-'}; last assessed "
             f"{part.last_assessed or '-'}.{missing}",
             markup=False,
         )
-    stdout.print(
+    stdout().print(
         f"Five years after day 0: {status.five_year_date} ({status.five_year_state}).",
         markup=False,
     )
     if status.report is not None:
         for lines in status.report.explanations:
-            stdout.print("- " + " ".join(str(m) for m in lines), markup=False)
+            stdout().print("- " + " ".join(str(m) for m in lines), markup=False)
 
 
 def _clinic_status(clinic: str, *, as_json: bool) -> None:
@@ -156,17 +155,17 @@ def _clinic_status(clinic: str, *, as_json: bool) -> None:
     with unit_of_work(database_url()) as session:
         status = cohort_status(session, actor=None, clinic_id=clinic)
     if as_json:
-        stdout.print(json.dumps(status.to_dict(), ensure_ascii=False), markup=False)
+        stdout().print(json.dumps(status.to_dict(), ensure_ascii=False), markup=False)
         return
-    stdout.print(
+    stdout().print(
         f"{status.clinic_name}: {status.patients} patients ({status.locked} locked), "
         f"{status.imports} imports, {status.shares} people sharing their records.",
         markup=False,
     )
     for kind, n in status.entries.items():
-        stdout.print(f"  {kind:<14} {n}", markup=False)
+        stdout().print(f"  {kind:<14} {n}", markup=False)
     who = ", ".join(f"{k} {v}" for k, v in status.provenance.items()) or "none"
-    stdout.print(f"Entered by: {who}.", markup=False)
+    stdout().print(f"Entered by: {who}.", markup=False)
 
 
 Clinic = Annotated[str, typer.Option("--clinic", help="The clinic's id (hsct clinics list).")]
@@ -276,7 +275,7 @@ def registry_import(  # noqa: PLR0917 - typer passes options by keyword
                 accept_refused=accept_refused,
                 plan=plan,
             )
-            stdout.print("Imported: every row above that was not refused.", markup=False)
+            stdout().print("Imported: every row above that was not refused.", markup=False)
 
 
 @registry_app.command("import-fhir")
@@ -327,11 +326,11 @@ def registry_import_fhir(
         )
     if as_json:
         out = {**result.to_dict(), "dry_run": dry_run}
-        stdout.print(json.dumps(out, ensure_ascii=False), markup=False)
+        stdout().print(json.dumps(out, ensure_ascii=False), markup=False)
         return
     kinds = ", ".join(f"{kind} {n}" for kind, n in result.entries.items() if n) or "none"
     verb = "Would add" if dry_run else "Added"
-    stdout.print(
+    stdout().print(
         f"{verb} {result.records} records with their entries ({kinds})."
         + (" Nothing is written." if dry_run else f" Import {result.import_id}."),
         markup=False,
@@ -344,7 +343,7 @@ ROWS_LISTED = 100
 
 def _print_plan(plan: Any, *, as_json: bool, dry_run: bool) -> None:
     if as_json:
-        stdout.print(
+        stdout().print(
             json.dumps({**plan.to_dict(), "dry_run": dry_run}, ensure_ascii=False), markup=False
         )
         return
@@ -357,19 +356,19 @@ def _print_plan(plan: Any, *, as_json: bool, dry_run: bool) -> None:
             f"{p.field}: {p.message}" + (f" (allowed: {p.allowed})" if p.allowed else "")
             for p in row.problems
         )
-        stdout.print(
+        stdout().print(
             f"{row.file} row {row.row}: {row.action} {row.patient} {row.date or ''} "
             f"{problems or what}".rstrip(),
             markup=False,
         )
     for file in plan.files:
         if file.ignored:
-            stdout.print(f"{file.name}: columns ignored: {', '.join(file.ignored)}", markup=False)
+            stdout().print(f"{file.name}: columns ignored: {', '.join(file.ignored)}", markup=False)
     if adds > ROWS_LISTED:
-        stdout.print(f"{adds} rows to add (--json lists every row).", markup=False)
+        stdout().print(f"{adds} rows to add (--json lists every row).", markup=False)
     total = plan.counts["total"]
     verb = "Would add" if dry_run else "Adds"
-    stdout.print(
+    stdout().print(
         f"{verb} {total['add']}, {'would change' if dry_run else 'changes'} {total['change']}, "
         f"unchanged {total['same']}, refused {total['refused']} rows."
         + (" Nothing is written yet." if dry_run else ""),
@@ -416,7 +415,7 @@ def registry_export(
                 target.write_bytes(content)
             else:
                 target.write_text(content, encoding="utf-8")
-    stdout.print(
+    stdout().print(
         f"Wrote {len(written)} files for {patients} patients to {out}.",
         markup=False,
     )
@@ -438,4 +437,4 @@ def registry_mapping_save(
             session, actor=None, clinic_id=clinic, name=name, mapping=mapping, now=datetime.now(UTC)
         )
         tables = ", ".join(saved.mapping["tables"])
-        stdout.print(f"Saved the mapping {saved.name!r} ({tables}).", markup=False)
+        stdout().print(f"Saved the mapping {saved.name!r} ({tables}).", markup=False)
