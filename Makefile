@@ -28,7 +28,7 @@ REF_VENV := .venv-ref
 PYMSPROG := pymsprog==1.0.7
 
 .PHONY: help run test check lint fmt typecheck layers pytest system-deps node-deps reference \
-        messages bench clean distclean
+        kernel messages bench clean distclean
 
 help: ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -76,13 +76,25 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 node-deps: node_modules/.package-lock.json
 
+# The outcomes kernel compiled ahead of time for this machine (hsct.outcomes.aot; about
+# 10-30 s): `hsct outcomes` then starts without numba. Rebuilt when the kernel or the
+# installed packages change. Without it (no C compiler) numba compiles the kernel on first
+# use, as before.
+KERNEL_AOT := src/hsct/outcomes/_kernel_aot.json
+$(KERNEL_AOT): src/hsct/outcomes/kernel.py src/hsct/outcomes/compiled.py src/hsct/outcomes/aot.py \
+               $(VENV)/.installed-run
+	$(BIN)/python -m hsct.outcomes.aot || \
+	  echo "The kernel was not built ahead of time; numba will compile it when first used." >&2
+
+kernel: $(KERNEL_AOT) ## Build the outcomes kernel ahead of time (make run and make test do).
+
 # ---------------------------------------------------------------- the two commands
 
-run: $(VENV)/.installed-run ## Install, prepare the SQLite database under var/, serve on http://$(HOST):$(PORT).
+run: $(VENV)/.installed-run $(KERNEL_AOT) ## Install, prepare the SQLite database under var/, serve on http://$(HOST):$(PORT).
 	$(BIN)/hsct db upgrade
 	$(BIN)/hsct serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev system-deps node-deps reference ## Install what tests need; run lint, types, layers and every test.
+test: $(VENV)/.installed-dev $(KERNEL_AOT) system-deps node-deps reference ## Install what tests need; run lint, types, layers and every test.
 	$(MAKE) check
 	$(MAKE) pytest
 
@@ -104,9 +116,9 @@ layers: $(VENV)/.installed-dev
 # (Schemathesis reports one result per API operation only without xdist). Exit status 5
 # ("no tests ran": PYTEST_ARGS selected none in that run) is not a failure.
 pytest: $(VENV)/.installed-dev
-	HSCT_TEST_STRICT=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not serial" \
+	HSCT_TEST_STRICT=1 HSCT_TEST_KERNEL_AOT=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not serial" \
 	  $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	HSCT_TEST_STRICT=1 $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	HSCT_TEST_STRICT=1 HSCT_TEST_KERNEL_AOT=1 $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # ---------------------------------------------------------------- helpers
 
@@ -136,3 +148,4 @@ clean: ## Remove caches (keeps .venv, node_modules and var/).
 
 distclean: clean ## Remove everything `make run`/`make test` created, including the database.
 	rm -rf $(VENV) $(REF_VENV) node_modules var
+	rm -f src/hsct/outcomes/_kernel_aot.*

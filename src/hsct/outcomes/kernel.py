@@ -23,10 +23,31 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, Final, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+
+# Event kinds, modes, baseline schemes and the time constants: numba reads them as constants.
+from hsct.outcomes.compiled import (
+    CDI,
+    CDW,
+    DAY_SECONDS,
+    FIRST,
+    FIRST_CDI,
+    FIRST_CDW,
+    FIRST_PIRA,
+    FIRST_RAW,
+    FIXED,
+    MULTIPLE,
+    NAT,
+    NONE,
+    PIRA,
+    RAW,
+    ROVING,
+    ROVING_IMPR,
+    ROVING_WORS,
+)
 
 
 def _numpy_support_without_scipy() -> None:
@@ -49,11 +70,6 @@ def _numpy_support_without_scipy() -> None:
 
 _numpy_support_without_scipy()
 
-# Event kinds written to ``kind``.
-NONE, CDW, RAW, PIRA, CDI = 0, 1, 2, 3, 4
-# Modes (options.EVENT_MODES order) and baseline schemes (options.BASELINE_SCHEMES order).
-FIRST_CDW, FIRST_CDI, FIRST, FIRST_PIRA, FIRST_RAW, MULTIPLE = 0, 1, 2, 3, 4, 5
-FIXED, ROVING, ROVING_IMPR, ROVING_WORS = 0, 1, 2, 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -517,9 +533,6 @@ def search_block(
 
 
 # ---- Column helpers: one pass each, no temporaries the size of a table. -------------------
-
-NAT: Final = np.iinfo(np.int64).min
-DAY_SECONDS: Final = 86_400
 
 
 @_jit

@@ -30,7 +30,7 @@ import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Citation
-from hsct.outcomes import kernel
+from hsct.outcomes import compiled
 from hsct.outcomes.options import ProgressionOptions
 from hsct.outcomes.progression import (
     ProgressionResult,
@@ -184,26 +184,26 @@ def neda(
     ``result`` reuses a progression run (its first CDW per patient); otherwise one is made,
     on ``threads`` threads (``None``: every core; see :func:`progression`).
     """
-    n_threads = check_threads(threads)
+    check_threads(threads)  # named before any work
     options = options or NedaOptions()
     if not cohort.has_mri:
         raise InvalidInput(
             [FieldError("mri", "NEDA-3 needs the MRI table", "patient_id,date,gd_enhancing,new_t2")]
         )
     window = options.window_months()
-    result = result or progression(cohort, options.progression, threads=n_threads)
+    result = result or progression(cohort, options.progression, threads=threads)
     base_day = np.where(
         result.start_rows >= 0, cohort.v_day[np.maximum(result.start_rows, 0)], np.nan
     )
     t0 = np.where(np.isnan(cohort.t0), base_day, cohort.t0)
     del base_day
 
-    relapse = kernel.first_relapse(cohort.r_off, cohort.r_day, t0)
+    relapse = compiled.first_relapse(cohort.r_off, cohort.r_day, t0)
     # Every scan after time zero is an assessment (censoring); activity counts only on the
     # scans after the reference: time zero, or the re-baseline scan. One compiled pass per
     # table, patient by patient: no per-row temporaries.
     ref, ref_kind = (t0, None) if window is None else _rebaseline(cohort, t0, window)
-    mri, last_mri, shrink, last_bv = kernel.mri_days(
+    mri, last_mri, shrink, last_bv = compiled.mri_days(
         cohort.m_off, cohort.m_day, cohort.m_active, cohort.m_bv, t0, ref, BRAIN_VOLUME_LIMIT
     )
 
@@ -275,7 +275,7 @@ def _rebaseline(
     """
     lo = t0 + window[0] * MONTH_DAYS
     hi = t0 + window[1] * MONTH_DAYS
-    inside, later = kernel.rebaseline_scans(cohort.m_off, cohort.m_day, t0, lo, hi)
+    inside, later = compiled.rebaseline_scans(cohort.m_off, cohort.m_day, t0, lo, hi)
     found = np.isfinite(inside)
     ref = np.where(found, inside, later)
     kind = np.where(found, 0, np.where(np.isfinite(later), 1, 2))

@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Final
 
-import numba
 import numpy as np
 import pandas as pd
 
@@ -26,7 +25,7 @@ from hsct.common.edss_value import format_step
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
-from hsct.outcomes import kernel
+from hsct.outcomes import compiled
 from hsct.outcomes.options import (
     BASELINE_SCHEMES,
     EVENT_MODES,
@@ -76,7 +75,7 @@ THREADS_ALLOWED: Final = "a whole number, 1 or more (1: one thread); none: every
 def check_threads(threads: object) -> int:
     """How many threads to use: ``threads`` itself, or every core for ``None``.
 
-    Every core is ``numba.config.NUMBA_NUM_THREADS`` (the cores this process may use, or the
+    Every core is what numba counts (the cores this process may use, or the
     ``NUMBA_NUM_THREADS`` environment variable). Anything but a whole number of 1 or more
     raises :class:`InvalidInput` naming ``threads``.
 
@@ -84,7 +83,7 @@ def check_threads(threads: object) -> int:
     2
     """
     if threads is None:
-        return max(1, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+        return compiled.cores()
     if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
         raise InvalidInput(
             [FieldError("threads", f"{threads!r} is not a number of threads", THREADS_ALLOWED)]
@@ -112,13 +111,13 @@ def to_seconds(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     days = np.asarray(days)
     if days.dtype.kind in "iu":  # whole days: nothing is missing
         out = days.astype(np.int64)
-        out *= kernel.DAY_SECONDS
+        out *= compiled.DAY_SECONDS
     else:
         missing = np.isnan(days)
         with np.errstate(invalid="ignore"):  # NaN rows are replaced below
             out = days.astype(np.int64)
-        out *= kernel.DAY_SECONDS
-        out[missing] = kernel.NAT
+        out *= compiled.DAY_SECONDS
+        out[missing] = compiled.NAT
     return out.view("datetime64[s]")
 
 
@@ -194,19 +193,24 @@ def progression(
     """Find the events of every patient in ``cohort``.
 
     ``progress`` is called with the number of patients done after each block. ``threads``:
-    how many threads search at once (``None``: every core, 1: this thread only); the result
-    is the same whatever the number.
+    how many threads search at once (``None``: every core when it pays, see
+    :func:`compiled.parallel_pays`; 1: this thread only); the result is the same whatever
+    the number.
     """
     n_threads = check_threads(threads)
+    if threads is None and not compiled.parallel_pays(cohort.n_visits):
+        n_threads = 1  # loading numba for its threads would cost more than they save
     options = options or ProgressionOptions()
     opt_i, opt_f, wd, idl, conf_win, indep = _option_arrays(options)
     blocks = _blocks(cohort.n_patients, n_threads)
+    # The ahead-of-time search holds the GIL: threads need numba's, which releases it.
+    search = compiled.search_block if n_threads == 1 else compiled.jit("search_block")
     start = np.full(cohort.n_patients, -1, dtype=np.int64)
     arrays = (cohort.v_off, cohort.v_day, cohort.v_val, cohort.r_off, cohort.r_day, cohort.t0)
     options_arrays = (opt_i, opt_f, wd, idl, conf_win, indep)
 
     def run(lo: int, hi: int, scratch: _Scratch) -> int:
-        count: int = kernel.search_block(*arrays, *options_arrays, lo, hi, start, scratch)
+        count: int = search(*arrays, *options_arrays, lo, hi, start, scratch)
         return count
 
     # Global visit rows fit 32 bits below 2^31 visits: half the memory of int64.
@@ -328,7 +332,9 @@ def _tables(
     slots.clear()
     day = cohort.v_day
     first_day = np.where(np.isnan(cohort.t0), day[np.maximum(start, 0)], cohort.t0)
-    cdw, cdi, pira, raw, first_cdw = kernel.patient_counts(patient, k, rows, day, cohort.n_patients)
+    cdw, cdi, pira, raw, first_cdw = compiled.patient_counts(
+        patient, k, rows, day, cohort.n_patients
+    )
     columns: dict[str, np.ndarray[Any, Any]] = {}
     imputed = conf[:, 0] == -2 if conf.shape[1] else np.zeros(rows.shape[0], dtype=bool)
     windows: dict[str, np.ndarray[Any, Any]] = {}
@@ -340,7 +346,7 @@ def _tables(
             )
     del conf
     onset, base, conf_day, pconf_day, edss, base_edss, conf_edss, from_t0, held, to_last = (
-        kernel.event_columns(
+        compiled.event_columns(
             rows,
             patient,
             bl,
@@ -365,7 +371,7 @@ def _tables(
         "baseline_date": base.view(seconds),
         "baseline_edss": base_edss,
         "confirmation_date": conf_day.view(seconds),
-        "type": np.where(k == kernel.CDI, "", types),
+        "type": np.where(k == compiled.CDI, "", types),
         "confirmation_edss": conf_edss,
         "pira_confirmation_date": pconf_day.view(seconds),
         "days_from_time_zero": from_t0,

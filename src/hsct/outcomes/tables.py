@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
-from hsct.outcomes import kernel
+from hsct.outcomes import compiled
 
 Table = Literal["visits", "relapses", "mri", "patients"]
 Severity = Literal["error", "warning"]
@@ -341,7 +341,7 @@ def _order(
     side... 1791-2149, rows < 2^26) and sorted once; failing that, lexsort.
     """
     n = codes.shape[0]
-    if n == 0 or kernel.is_sorted(codes, day, row):
+    if n == 0 or compiled.is_sorted(codes, day, row):
         return None
     lo, hi = day.min(), day.max()
     fits = codes.max() < (1 << 20) and row.max() < (1 << 26)
@@ -380,7 +380,7 @@ def _grouped(
 
 def off_for(codes: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, np.dtype[np.int64]]:
     """Where each patient's rows start, for rows sorted by patient code."""
-    off: np.ndarray[Any, np.dtype[np.int64]] = kernel.offsets(codes, n)
+    off: np.ndarray[Any, np.dtype[np.int64]] = compiled.offsets(codes, n)
     return off
 
 
@@ -391,7 +391,7 @@ def _codes(ids: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[
     ``pandas.factorize`` (sorted).
     """
     if ids.dtype == np.int64 and ids.shape[0] < 2**31 - 1:
-        done, codes, uniques = kernel.sorted_codes(ids)
+        done, codes, uniques = compiled.sorted_codes(ids)
         if done:
             return codes, uniques
     codes, uniques = pd.factorize(ids, sort=True)
@@ -419,7 +419,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     ok_date, v_day = _date_ok("visits", v, "date", report)
     values = pd.to_numeric(v["edss"], errors="coerce").to_numpy(dtype=np.float64)
     # One compiled pass: the grid check, and the values as float32 (exact on the grid).
-    on_grid, v_val = kernel.edss_grid(values)
+    on_grid, v_val = compiled.edss_grid(values)
     del values
     report.add("visits", v, ~on_grid, "edss", "error", "is not on the EDSS grid", EDSS_ALLOWED)
     keep = ok_id & ok_date & on_grid
@@ -488,7 +488,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     )
     del v_day, v_val, v_codes, keep  # a 1M-patient cohort has 20M visits: keep one copy only
     # Two visits on one day: the later row is used (as the reference tool does).
-    same, n_same = kernel.same_day(v_codes_s, v_day_s)
+    same, n_same = compiled.same_day(v_codes_s, v_day_s)
     if n_same:
         dropped = np.zeros(len(v), dtype=bool)
         dropped[v_row_s[same] - 2] = True
@@ -508,7 +508,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
             v_row_s = v_row_s.copy()
         kept = 0
         for column in (v_day_s, v_codes_s, v_val_s, v_row_s):
-            kept = kernel.compact(column, same)
+            kept = compiled.compact(column, same)
         v_day_s, v_codes_s, v_val_s, v_row_s = (
             a[:kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s)
         )
@@ -523,7 +523,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         else:
             lookup = index
         if raw.dtype == np.int64 and ids.dtype == np.int64:
-            pos = kernel.lookup(ids, raw.to_numpy())  # one pass when the ids are in order
+            pos = compiled.lookup(ids, raw.to_numpy())  # one pass when the ids are in order
         elif len(raw):
             pos = lookup.get_indexer(raw).astype(np.int32)
         else:
@@ -612,7 +612,7 @@ def _report_before_time_zero(  # noqa: PLR0917
 ) -> None:
     if t0.shape[0] == 0:
         return
-    before = kernel.before_time_zero(use, codes, days, t0)
+    before = compiled.before_time_zero(use, codes, days, t0)
     report.add(table, frame, before, "date", "warning", problem)
 
 

@@ -9,7 +9,9 @@ The warm-up runs one tiny synthetic history through the public path the API take
 (:func:`history_frames`, :func:`build_cohort`, :func:`progression`, :func:`neda` with and
 without the MRI re-baseline), so the kernel is compiled for exactly the argument types real
 requests use; then a tiny cohort the way the command line and the benchmarks give it
-(whole-number ids, dates as datetime64, in patient order), searched on two threads.
+(whole-number ids, dates as datetime64, in patient order, two visits on one day), searched
+on two threads. It runs twice: with numba's functions (searches on several threads need
+them), then with the ones built ahead of time (:mod:`hsct.outcomes.compiled`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from hsct.outcomes import compiled
 from hsct.outcomes.neda import NedaOptions, neda
 from hsct.outcomes.progression import progression
 from hsct.outcomes.tables import build_cohort, history_frames
@@ -69,6 +72,7 @@ def _run_once() -> None:
             "edss": np.tile([3.0, 4.0, 4.0, 4.0], 600),
         }
     )
+    visits = visits.iloc[np.r_[0:4, 3, 4 : len(visits)]]  # two visits on one day, in order
     first = pd.DataFrame({"patient_id": np.arange(1, 601, dtype=np.int64), "date": stamps[0]})
     mri = first.assign(gd_enhancing=np.int64(1), new_t2=np.int64(0), brain_volume_change=-0.5)
     patients = first.rename(columns={"date": "transplant_date"})
@@ -93,7 +97,9 @@ def warm_up() -> float:
             return 0.0
         _state = "compiling"
         try:
-            _run_once()
+            with compiled.forced_jit():
+                _run_once()  # numba's functions: a search on several threads needs them
+            _run_once()  # the ones built ahead of time, where they are (hsct.outcomes.aot)
         except BaseException:
             _state = "failed"
             raise
