@@ -39,8 +39,8 @@ FORBIDDEN = frozenset(
         "jinja2",
         "pyarrow",
         "dask",
-        # Typer builds a pydantic adapter for a parameter's value; an absent --help flag's
-        # None no longer needs one (hsct.cli.main._leave_absent_flags_alone).
+        # Typer builds a pydantic adapter for a parameter's value; None, a text or a path no
+        # longer needs one (hsct.cli.main._coerce_plain_values_without_pydantic).
         "pydantic",
         # Message catalogues are compiled only when a language other than English is used.
         "babel",
@@ -176,3 +176,49 @@ def test_every_command_is_listed_in_order() -> None:
 
     assert set(group.list_commands(context)) == set(COMMAND_ORDER)
     assert set(COMMAND_ORDER) == set(LAZY_COMMANDS) | set(group.commands)
+
+
+def _outcome(call: Any, *args: Any) -> tuple[str, Any]:
+    """What a call returned, or the type and message of what it raised."""
+    try:
+        return "value", call(*args)
+    except Exception as error:
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        return type(error).__name__, message
+
+
+def test_plain_values_are_coerced_exactly_as_typer_does(tmp_path: Path) -> None:
+    """Every parameter of every command, with None, texts and paths (a file, a folder, a
+    missing one): the pydantic-free shortcut gives Typer's value, or Typer's error."""
+    patched = typer.core._TyperParameter.process_value
+    original = patched._hsct_original  # type: ignore[attr-defined]
+    (tmp_path / "file.csv").write_text("a\n", encoding="utf-8")
+    values = [
+        None,
+        "",
+        "x",
+        " spaced ",
+        "ünï",
+        "-",
+        "3",
+        str(tmp_path / "file.csv"),
+        str(tmp_path),
+        str(tmp_path / "missing.csv"),
+    ]
+    group = typer.main.get_command(app)
+    checked = 0
+    for words in COMMANDS:
+        command: Any = group
+        context = _click.Context(group)
+        for word in words:
+            command = command.get_command(context, word)
+            context = _click.Context(command, parent=context)
+        for parameter in getattr(command, "params", []):
+            if not hasattr(parameter, "type_descriptor"):
+                continue
+            for value in values:
+                got = _outcome(patched, parameter, context, value)
+                want = _outcome(original, parameter, context, value)
+                assert got == want, (words, parameter.name, value)
+                checked += 1
+    assert checked > 1000

@@ -23,14 +23,18 @@ from typer.models import CommandInfo, TyperInfo
 from hsct.common.errors import FieldError, HsctError, InvalidInput, excerpt
 
 
-def _leave_absent_flags_alone() -> None:
-    """Let an absent flag's value (None) pass without coercion.
+def _coerce_plain_values_without_pydantic() -> None:
+    """Coerce an absent value, a text and a path as Typer does, without pydantic.
 
-    Typer (0.29) coerces every parameter's value through a pydantic adapter, even the None
-    of a ``--help`` flag that was not given, so ``hsct GROUP --help`` imported pydantic
-    (85 modules, 60-100 ms) only to turn None into None. A flag (a bool option) whose value
-    is None is now passed through as it is; every other value is coerced as before.
-    ``tests/cli/test_startup.py`` checks both, so a Typer that changes this is seen.
+    Typer (0.29) builds a pydantic adapter for every parameter it is given a value for, so
+    any command imported pydantic (85 modules, 0.1-0.15 s) even to turn None into None (an
+    option not given, or the ``--help`` flag) or a text into the same text. Those cases are
+    done here as Typer's own code does them: None stays None (``()`` for a repeatable
+    option); a text for a ``str`` parameter stays as it is; a text for a ``Path`` parameter
+    becomes a ``Path`` and goes through Typer's own path checks (``coerce_cli_path``).
+    Anything else (numbers, choices, lists, parsers, files) is coerced by Typer as before.
+    ``tests/cli/test_startup.py`` compares the results with Typer's for every parameter of
+    every command, so a Typer that changes this is seen.
     """
     parameter = getattr(typer.core, "_TyperParameter", None)
     original = getattr(parameter, "process_value", None)
@@ -38,15 +42,41 @@ def _leave_absent_flags_alone() -> None:
         return
 
     def process_value(self: Any, ctx: Any, value: Any) -> Any:
-        if value is None and self.type_descriptor.annotation is bool and not self.required:
-            return self.callback(ctx, self, value) if self.callback is not None else value
-        return original(self, ctx, value)
+        done, value = plain_value(self, ctx, value)
+        if not done:
+            return original(self, ctx, value)
+        if self.required and self.value_is_missing(value):
+            raise _click.exceptions.MissingParameter(ctx=ctx, param=self)
+        return self.callback(ctx, self, value) if self.callback is not None else value
 
     process_value._hsct_patched = True  # type: ignore[attr-defined]
+    process_value._hsct_original = original  # type: ignore[attr-defined]  # for the tests
     parameter.process_value = process_value
 
 
-_leave_absent_flags_alone()
+def plain_value(parameter: Any, ctx: Any, value: Any) -> tuple[bool, Any]:
+    """``(True, coerced)`` when ``value`` needs no pydantic, else ``(False, value)``."""
+    from pathlib import Path  # noqa: PLC0415 - cheap, already imported by Typer
+
+    from typer._param_types import coerce_cli_path  # noqa: PLC0415
+
+    several = parameter.multiple or parameter.nargs == -1
+    if value is None:
+        return True, () if several else None
+    described = parameter.type_descriptor
+    info = described.parameter_info
+    if several or parameter.nargs != 1 or type(value) is not str:
+        return False, value
+    if info.parser is not None or described.file_annotation is not None:
+        return False, value
+    if described.annotation is str:
+        return True, value
+    if described.annotation is Path and info.path_type is None:
+        return True, coerce_cli_path(Path(value), info, path_type=Path, param=parameter, ctx=ctx)
+    return False, value
+
+
+_coerce_plain_values_without_pydantic()
 
 #: Commands and groups whose module is imported, and whose parameters are built, only when
 #: they are asked for: name -> (module, attribute, the first paragraph of its help). `hsct
