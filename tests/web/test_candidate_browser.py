@@ -179,6 +179,47 @@ def test_answers_survive_back_reload_and_a_language_switch(
     assert not leaked
 
 
+@pytest.mark.parametrize("outcome", ["answered", "failed"])
+def test_a_step_waits_for_its_kept_answers_before_taking_new_ones(
+    browser: Browser, base_url: str, outcome: str
+) -> None:
+    """Back to a step on a slow connection: its questions cannot be answered until the kept
+    answers are back (a choice made meanwhile would be lost with the page they replace);
+    when the request fails, the questions come back."""
+    context = browser.new_context(extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:  # Playwright wants a Python function, not list.append
+        held.append(route)
+
+    try:
+        page.goto(base_url + "/candidate/wizard")
+        page.fill("#f-age", "41")
+        next_step(page)
+        page.go_back()
+        expect(page.locator("#f-age")).to_have_value("41")
+        page.route("**/candidate/wizard", hold)
+        page.go_forward()
+        form = page.locator("form[data-keep-answers]")
+        expect(form).to_have_attribute("aria-busy", "true")
+        expect(page.locator("input[name=ms_type][value=SPMS]")).to_be_disabled()
+        assert len(held) == 1
+        if outcome == "failed":
+            held[0].abort()
+            expect(form).not_to_have_attribute("aria-busy", "true")
+            expect(page.locator("input[name=ms_type][value=SPMS]")).to_be_enabled()
+            return
+        held[0].continue_()
+        page.unroute("**/candidate/wizard")
+        page.check("input[name=ms_type][value=SPMS]")  # waits until it can be answered
+        expect(page.locator("input[name=profile]")).to_have_value('{"age": 41}')
+        page.click(".wizard-nav button[value=next]")
+        expect(page.locator("input[name=profile]")).to_have_value('{"age": 41, "ms_type": "SPMS"}')
+    finally:
+        context.close()
+
+
 def test_a_tab_without_kept_answers_says_what_to_do(
     browser: Browser, base_url: str, axe_source: str
 ) -> None:

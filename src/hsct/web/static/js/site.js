@@ -79,7 +79,22 @@ function keepAnswers() {
   var kept = keptAnswers();
   if (page && page.dataset.step && kept && page.elements.profile.value === "{}"
       && (page.hasAttribute("data-restore") || cameBack())) {
-    restoreAnswers("/candidate/wizard", { profile: kept.profile, go: "goto:" + page.dataset.step });
+    // Until the kept answers are back, the step's questions cannot be answered: the answer
+    // replaces this page, and a choice made meanwhile would be lost with it (a slow phone
+    // connection can take seconds). Should the request fail, the questions come back.
+    var fields = Array.prototype.slice.call(page.elements).filter(function (field) {
+      return !field.disabled;
+    });
+    page.setAttribute("aria-busy", "true");
+    fields.forEach(function (field) { field.disabled = true; });
+    var settle = function () {
+      if (document.body.contains(page)) {
+        page.removeAttribute("aria-busy");
+        fields.forEach(function (field) { field.disabled = false; });
+      }
+    };
+    restoreAnswers("/candidate/wizard", { profile: kept.profile, go: "goto:" + page.dataset.step })
+      .then(settle, settle);
     return;
   }
   if (page) {
