@@ -58,11 +58,14 @@ $(REF_VENV)/.installed: Makefile | $(BIN)/python
 
 reference: $(REF_VENV)/.installed ## Install the reference tool pymsprog in its own environment (.venv-ref).
 
-system-deps: ## Install Debian's chromium and postgresql (and npm) when missing.
+system-deps: ## Install Debian's chromium, postgresql, npm and a C compiler when missing.
 	@missing=""; \
 	  [ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-dejavu-core"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	  command -v cc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	  [ -e "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] \
+	    || missing="$$missing python3-dev"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "Installing with apt:$$missing"; \
 	    $(APT_GET) update -qq; \
@@ -80,9 +83,12 @@ node-deps: node_modules/.package-lock.json
 # 10-30 s): `hsct outcomes` then starts without numba. Rebuilt when the kernel or the
 # installed packages change. Without it (no C compiler) numba compiles the kernel on first
 # use, as before.
+# numba's pycc needs setuptools and a C compiler (`make test` installs gcc with apt).
 KERNEL_AOT := src/hsct/outcomes/_kernel_aot.json
-$(KERNEL_AOT): src/hsct/outcomes/kernel.py src/hsct/outcomes/compiled.py src/hsct/outcomes/aot.py \
-               $(VENV)/.installed-run
+KERNEL_SOURCES := $(addprefix src/hsct/outcomes/,kernel.py compiled.py aot.py warmup.py \
+                    progression.py neda.py tables.py)
+$(KERNEL_AOT): $(KERNEL_SOURCES) $(VENV)/.installed-run
+	@$(BIN)/python -c 'import setuptools' 2>/dev/null || $(PIP) install 'setuptools>=69'
 	$(BIN)/python -m hsct.outcomes.aot || \
 	  echo "The kernel was not built ahead of time; numba will compile it when first used." >&2
 
@@ -94,7 +100,7 @@ run: $(VENV)/.installed-run $(KERNEL_AOT) ## Install, prepare the SQLite databas
 	$(BIN)/hsct db upgrade
 	$(BIN)/hsct serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev $(KERNEL_AOT) system-deps node-deps reference ## Install what tests need; run lint, types, layers and every test.
+test: system-deps $(VENV)/.installed-dev $(KERNEL_AOT) node-deps reference ## Install what tests need; run lint, types, layers and every test.
 	$(MAKE) check
 	$(MAKE) pytest
 
@@ -115,7 +121,7 @@ layers: $(VENV)/.installed-dev
 # Two runs: most tests spread over the workers, then the few marked `serial` in one process
 # (Schemathesis reports one result per API operation only without xdist). Exit status 5
 # ("no tests ran": PYTEST_ARGS selected none in that run) is not a failure.
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev $(KERNEL_AOT)
 	HSCT_TEST_STRICT=1 HSCT_TEST_KERNEL_AOT=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not serial" \
 	  $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	HSCT_TEST_STRICT=1 HSCT_TEST_KERNEL_AOT=1 $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]

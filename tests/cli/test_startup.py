@@ -194,16 +194,9 @@ def test_plain_values_are_coerced_exactly_as_typer_does(tmp_path: Path) -> None:
     original = patched._hsct_original  # type: ignore[attr-defined]
     (tmp_path / "file.csv").write_text("a\n", encoding="utf-8")
     values = [
-        None,
-        "",
-        "x",
-        " spaced ",
-        "ünï",
-        "-",
-        "3",
-        str(tmp_path / "file.csv"),
-        str(tmp_path),
-        str(tmp_path / "missing.csv"),
+        *(None, "", "x", " spaced ", "ünï", "-", "3"),
+        *(str(tmp_path / "file.csv"), str(tmp_path), str(tmp_path / "missing.csv")),
+        *("./file.csv", "a//b.csv", f"{tmp_path}/", f"{tmp_path}/./file.csv"),
     ]
     group = typer.main.get_command(app)
     checked = 0
@@ -222,3 +215,19 @@ def test_plain_values_are_coerced_exactly_as_typer_does(tmp_path: Path) -> None:
                 assert got == want, (words, parameter.name, value)
                 checked += 1
     assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("outcome", "'outcomes'"), ("regsitry", "'registry', 'restore'"), ("versoin", "'version'")],
+)
+def test_a_misspelled_command_gets_a_suggestion_built_or_not(
+    typed: str, suggested: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hsct.cli.main import main  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as caught:
+        main([typed])
+
+    assert caught.value.code == 2
+    assert f"No such command '{typed}'. Did you mean {suggested}?" in capsys.readouterr().err

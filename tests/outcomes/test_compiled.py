@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,9 @@ def test_an_argument_of_another_type_goes_to_numba() -> None:
         (["int", 64], True, False),
         (["int", 64], 2**63, False),
         (["int", 64], 5.0, False),
+        (["int", 64], np.timedelta64(3), False),  # a signed-integer subclass, typed otherwise
+        (["int", 64], np.uint64(5), False),
+        (["int", 32], np.int32(5), True),
         (["float", 64], 5.0, True),
         (["float", 64], np.float32(5.0), False),
         (["bool"], True, True),
@@ -163,6 +167,8 @@ def _copy_build(folder: Path) -> Path:
     for name in compiled.SOURCES:
         shutil.copy(compiled.HERE / name, folder / name)
     shutil.copy(MANIFEST, folder / MANIFEST.name)
+    module = json.loads(MANIFEST.read_text(encoding="utf-8"))["module"]
+    shutil.copy(compiled.HERE / module, folder / module)
     return folder / MANIFEST.name
 
 
@@ -177,10 +183,19 @@ def test_a_module_built_from_other_sources_or_numba_is_not_used(
         kernel.write("\n# changed after the build\n")
     assert compiled.load(manifest, MODULE) == "built from other sources (run make)"
 
-    manifest = _copy_build(tmp_path)
-    described = json.loads(manifest.read_text(encoding="utf-8"))
-    manifest.write_text(json.dumps({**described, "numba": "0.1"}), encoding="utf-8")
-    assert compiled.load(manifest, MODULE) == "built by another numba (run make)"
+    changes: list[tuple[dict[str, Any], str]] = [
+        ({"versions": {"numba": "0.1"}}, "built by another numba or numpy (run make)"),
+        ({"cpu": "another"}, "built for another processor (run make)"),
+        (
+            {"module_sha256": "0" * 64},
+            "the module is not the one the manifest describes (run make)",
+        ),
+    ]
+    for change, reason in changes:
+        manifest = _copy_build(tmp_path)
+        described = json.loads(manifest.read_text(encoding="utf-8"))
+        manifest.write_text(json.dumps({**described, **change}), encoding="utf-8")
+        assert compiled.load(manifest, MODULE).startswith(reason)
 
     assert compiled.load(tmp_path / "missing.json", MODULE) == "not built (run make)"
     monkeypatch.setenv("HSCT_KERNEL", "jit")
@@ -235,3 +250,25 @@ def test_a_command_runs_without_loading_numba(tmp_path: Path) -> None:
     got = pd.read_csv(tmp_path / "events.csv", dtype={"patient_id": str})
     assert len(got) == len(want) > 0
     assert got["patient_id"].tolist() == want["patient_id"].astype(str).tolist()
+
+
+def test_forcing_numba_in_one_thread_leaves_the_others_alone() -> None:
+    """The server's warm-up forces numba in its own thread; a request meanwhile is not."""
+    _needs_module()
+    values = _arrays()["values"]
+    seen: list[int] = []
+
+    def other() -> None:
+        before = aot_calls()
+        compiled.edss_grid(values)
+        seen.append(aot_calls() - before)
+
+    with forced_jit():
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        before = aot_calls()
+        compiled.edss_grid(values)
+        assert aot_calls() == before
+
+    assert seen == [1]

@@ -7,6 +7,7 @@ Every error is one line on standard error, starting ``Error:``, and a non-zero e
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import importlib
 import os
@@ -71,7 +72,8 @@ def plain_value(parameter: Any, ctx: Any, value: Any) -> tuple[bool, Any]:
         return False, value
     if described.annotation is str:
         return True, value
-    if described.annotation is Path and info.path_type is None:
+    if described.annotation is Path and info.path_type is None and str(Path(value)) == value:
+        # A path written as Path writes it, so Typer's messages quote the same text.
         return True, coerce_cli_path(Path(value), info, path_type=Path, param=parameter, ctx=ctx)
     return False, value
 
@@ -174,6 +176,19 @@ class LazyGroup(typer.core.TyperGroup):
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
             self.commands[cmd_name] = load_command(cmd_name)
         return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        """As Typer's, with "Did you mean ...?" drawn from every command, built or not."""
+        try:
+            return self._click_resolve_command(ctx, args)
+        except _click.exceptions.UsageError as error:
+            matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if self.suggest_commands and matches:
+                suggestions = ", ".join(repr(match) for match in matches)
+                error.message = f"{error.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
 
     def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         names = self.list_commands(ctx)

@@ -13,6 +13,7 @@ the engine runs as before, on numba's just-in-time functions.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import sys
@@ -50,6 +51,7 @@ def spec_of(kind: Any) -> Spec | None:
 
 def build(out: Path = HERE) -> dict[str, Any]:
     """Compile every variant the warm-up uses into ``out``; returns the manifest written."""
+    sources = sources_digest(HERE)  # before anything is compiled from them
     from hsct.outcomes import compiled, kernel  # noqa: PLC0415 - numba only at build time
     from hsct.outcomes.warmup import warm_up  # noqa: PLC0415
 
@@ -82,13 +84,16 @@ def build(out: Path = HERE) -> dict[str, Any]:
         built = next(Path(scratch).glob(f"{name}.*"))
         target = out / built.name
         built.replace(target)
-    from importlib.metadata import version  # noqa: PLC0415
-
+    if sources_digest(HERE) != sources:
+        target.unlink()
+        raise SystemExit("the kernel's sources changed during the build; run make again")
     manifest = {
-        "sources": sources_digest(HERE),
-        "numba": version("numba"),
+        "sources": sources,
+        "versions": compiled.build_versions(),
+        "cpu": compiled.cpu_digest(),
         "python": sys.implementation.cache_tag,
         "module": target.name,
+        "module_sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
         "functions": functions,
     }
     (out / MANIFEST.name).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

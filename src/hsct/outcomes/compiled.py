@@ -48,7 +48,7 @@ HERE: Final = Path(__file__).resolve().parent
 MODULE: Final = "hsct.outcomes._kernel_aot"
 MANIFEST: Final = HERE / "_kernel_aot.json"
 #: The files whose bytes the manifest's digest covers.
-SOURCES: Final = ("kernel.py", "compiled.py")
+SOURCES: Final = ("kernel.py", "compiled.py", "aot.py")
 #: A default search uses several threads from this many visits on (about 100,000 patients)
 #: when numba is not loaded yet: below it, loading numba costs more than the threads save.
 PARALLEL_VISITS: Final = 2_000_000
@@ -66,10 +66,23 @@ def sources_digest(folder: Path = HERE) -> str:
     return digest.hexdigest()
 
 
-def _numba_version() -> str:
+def build_versions() -> dict[str, str]:
+    """The versions the built module depends on: numba, llvmlite and numpy."""
     from importlib.metadata import version  # noqa: PLC0415 - only when a manifest is read
 
-    return version("numba")
+    return {name: version(name) for name in ("numba", "llvmlite", "numpy")}
+
+
+def cpu_digest() -> str:
+    """SHA-256 of this processor's model and feature flags (Linux), "" where unknown: the
+    module is compiled for the processor it is built on."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    first = text.split("\n\n", 1)[0].splitlines()
+    wanted = [line for line in first if line.split(":")[0].strip() in {"model name", "flags"}]
+    return hashlib.sha256("\n".join(wanted).encode()).hexdigest()
 
 
 class _State:
@@ -79,7 +92,7 @@ class _State:
         self.lock = threading.Lock()
         self.variants: dict[str, list[tuple[Spec, Callable[..., Any]]]] | None = None
         self.reason = "not loaded yet"
-        self.forced_jit = 0  # depth of ``forced_jit()`` blocks
+        self.forced = threading.local()  # depth of this thread's ``forced_jit()`` blocks
         self.aot_calls = 0
 
 
@@ -100,7 +113,9 @@ def load(manifest: Path = MANIFEST, module: str = MODULE) -> str:
         return reason
 
 
-def _read(manifest: Path, module: str) -> tuple[dict[str, list[tuple[Spec, Any]]], str]:
+def _read(  # noqa: PLR0911 - one reason each
+    manifest: Path, module: str
+) -> tuple[dict[str, list[tuple[Spec, Any]]], str]:
     if os.environ.get("HSCT_KERNEL", "").lower() == "jit":
         return {}, "HSCT_KERNEL=jit"
     try:
@@ -109,11 +124,16 @@ def _read(manifest: Path, module: str) -> tuple[dict[str, list[tuple[Spec, Any]]
         return {}, "not built (run make)"
     if described.get("sources") != sources_digest(manifest.parent):
         return {}, "built from other sources (run make)"
+    if described.get("cpu") != cpu_digest():
+        return {}, "built for another processor (run make)"
     try:
-        if described.get("numba") != _numba_version():
-            return {}, "built by another numba (run make)"
+        if described.get("versions") != build_versions():
+            return {}, "built by another numba or numpy (run make)"
+        built = manifest.parent / str(described.get("module", ""))
+        if described.get("module_sha256") != hashlib.sha256(built.read_bytes()).hexdigest():
+            return {}, "the module is not the one the manifest describes (run make)"
         compiled = importlib.import_module(module)
-    except ImportError as error:
+    except (ImportError, OSError) as error:
         return {}, f"cannot be imported ({type(error).__name__})"
     found: dict[str, list[tuple[Spec, Any]]] = {}
     for name, exports in described.get("functions", {}).items():
@@ -129,14 +149,19 @@ def status() -> str:
 
 @contextmanager
 def forced_jit() -> Iterator[None]:
-    """Inside this block every call goes to numba (the server's warm-up loads both)."""
-    with _STATE.lock:
-        _STATE.forced_jit += 1
+    """Inside this block every call from this thread goes to numba (the server's warm-up
+    loads both kinds; other threads, such as requests, are not affected)."""
+    _STATE.forced.depth = jit_forced() + 1
     try:
         yield
     finally:
-        with _STATE.lock:
-            _STATE.forced_jit -= 1
+        _STATE.forced.depth -= 1
+
+
+def jit_forced() -> int:
+    """How many ``forced_jit()`` blocks this thread is in."""
+    depth: int = getattr(_STATE.forced, "depth", 0)
+    return depth
 
 
 def jit(name: str) -> Callable[..., Any]:
@@ -176,18 +201,15 @@ def _matches(spec: Spec, value: Any) -> bool:  # noqa: PLR0911 - one test per ki
             and (not mutable or value.flags.writeable)
             and (not aligned or value.flags.aligned)
         )
-    if kind == "int":
-        if type(value) is int:
+    if kind in {"int", "uint", "float"}:
+        if type(value) is int and kind == "int":
             return bool(spec[1] == 64 and -(2**63) <= value < 2**63)
-        return isinstance(value, np.signedinteger) and value.dtype.itemsize * 8 == spec[1]
-    if kind == "uint":
-        return isinstance(value, np.unsignedinteger) and value.dtype.itemsize * 8 == spec[1]
-    if kind == "float":
-        if type(value) is float:
+        if type(value) is float and kind == "float":
             return bool(spec[1] == 64)
-        return isinstance(value, np.floating) and value.dtype.itemsize * 8 == spec[1]
+        # The exact numpy type: np.timedelta64 is a signed integer subclass, typed otherwise.
+        return type(value) is np.dtype(f"{kind}{spec[1]}").type
     if kind == "bool":
-        return type(value) is bool or isinstance(value, np.bool_)
+        return type(value) is bool or type(value) is np.bool_
     if kind == "tuple":
         items = spec[1]
         return (
@@ -207,7 +229,7 @@ class Function:
     def __call__(self, *args: Any) -> Any:
         load()
         variants = _STATE.variants or {}
-        if not _STATE.forced_jit:
+        if not jit_forced():
             for spec, function in variants.get(self.name, ()):
                 if len(spec) == len(args) and all(
                     _matches(s, a) for s, a in zip(spec, args, strict=True)

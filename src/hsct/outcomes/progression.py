@@ -204,7 +204,9 @@ def progression(
     opt_i, opt_f, wd, idl, conf_win, indep = _option_arrays(options)
     blocks = _blocks(cohort.n_patients, n_threads)
     # The ahead-of-time search holds the GIL: threads need numba's, which releases it.
-    search = compiled.search_block if n_threads == 1 else compiled.jit("search_block")
+    # Chosen here: worker threads do not see this thread's ``forced_jit()``.
+    single = n_threads == 1 and not compiled.jit_forced()
+    search = compiled.search_block if single else compiled.jit("search_block")
     start = np.full(cohort.n_patients, -1, dtype=np.int64)
     arrays = (cohort.v_off, cohort.v_day, cohort.v_val, cohort.r_off, cohort.r_day, cohort.t0)
     options_arrays = (opt_i, opt_f, wd, idl, conf_win, indep)
