@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +213,25 @@ def test_since_gives_only_what_changed(world: World) -> None:
         world.app.state.clock = None
     counts = {item["type"]: item["count"] for item in body["output"]}
     assert counts == {"Patient": 1, "Condition": 1}  # the record and its new relapse
+
+
+def test_the_manifest_says_when_the_files_go_and_then_they_are_gone(world: World) -> None:
+    """``Expires`` on the complete status; from that moment every URL of the export is 404."""
+    client = TestClient(world.app)
+    made = datetime.now(UTC).replace(microsecond=0)
+    world.app.state.clock = lambda: made
+    try:
+        started = _kick_off(client, world, "staff_x", _type="Patient")
+        url = started.headers["Content-Location"]
+        answer = client.get(url, headers=world.bearer("staff_x"))
+        assert answer.status_code == 200
+        assert parsedate_to_datetime(answer.headers["Expires"]) == made + bulk.KEEP
+        file_url = answer.json()["output"][0]["url"]
+        world.app.state.clock = lambda: made + bulk.KEEP - timedelta(seconds=1)
+        assert client.get(file_url, headers=world.bearer("staff_x")).status_code == 200
+        world.app.state.clock = lambda: made + bulk.KEEP
+        assert client.get(url, headers=world.bearer("staff_x")).status_code == 404
+        assert client.get(file_url, headers=world.bearer("staff_x")).status_code == 404
+        assert client.delete(url, headers=world.bearer("staff_x")).status_code == 404
+    finally:
+        world.app.state.clock = None

@@ -10,17 +10,21 @@ records are the members.
 :func:`bulk_export_start` records the request (audited); :func:`bulk_export_run` makes the
 files from the clinic's export document (:func:`hsct.registry.cohort.cohort_export`, itself
 audited) with :func:`hsct.registry.fhir.fhir_ndjson`. The files stay in the database until
-:func:`bulk_export_delete`. An export is seen only by whoever asked for it, and only while
+:func:`bulk_export_delete`, or for :data:`KEEP` after the export was made, whichever comes
+first (Bulk Data lets a server remove files after a period it documents): an expired export
+answers 404 at once and is deleted, audited, at the next kick-off
+(:func:`bulk_exports_expire`). An export is seen only by whoever asked for it, and only while
 they may still read the clinic's records; anyone else gets a 404.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hsct.common.errors import FieldError, InvalidInput, NotFound
@@ -33,6 +37,9 @@ from hsct.registry.tables import BulkExport
 IN_PROGRESS: Final = "in-progress"
 COMPLETE: Final = "complete"
 ERROR: Final = "error"
+#: How long an export's files are kept after it is made (or asked for, when it failed):
+#: enough to fetch them, not a second copy of the clinic's records kept for good (H-069).
+KEEP: Final = timedelta(hours=24)
 #: The output formats Bulk Data allows for NDJSON (the spec's three spellings).
 NDJSON_FORMATS: Final = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 
@@ -73,6 +80,7 @@ def bulk_export_start(
     from hsct.registry.accounts import _audit  # noqa: PLC0415 - the audit helper
 
     clinic_for(session, actor=actor, clinic_id=clinic_id, permission=Permission.CLINIC_RECORDS_READ)
+    bulk_exports_expire(session, now=now)
     job = BulkExport(
         clinic_id=clinic_id,
         requested_by=actor.person_id if actor is not None else "cli",
@@ -125,16 +133,54 @@ def bulk_export_fail(session: Session, *, export_id: str, now: datetime) -> None
         session.flush()
 
 
-def bulk_export_get(session: Session, *, actor: Actor, export_id: str) -> BulkExport:
-    """An export seen by its requester while they still read the clinic's records; anyone
-    else gets :class:`NotFound`."""
+def bulk_export_expires(job: BulkExport) -> datetime:
+    """When an export's files go: :data:`KEEP` after it was made (or asked for)."""
+    return (job.finished_at or job.created_at) + KEEP
+
+
+def bulk_export_get(session: Session, *, actor: Actor, export_id: str, now: datetime) -> BulkExport:
+    """An export seen by its requester while they still read the clinic's records and it
+    has not expired; anyone else, or later, gets :class:`NotFound`."""
     job = session.get(BulkExport, export_id)
-    if job is None or not (
-        job.requested_by == actor.person_id
-        and actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=job.clinic_id)
+    if (
+        job is None
+        or bulk_export_expires(job) <= now
+        or not (
+            job.requested_by == actor.person_id
+            and actor.can(Permission.CLINIC_RECORDS_READ, clinic_id=job.clinic_id)
+        )
     ):
         raise NotFound("export", export_id)
     return job
+
+
+def bulk_exports_expire(session: Session, *, now: datetime) -> int:
+    """Delete every export kept longer than :data:`KEEP`, with its files; each is audited
+    (by the system). Returns how many went."""
+    from hsct.registry.accounts import _audit  # noqa: PLC0415 - the audit helper
+
+    oldest = now - KEEP
+    found = session.scalars(
+        select(BulkExport).where(
+            (BulkExport.finished_at <= oldest)
+            | (BulkExport.finished_at.is_(None) & (BulkExport.created_at <= oldest))
+        )
+    ).all()
+    for job in found:
+        session.delete(job)
+        session.flush()
+        _audit(
+            session,
+            None,
+            "clinic.bulk_export.expire",
+            entity_type="bulk_export",
+            entity_id=job.id,
+            clinic_id=job.clinic_id,
+            details={"kept_hours": int(KEEP.total_seconds() // 3600)},
+            now=now,
+            system="expiry",
+        )
+    return len(found)
 
 
 def bulk_export_file(
@@ -143,7 +189,7 @@ def bulk_export_file(
     """One output file (NDJSON) of a complete export; audited as the data leaving."""
     from hsct.registry.accounts import _audit  # noqa: PLC0415 - the audit helper
 
-    job = bulk_export_get(session, actor=actor, export_id=export_id)
+    job = bulk_export_get(session, actor=actor, export_id=export_id, now=now)
     if job.status != COMPLETE or job.files is None:
         raise NotFound("export file", resource_type)
     files: dict[str, str] = orjson.loads(job.files)
@@ -166,7 +212,7 @@ def bulk_export_delete(session: Session, *, actor: Actor, export_id: str, now: d
     """Delete an export and its files (its requester); audited."""
     from hsct.registry.accounts import _audit  # noqa: PLC0415 - the audit helper
 
-    job = bulk_export_get(session, actor=actor, export_id=export_id)
+    job = bulk_export_get(session, actor=actor, export_id=export_id, now=now)
     clinic_id = job.clinic_id
     session.delete(job)
     session.flush()

@@ -10,7 +10,9 @@ the Group:
    **200** with the manifest (``transactionTime``, ``request``, ``requiresAccessToken``,
    ``output``: one NDJSON file per resource type with its count, ``error``) when done.
 3. ``GET`` each file's URL with the same token: ``application/fhir+ndjson``.
-4. ``DELETE`` the status URL when done: **202**, the files are gone.
+4. ``DELETE`` the status URL when done: **202**, the files are gone. Otherwise they go
+   24 hours after the export was made (``Expires`` on the manifest's answer); then every
+   URL of the export answers 404.
 
 Every step needs a bearer token of someone who reads the clinic's records; an export is
 seen only by whoever asked for it. Kick-off, each file and the delete are audited.
@@ -19,6 +21,7 @@ seen only by whoever asked for it. Kick-off, each file and the delete are audite
 from __future__ import annotations
 
 import logging
+from email.utils import format_datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
@@ -122,9 +125,9 @@ def fhir_bulk_api_router() -> APIRouter:
         responses={202: {"description": "Still running: poll again after Retry-After."}},
     )
     def status(
-        request: Request, export_id: str, actor: CurrentActor, db: DbSession
+        request: Request, export_id: str, actor: CurrentActor, db: DbSession, now: NowDep
     ) -> JSONResponse:
-        job = bulk.bulk_export_get(db, actor=actor, export_id=export_id[:40])
+        job = bulk.bulk_export_get(db, actor=actor, export_id=export_id[:40], now=now)
         if job.status == bulk.IN_PROGRESS:
             return JSONResponse(
                 {},
@@ -157,7 +160,9 @@ def fhir_bulk_api_router() -> APIRouter:
             ],
             "error": [],
         }
-        return JSONResponse(manifest, headers={"Cache-Control": "no-store"})
+        # When the files go (Bulk Data allows an Expires header on the complete status).
+        expires = format_datetime(bulk.bulk_export_expires(job), usegmt=True)
+        return JSONResponse(manifest, headers={"Cache-Control": "no-store", "Expires": expires})
 
     @router.get(
         "/bulk/{export_id}/{resource_type}.ndjson",
