@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from starlette.formparsers import MultiPartParser
 
 from hsct.outcomes import NedaOptions, build_cohort, km_fit, neda, parse_options, progression
 from hsct.outcomes.synthetic import generate
@@ -139,3 +141,27 @@ def test_a_long_curve_is_drawn_with_one_step_per_half_pixel() -> None:
     assert path.count("L") <= 4 * CHART_W  # a vertical and a horizontal move per half pixel
     last_y = float(path.split()[-1].split(",")[1])
     assert last_y == pytest.approx(14 + (300 - 14 - 40) * (1 - points[-1][1]), abs=0.06)
+
+
+def test_an_upload_is_never_written_to_disk(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starlette spools a file part over 1 MB to a temporary file on disk; here every upload
+    (health data) stays in memory. The same upload under Starlette's default does spill,
+    so the check cannot pass by not looking."""
+    big = generate(6000, seed=5)
+    files = {"visits": _csv(big.visits), "mri": _csv(big.mri)}
+    assert len(files["visits"]) > 2 * 1024 * 1024
+    spilled: list[int] = []
+    rollover = tempfile.SpooledTemporaryFile.rollover
+
+    def watched(self: Any) -> None:
+        spilled.append(1)
+        rollover(self)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "rollover", watched)
+
+    assert _post(world, files).status_code == 200
+    assert spilled == []
+
+    monkeypatch.setattr(MultiPartParser, "spool_max_size", 1024 * 1024)
+    assert _post(world, files).status_code == 200
+    assert spilled

@@ -21,7 +21,7 @@ from hsct.web.api import OPENAPI_URL, api_router
 from hsct.web.assets import CachedStaticFiles, CompressionMiddleware
 from hsct.web.auth import csrf_protect
 from hsct.web.errors import install_error_handlers
-from hsct.web.limits import RequestGuardMiddleware
+from hsct.web.limits import RequestGuardMiddleware, keep_uploads_in_memory
 from hsct.web.mail import mailer_from
 from hsct.web.routes.account import account_router
 from hsct.web.routes.analyse import analyse_router
@@ -53,6 +53,7 @@ names the source and date of the rules it applies, and the treating team decides
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web application for ``settings`` (read from ``HSCT_*`` when not given)."""
     settings = settings or load_settings()
+    keep_uploads_in_memory()  # health data never spooled to a temporary file on disk
     # A clinic's questionnaire definitions are checked now: a bad file stops the start with
     # its name and field, not the first person who opens the questionnaire.
     instruments_load(settings.qol_definitions)

@@ -46,6 +46,20 @@ IMPORT_PATH: Final = re.compile(
 #: A researcher's own cohort (``/outcomes/analyse``): up to 100,000 patients' tables.
 ANALYSE_LIMIT: Final = 200 * MB
 ANALYSE_PATH: Final = "/outcomes/analyse"
+#: Uploads stay in memory up to this size: every upload here is health data (a clinic's
+#: import, a researcher's cohort), and Starlette spools a file part over 1 MB to a
+#: temporary file on disk. The largest body allowed fits, so no upload is ever written to
+#: disk; the body limits above bound the memory (H-071).
+UPLOAD_IN_MEMORY: Final = ANALYSE_LIMIT
+
+
+def keep_uploads_in_memory() -> None:
+    """Make Starlette's form parser keep every file part in memory (see UPLOAD_IN_MEMORY)."""
+    from starlette.formparsers import MultiPartParser  # noqa: PLC0415 - the web layer's own
+
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, UPLOAD_IN_MEMORY)
+
+
 API_PREFIX: Final = "/api/"
 NO_BODY: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
