@@ -20,6 +20,7 @@ from starlette.formparsers import MultiPartParser
 
 from hsct.outcomes import NedaOptions, build_cohort, km_fit, neda, parse_options, progression
 from hsct.outcomes.synthetic import generate
+from hsct.web.routes import analyse
 from tests.support.world import World, world_for
 
 
@@ -46,8 +47,8 @@ def world(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield built
 
 
-def _post(world: World, files: dict[str, bytes], **form: str) -> Any:
-    client = TestClient(world.app)
+def _post(world: World, files: dict[str, bytes], *, language: str = "en", **form: str) -> Any:
+    client = TestClient(world.app, headers={"Accept-Language": language})
     page = client.get("/outcomes/analyse")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
@@ -165,3 +166,23 @@ def test_an_upload_is_never_written_to_disk(world: World, monkeypatch: pytest.Mo
     monkeypatch.setattr(MultiPartParser, "spool_max_size", 1024 * 1024)
     assert _post(world, files).status_code == 200
     assert spilled
+
+
+def test_one_cohort_at_a_time_and_the_next_visitor_is_told_to_wait(world: World) -> None:
+    """While a worker computes one cohort, another upload is answered 503 with Retry-After
+    and a message in the reader's language; a failed analysis frees the worker too."""
+    small = {"visits": FILES["visits"], "mri": FILES["mri"]}
+    assert analyse._COMPUTING.acquire(blocking=False)
+    try:
+        busy = _post(world, small)
+        busy_ru = _post(world, small, language="ru")
+    finally:
+        analyse._COMPUTING.release()
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == str(analyse.RETRY_AFTER_S)
+    assert "Another cohort is being analysed on this server." in busy.text
+    assert busy_ru.status_code == 503
+    assert "анализируется другая когорта" in busy_ru.text
+    bad = {"visits": b"patient_id,date\nA,2020-01-01\n", "mri": FILES["mri"]}
+    assert _post(world, bad).status_code == 422
+    assert _post(world, small).status_code == 200

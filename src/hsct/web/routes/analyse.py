@@ -11,6 +11,7 @@ script the form posts as usual.
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
@@ -19,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from hsct.common.errors import FieldError, InvalidInput
+from hsct.common.i18n import N_
 from hsct.common.jsontext import loads_checked
+from hsct.common.text import Message
 from hsct.outcomes import PRESETS
 from hsct.outcomes.analysis import TABLES, analyse, read_uploads
 from hsct.registry.dashboard import benchmarks_for
@@ -33,6 +36,16 @@ from hsct.web.templating import Pages
 MAX_FILE_BYTES: Final = 100 * 1024 * 1024
 #: An options file (``--options-file``) is small.
 MAX_OPTIONS_BYTES: Final = 64 * 1024
+#: Cohorts computed at once by one worker process. A large upload takes a core and up to a
+#: few GB for up to a minute; another visitor meanwhile is told to try again (503 with
+#: Retry-After), so the site stays up for everyone else (H-071).
+ANALYSES_AT_ONCE: Final = 1
+_COMPUTING: Final = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
+RETRY_AFTER_S: Final = 30
+BUSY: Final = N_(
+    "Another cohort is being analysed on this server. Try again in a minute; nothing you "
+    "sent was kept."
+)
 #: Downloads offered inside the page (as data: links) up to this size each: a page of
 #: tens of megabytes is too much for a phone; beyond it, hsct outcomes writes the files.
 MAX_DOWNLOAD_BYTES: Final = 4 * 1024 * 1024
@@ -109,7 +122,20 @@ def analyse_router(pages: Pages) -> APIRouter:
                     [FieldError("preset", "is not a preset", ", ".join(sorted(PRESETS)))]
                 )
             options = _options(files.pop("options", None))
-            result = await run_in_threadpool(_compute, files, preset, options, rebaseline, by)
+            if not _COMPUTING.acquire(blocking=False):
+                busy = FieldError.translatable("visits", Message(BUSY))
+                answer = page(
+                    request,
+                    locale,
+                    {"errors": form_errors([busy], pages.gettext(locale)), "values": values},
+                    503,
+                )
+                answer.headers["Retry-After"] = str(RETRY_AFTER_S)
+                return answer
+            try:
+                result = await run_in_threadpool(_compute, files, preset, options, rebaseline, by)
+            finally:
+                _COMPUTING.release()
         except InvalidInput as exc:
             return page(
                 request,
