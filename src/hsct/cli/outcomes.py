@@ -430,7 +430,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         float | None, typer.Option(help="0 never, 1 always, N>1 within N days of follow-up.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Write events here (CSV or .parquet); else to stdout().")
+        Path | None, typer.Option(help="Write events here (CSV or .parquet); else to stdout.")
     ] = None,
     summary: Annotated[
         Path | None, typer.Option(help="Write the per-patient summary (CSV or .parquet).")
