@@ -8,8 +8,10 @@ of ``--patients`` records with ``--years`` of follow-up: an EDSS every 6 months,
 year, a relapse in about one patient-year in twenty (about 33 entries a patient at 10
 years), loaded with COPY (not timed). Then, timed, the dashboard's own path:
 
-1. ``cohort_read``: two queries; the four fields the engine needs taken out of the JSON by
-   PostgreSQL, the rows streamed with ``COPY ... TO STDOUT`` and read by pandas' C reader;
+1. ``cohort_read``: the patients, then, on one connection of Arrow's PostgreSQL driver
+   (ADBC, binary ``COPY``) in one snapshot, the EDSS, relapse and MRI entries as columns
+   (their four fields from the generated columns) and the other entries sorted by the
+   server;
 2. ``engine_tables``: the engine's visits, relapses, MRI and patients tables (one EDSS a
    day by rater rank, scans whose activity is known);
 3. ``build_cohort`` + ``progression`` + ``neda`` (the outcomes engine, both cores);

@@ -183,3 +183,13 @@ def test_an_empty_clinic_gives_what_the_plain_computation_gave(sessions: Session
     assert made == expected
     assert made["patients"] == 1
     assert made["with_day0"] == 0
+
+
+def test_the_postgresql_read_gives_its_hash_of_patients_room_for_one_batch() -> None:
+    """About 85 bytes a patient in PostgreSQL's hash: 256 a patient, in whole MB, at least
+    the server's default 4 MB (100,000 patients: 25 MB; the hash took 8 MB)."""
+    assert dashboard._work_mem_mb(0) == 4
+    assert dashboard._work_mem_mb(16_384) == 4
+    assert dashboard._work_mem_mb(16_385) == 5
+    assert dashboard._work_mem_mb(100_000) == 25
+    assert dashboard._work_mem_mb(1_000_000) == 245

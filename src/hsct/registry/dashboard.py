@@ -340,29 +340,28 @@ def _read(session: Session, clinic_id: str) -> CohortColumns:
         )
 
     if connection.dialect.name == "postgresql":
-        bulk = _bulk_copied(connection, ids)
+        bulk, other = _copied(connection, ids)
     else:
         bulk = _bulk_fetched(rows(RecordEntry.kind.in_(_BULK_KINDS)), index)
-    # In patient-number order, each patient's entries keeping their order. A record made
-    # by someone else between the queries (PostgreSQL reads each statement's own snapshot)
-    # is left out: it was not in the list of patients, and the next view counts it.
-    if connection.dialect.name != "postgresql":  # PostgreSQL's rows come in this order
+        # In patient-number order, each patient's entries keeping their order. A record made
+        # by someone else between the queries is left out: it was not in the list of
+        # patients, and the next view counts it.
         known = np.flatnonzero(bulk["p"] >= 0)
         order_ = known[np.argsort(bulk["p"][known], kind="stable")]
         bulk = {name: column[order_] for name, column in bulk.items()}
-    position = {pid: number for number, pid in enumerate(ids)}
-    other = [
-        (
-            position[pid],
-            kind,
-            _day(dt.date.fromisoformat(date[:10])),
-            prov,
-            orjson.loads(text),
-        )
-        for pid, kind, date, prov, text in rows(RecordEntry.kind.not_in((*_BULK_KINDS, "todo")))
-        if pid in position
-    ]
-    other.sort(key=lambda row: row[0])  # stable: each patient's entries keep their order
+        position = {pid: number for number, pid in enumerate(ids)}
+        other = [
+            (
+                position[pid],
+                kind,
+                _day(dt.date.fromisoformat(date[:10])),
+                prov,
+                orjson.loads(text),
+            )
+            for pid, kind, date, prov, text in rows(RecordEntry.kind.not_in(_NOT_OTHER))
+            if pid in position
+        ]
+        other.sort(key=lambda row: row[0])  # stable: each patient's entries keep their order
     return CohortColumns(
         ids=ids,
         codes=codes,
@@ -400,6 +399,10 @@ def _bulk_fetched(bulk: list[tuple[Any, ...]], index: Any) -> dict[str, Any]:
     }
 
 
+#: Kinds that are not among the "other" entries: the bulk kinds, and to-dos (no part in the
+#: figures).
+_NOT_OTHER: Final = (*_BULK_KINDS, "todo")
+
 #: The bulk kinds' codes in the column read: in the order of their names, so rows sorted by
 #: code are in the order the SQLite read gives (each patient's entries by kind, then date).
 _KIND_CODES: Final = tuple(sorted(_BULK_KINDS))
@@ -423,36 +426,29 @@ def _day_keys(group: Any, day: Any) -> list[Any]:
     return [(group.astype(np.int64) << 18) | (day + half)]
 
 
-def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
-    """The EDSS, relapse and MRI rows of the patients ``ids`` as arrays, from PostgreSQL.
+def _copied(
+    connection: Connection, ids: Sequence[str]
+) -> tuple[dict[str, Any], list[tuple[int, str, int, str, dict[str, Any]]]]:
+    """The entries of the patients ``ids`` from PostgreSQL: the EDSS, relapse and MRI rows
+    as arrays, and every other entry (to-dos aside) as a tuple, as :class:`CohortColumns`
+    holds them.
 
-    The four fields come from the generated columns of migration 0005, so no JSON is parsed
-    at read time, and the server numbers each row's patient by its place in ``ids``. The
-    rows are read unsorted by Arrow's PostgreSQL driver (ADBC: binary ``COPY``, decoded in
-    C++ into Arrow columns, no Python object per row) and sorted here by patient, kind, date
-    and time written, all numbers. Entries of one patient, kind, date and moment (rare: an
-    import writes all its rows at one moment) are read again, in the order of their ids.
-    3.3 million entries: see ``benchmarks/bench_registry_engine.py``.
+    The bulk kinds' four fields come from the generated columns of migration 0005, so no
+    JSON is parsed at read time, and the server numbers each row's patient by its place in
+    ``ids``. Those rows are read unsorted by Arrow's PostgreSQL driver (ADBC: binary
+    ``COPY``, decoded in C++ into Arrow columns, no Python object per row) and sorted here by
+    patient, kind, date and time written, all numbers. Entries of one patient, kind, date and
+    moment (rare: an import writes all its rows at one moment) are read again, in the order
+    of their ids. The other entries (a diagnosis and a transplant a patient, mostly) come
+    sorted by the server, their dates as day numbers. 3.3 million entries: see
+    ``benchmarks/bench_registry_engine.py``.
 
-    The driver reads on a connection of its own, so in a snapshot of its own, as each of the
+    The driver reads on a connection of its own, in one snapshot of its own, as each of the
     dashboard's statements already did: a record made since ``ids`` were read is not among
     them, and its entries are counted at the next view.
     """
     import adbc_driver_postgresql.dbapi as adbc  # type: ignore[import-untyped]  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415
-    import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    codes = " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(_KIND_CODES))
-    kinds = ", ".join(f"'{kind}'" for kind in _KIND_CODES)
-    fields = (
-        f"n.p, CASE e.kind {codes} END AS kind, e.date, e.created_at, "
-        "e.provenance = 'self' AS self, e.edss_value, e.edss_rater, e.mri_new_t2, e.mri_gd"
-    )
-    entries = (
-        "record_entry e JOIN hsct_cohort_patient n ON n.id = e.patient_id "
-        f"WHERE e.kind IN ({kinds})"
-    )
     url = connection.engine.url.set(drivername="postgresql")
     try:
         reader = adbc.connect(url.render_as_string(hide_password=False))
@@ -461,10 +457,14 @@ def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
             f"cannot read the cohort from {display_url(url)}: {type(error).__name__}"
         ) from None
     with reader, reader.cursor() as cursor:
-        # One snapshot for both reads below: the rows tied on a key are read again.
+        # One snapshot for every read below: the rows tied on a key are read again.
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         # A plain scan and hash join: compiling it (JIT) costs more than it saves.
         cursor.execute("SET LOCAL jit = off")
+        # The patients' hash in one batch: with PostgreSQL's default 4 MB, 100,000 patients
+        # (8 MB of hash) were split in two and half the entries went through temporary
+        # files (the bulk read took 3.6 s on the server, 1.2 s in one batch).
+        cursor.execute(f"SET LOCAL work_mem = '{_work_mem_mb(len(ids))}MB'")
         # The patients' numbers in a temporary table the planner has statistics for: given
         # as ``unnest(...)`` it expects few distinct ids, and hashes the entries instead.
         cursor.execute(
@@ -473,55 +473,115 @@ def _bulk_copied(connection: Connection, ids: Sequence[str]) -> dict[str, Any]:
             "WITH ORDINALITY AS n(id, p)"
         )
         cursor.execute("ANALYZE hsct_cohort_patient")
-        cursor.execute(f"SELECT {fields} FROM {entries}")  # noqa: S608 - constants
-        table = cursor.fetch_arrow_table()
-        p = table["p"].to_numpy().astype(np.int64)
-        kind = table["kind"].to_numpy().astype(np.int8)
-        day = table["date"].cast(pa.int32()).to_numpy().astype(np.int64)
-        written = table["created_at"].cast(pa.int64()).to_numpy()
-        order = np.lexsort((written, *_day_keys(p * len(_KIND_CODES) + kind, day)))
-        same = np.ones(max(order.size - 1, 0), dtype=bool)
-        for key in (p, kind, day, written):
-            ordered = key[order]
-            same &= ordered[1:] == ordered[:-1]
-        ties = np.flatnonzero(np.r_[same, False] | np.r_[False, same])  # places in ``order``
-        if ties.size:
-            # The tied rows again, with their ids, in the same order and then by id: equal
-            # in every key, so each place takes the row of the same rank. One key a group.
-            firsts = order[np.flatnonzero(same & ~np.r_[False, same[:-1]])]
-            keys = ",".join(
-                f"({int(p[i])}, {int(kind[i])}, {int(day[i])}, {int(written[i])})" for i in firsts
-            )
-            cursor.execute(
-                f"SELECT {fields} FROM {entries} AND (n.p, CASE e.kind {codes} END, "  # noqa: S608
-                "e.date - DATE '1970-01-01', (extract(epoch FROM e.created_at) * 1000000)::int8)"
-                f" IN ({keys}) ORDER BY 1, 2, 3, 4, e.id"  # constants and integers only
-            )
-            again = cursor.fetch_arrow_table()
-            if again.num_rows != ties.size:  # cannot happen within one snapshot
-                raise RuntimeError(f"{again.num_rows} tied entries read again, {ties.size} before")
-            table = pa.concat_tables([table, again])
-            order[ties] = np.arange(table.num_rows - again.num_rows, table.num_rows)
+        bulk = _bulk_arrays(cursor)
+        other = _other_rows(cursor)
         reader.rollback()
-    p = table["p"].to_numpy().astype(np.int64)
-    kind = table["kind"].to_numpy().astype(np.int8)
+    return bulk, other
+
+
+def _work_mem_mb(patients: int) -> int:
+    """PostgreSQL's ``work_mem`` in MB for the cohort read's hash of ``patients`` (about 85
+    bytes a patient there; three times that, and never under PostgreSQL's default 4 MB)."""
+    return max(4, -(-patients * 256 // 2**20))
+
+
+def _other_rows(cursor: Any) -> list[tuple[int, str, int, str, dict[str, Any]]]:
+    """The entries that are not EDSS, relapses, MRI or to-dos, as tuples ``(number, kind,
+    day, provenance, data)``, each patient's by kind, date, time written and id, as the
+    SQLite read orders them."""
+    kinds = ", ".join(f"'{kind}'" for kind in _NOT_OTHER)
+    cursor.execute(
+        "SELECT n.p, e.kind, e.date - DATE '1970-01-01', e.provenance, e.data::text "  # noqa: S608 - constants
+        "FROM record_entry e JOIN hsct_cohort_patient n ON n.id = e.patient_id "
+        f"WHERE e.kind NOT IN ({kinds}) ORDER BY n.p, e.kind, e.date, e.created_at, e.id"
+    )
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    table = cursor.fetch_arrow_table()
+
+    def shared(i: int) -> list[Any]:
+        """A text column with one Python string per distinct value (kinds and provenances
+        repeat: 200,000 rows of 100,000 patients took 22 MB as a string each)."""
+        encoded = pc.dictionary_encode(table.column(i).combine_chunks())
+        names = [*encoded.dictionary.to_pylist(), None]
+        return [names[j] for j in encoded.indices.fill_null(len(names) - 1).to_pylist()]
+
+    number, day = table.column(0).to_pylist(), table.column(2).to_pylist()
+    data = map(orjson.loads, table.column(4).to_pylist())
+    return list(zip(number, shared(1), day, shared(3), data, strict=True))
+
+
+def _bulk_arrays(cursor: Any) -> dict[str, Any]:
+    """The EDSS, relapse and MRI rows as arrays, sorted (see :func:`_copied`)."""
+    import numpy as np  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    codes = " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(_KIND_CODES))
+    kinds = ", ".join(f"'{kind}'" for kind in _KIND_CODES)
+    fields = (
+        f"n.p, CASE e.kind {codes} END AS kind, e.date - DATE '1970-01-01' AS day, "
+        "e.created_at, e.provenance = 'self' AS self, e.edss_value, e.edss_rater, "
+        "e.mri_new_t2, e.mri_gd"
+    )
+    entries = (
+        "record_entry e JOIN hsct_cohort_patient n ON n.id = e.patient_id "
+        f"WHERE e.kind IN ({kinds})"
+    )
+    cursor.execute(f"SELECT {fields} FROM {entries}")  # noqa: S608 - constants
+    table = cursor.fetch_arrow_table()
+
+    def column(name: str, dtype: Any) -> Any:
+        """One column as a numpy array of ``dtype``, copied only where it must be."""
+        values = table[name]
+        values = values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+        return values.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+    p = column("p", np.int64)
+    kind = column("kind", np.int8)
+    day = column("day", np.int64)
+    written = table["created_at"].cast(pa.int64()).to_numpy()
+    order = np.lexsort((written, *_day_keys(p * len(_KIND_CODES) + kind, day)))
+    same = np.ones(max(order.size - 1, 0), dtype=bool)
+    for key in (p, kind, day, written):
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    del ordered
+    ties = np.flatnonzero(np.r_[same, False] | np.r_[False, same])  # places in ``order``
+    if ties.size:
+        # The tied rows again, with their ids, in the same order and then by id: equal in
+        # every key, so each place takes the row of the same rank. One key a group.
+        firsts = order[np.flatnonzero(same & ~np.r_[False, same[:-1]])]
+        keys = ",".join(
+            f"({int(p[i])}, {int(kind[i])}, {int(day[i])}, {int(written[i])})" for i in firsts
+        )
+        cursor.execute(
+            f"SELECT {fields} FROM {entries} AND (n.p, CASE e.kind {codes} END, "  # noqa: S608
+            "e.date - DATE '1970-01-01', (extract(epoch FROM e.created_at) * 1000000)::int8)"
+            f" IN ({keys}) ORDER BY 1, 2, 3, 4, e.id"  # constants and integers only
+        )
+        again = cursor.fetch_arrow_table()
+        if again.num_rows != ties.size:  # cannot happen within one snapshot
+            raise RuntimeError(f"{again.num_rows} tied entries read again, {ties.size} before")
+        table = pa.concat_tables([table, again])
+        order[ties] = np.arange(table.num_rows - again.num_rows, table.num_rows)
+        p = column("p", np.int64)
+        kind = column("kind", np.int8)
+        day = column("day", np.int64)
+    del same, written
     # Raters as Python strings, one object per distinct rater rather than per row.
     raters = pc.dictionary_encode(table["edss_rater"].combine_chunks())
     rater_names = np.array([*raters.dictionary.to_pylist(), None], dtype=object)
     rater = raters.indices.fill_null(len(rater_names) - 1).to_numpy()
-
-    def numbers(name: str) -> Any:
-        return table[name].to_numpy(zero_copy_only=False).astype(float)[order]
-
     return {
         "p": p[order],
         "kind": np.array(_KIND_CODES, dtype=object)[kind[order]],
-        "day": table["date"].cast(pa.int32()).to_numpy().astype(np.int64)[order],
-        "self": table["self"].to_numpy(zero_copy_only=False).astype(bool)[order],
-        "value": numbers("edss_value"),
+        "day": day[order],
+        "self": column("self", bool)[order],
+        "value": column("edss_value", np.float64)[order],
         "rater": rater_names[rater[order]],
-        "new_t2": numbers("mri_new_t2"),
-        "gd": numbers("mri_gd"),
+        "new_t2": column("mri_new_t2", np.float64)[order],
+        "gd": column("mri_gd", np.float64)[order],
     }
 
 
