@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hsct.common.errors import InvalidInput
-from hsct.outcomes import build_cohort
+from hsct.outcomes import build_cohort, tables
 
 
 def visits(*rows: tuple[str, str, object]) -> pd.DataFrame:
@@ -95,3 +101,33 @@ def test_all_good_input_has_an_empty_report() -> None:
     cohort = build_cohort(visits(("a", "2020-01-01", 3), ("b", "2020-01-01", 10)))
     assert cohort.report.frame().empty
     assert list(cohort.ids) == ["a", "b"]
+
+
+_TEXTS = (
+    "3.0", "3", " 3.5 ", "3.50", "1e0", "inf", "-inf", "nan", "NaN", "", " ", "3,5", "0x10",
+    "１", "٣", "18446744073709551616", "-0", "+2", "x", "2.", ".5", "1_0", "\t4\n",
+)  # fmt: skip
+_OTHERS = (None, float("nan"), pd.NA, 1, 1.0, True, 2.5, -3, [1])
+
+
+@given(
+    st.lists(st.sampled_from(_TEXTS), max_size=40),
+    st.lists(st.sampled_from(_OTHERS), max_size=3),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=300, deadline=None)
+def test_numbers_are_read_as_pandas_reads_them(
+    texts: list[str], others: list[object], rng: random.Random
+) -> None:
+    """The per-distinct-text conversion gives what ``pandas.to_numeric`` gives the column,
+    with missing values and non-text values mixed in (those go the plain way)."""
+    values = [*texts, *others]
+    rng.shuffle(values)
+    column = pd.Series(values, dtype=object)
+    try:
+        expected = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    except TypeError as error:  # a list in a cell: the same refusal
+        with pytest.raises(TypeError, match=re.escape(str(error))):
+            tables._numbers(column)
+        return
+    np.testing.assert_array_equal(tables._numbers(column), expected)
