@@ -180,8 +180,13 @@ def test_one_cohort_at_a_time_and_the_next_visitor_is_told_to_wait(world: World)
         analyse._COMPUTING.release()
     assert busy.status_code == 503
     assert busy.headers["Retry-After"] == str(analyse.RETRY_AFTER_S)
+    assert "The server is busy" in busy.text
     assert "Another cohort is being analysed on this server." in busy.text
+    # Not a problem with the answers: no "check these answers", no field marked invalid.
+    assert "Please check these answers" not in busy.text
+    assert 'aria-invalid="true"' not in busy.text
     assert busy_ru.status_code == 503
+    assert "Сервер занят" in busy_ru.text
     assert "анализируется другая когорта" in busy_ru.text
     bad = {"visits": b"patient_id,date\nA,2020-01-01\n", "mri": FILES["mri"]}
     assert _post(world, bad).status_code == 422

@@ -20,9 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from hsct.common.errors import FieldError, InvalidInput
-from hsct.common.i18n import N_
 from hsct.common.jsontext import loads_checked
-from hsct.common.text import Message
 from hsct.outcomes import PRESETS
 from hsct.outcomes.analysis import TABLES, analyse, read_uploads
 from hsct.registry.dashboard import benchmarks_for
@@ -42,10 +40,6 @@ MAX_OPTIONS_BYTES: Final = 64 * 1024
 ANALYSES_AT_ONCE: Final = 1
 _COMPUTING: Final = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
 RETRY_AFTER_S: Final = 30
-BUSY: Final = N_(
-    "Another cohort is being analysed on this server. Try again in a minute; nothing you "
-    "sent was kept."
-)
 #: Downloads offered inside the page (as data: links) up to this size each: a page of
 #: tens of megabytes is too much for a phone; beyond it, hsct outcomes writes the files.
 MAX_DOWNLOAD_BYTES: Final = 4 * 1024 * 1024
@@ -84,6 +78,7 @@ def analyse_router(pages: Pages) -> APIRouter:
                 "errors": {},
                 "values": {"preset": "default", "by": "", "rebaseline": False},
                 "result": None,
+                "busy": False,
                 "current_path": "/outcomes",
                 **context,
             },
@@ -123,13 +118,8 @@ def analyse_router(pages: Pages) -> APIRouter:
                 )
             options = _options(files.pop("options", None))
             if not _COMPUTING.acquire(blocking=False):
-                busy = FieldError.translatable("visits", Message(BUSY))
-                answer = page(
-                    request,
-                    locale,
-                    {"errors": form_errors([busy], pages.gettext(locale)), "values": values},
-                    503,
-                )
+                # Not a problem with the answers: its own notice, no field marked invalid.
+                answer = page(request, locale, {"busy": True, "values": values}, 503)
                 answer.headers["Retry-After"] = str(RETRY_AFTER_S)
                 return answer
             try:
