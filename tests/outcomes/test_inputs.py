@@ -106,6 +106,7 @@ def test_all_good_input_has_an_empty_report() -> None:
 _TEXTS = (
     "3.0", "3", " 3.5 ", "3.50", "1e0", "inf", "-inf", "nan", "NaN", "", " ", "3,5", "0x10",
     "１", "٣", "18446744073709551616", "-0", "+2", "x", "2.", ".5", "1_0", "\t4\n",
+    "880353240361996767", "-3845681687967431596", "9007199254740993",
 )  # fmt: skip
 _OTHERS = (None, float("nan"), pd.NA, 1, 1.0, True, 2.5, -3, [1])
 
@@ -120,7 +121,14 @@ def test_numbers_are_read_as_pandas_reads_them(
     texts: list[str], others: list[object], rng: random.Random
 ) -> None:
     """The per-distinct-text conversion gives what ``pandas.to_numeric`` gives the column,
-    with missing values and non-text values mixed in (those go the plain way)."""
+    with missing values and non-text values mixed in (those go the plain way).
+
+    One known difference: an integer of 17 or more digits. pandas parses it exactly when
+    every text of the column is an integer, else with its fast float parser, which is not
+    correctly rounded (880353240361996767 gives 880353240361996700, not ...6800); converted
+    among the column's distinct texts only, it may get the other one of the two. No EDSS or
+    lesion count is such a number (the range checks refuse it either way).
+    """
     values = [*texts, *others]
     rng.shuffle(values)
     column = pd.Series(values, dtype=object)
@@ -130,4 +138,13 @@ def test_numbers_are_read_as_pandas_reads_them(
         with pytest.raises(TypeError, match=re.escape(str(error))):
             tables._numbers(column)
         return
-    np.testing.assert_array_equal(tables._numbers(column), expected)
+    got = tables._numbers(column)
+    long_integer = np.array(
+        [isinstance(v, str) and v.strip().lstrip("+-").isdigit() and len(v) > 16 for v in values],
+        dtype=bool,
+    )
+    np.testing.assert_array_equal(got[~long_integer], expected[~long_integer])
+    exact = np.array(
+        [float(v) for v, long in zip(values, long_integer, strict=True) if long], dtype=np.float64
+    )
+    assert np.all((got[long_integer] == expected[long_integer]) | (got[long_integer] == exact))

@@ -187,9 +187,14 @@ def test_an_empty_clinic_gives_what_the_plain_computation_gave(sessions: Session
 
 def test_the_postgresql_read_gives_its_hash_of_patients_room_for_one_batch() -> None:
     """About 85 bytes a patient in PostgreSQL's hash: 256 a patient, in whole MB, at least
-    the server's default 4 MB (100,000 patients: 25 MB; the hash took 8 MB)."""
-    assert dashboard._work_mem_mb(0) == 4
-    assert dashboard._work_mem_mb(16_384) == 4
-    assert dashboard._work_mem_mb(16_385) == 5
-    assert dashboard._work_mem_mb(100_000) == 25
-    assert dashboard._work_mem_mb(1_000_000) == 245
+    the server's default 4 MB (100,000 patients: 25 MB; the hash took 8 MB); never lower
+    than the server's own setting, never over PostgreSQL's largest (2 GB less 1 kB)."""
+    default = 4 * 1024
+    assert dashboard._work_mem_kb(0, default) == 4 * 1024
+    assert dashboard._work_mem_kb(16_384, default) == 4 * 1024
+    assert dashboard._work_mem_kb(16_385, default) == 5 * 1024
+    assert dashboard._work_mem_kb(100_000, default) == 25 * 1024
+    assert dashboard._work_mem_kb(1_000_000, default) == 245 * 1024
+    assert dashboard._work_mem_kb(100_000, 64 * 1024) == 64 * 1024
+    assert dashboard._work_mem_kb(10_000_000, default) == 2_097_151
+    assert dashboard._work_mem_kb(10_000_000, 3_000_000) == 3_000_000

@@ -298,7 +298,9 @@ def _numbers(values: pd.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
 
     A column of text is converted once per distinct text: an EDSS or lesion-count column
     of 210,000 rows holds a few dozen (32 ms to 4 ms). Any other column (numbers, or
-    something unhashable in a cell) goes the plain way.
+    something unhashable in a cell) goes the plain way. One difference: an integer text of
+    17 digits or more may differ from pandas's value by one unit in the last place (pandas
+    parses it exactly or with its inexact fast parser, by what else the column holds).
     """
     if values.dtype == object:
         try:

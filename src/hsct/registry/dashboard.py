@@ -465,7 +465,10 @@ def _copied(
         # The patients' hash in one batch: with PostgreSQL's default 4 MB, 100,000 patients
         # (8 MB of hash) were split in two and half the entries went through temporary
         # files (the bulk read took 3.6 s on the server, 1.2 s in one batch).
-        cursor.execute(f"SET LOCAL work_mem = '{_work_mem_mb(len(ids))}MB'")
+        # Never lower than the server's own setting (a DBA may have raised it).
+        cursor.execute("SELECT pg_size_bytes(current_setting('work_mem')) / 1024")
+        server_kb = int(cursor.fetchone()[0])
+        cursor.execute(f"SET LOCAL work_mem = '{_work_mem_kb(len(ids), server_kb)}kB'")
         # The patients' numbers in a temporary table the planner has statistics for: given
         # as ``unnest(...)`` it expects few distinct ids, and hashes the entries instead.
         cursor.execute(
@@ -480,10 +483,16 @@ def _copied(
     return bulk, other
 
 
-def _work_mem_mb(patients: int) -> int:
-    """PostgreSQL's ``work_mem`` in MB for the cohort read's hash of ``patients`` (about 85
-    bytes a patient there; three times that, and never under PostgreSQL's default 4 MB)."""
-    return max(4, -(-patients * 256 // 2**20))
+#: PostgreSQL's largest ``work_mem`` on every platform (2,097,151 kB on Windows): 2 GB less 1 kB.
+_WORK_MEM_MAX_KB = 2_097_151
+
+
+def _work_mem_kb(patients: int, server_kb: int) -> int:
+    """PostgreSQL's ``work_mem`` in kB for the cohort read's hash of ``patients`` (about 85
+    bytes a patient there; three times that, in whole MB, never under PostgreSQL's default
+    4 MB), never lower than the server's own ``server_kb`` nor over the largest allowed."""
+    wanted_kb = max(4, -(-patients * 256 // 2**20)) * 1024
+    return max(server_kb, min(wanted_kb, _WORK_MEM_MAX_KB))
 
 
 def _other_rows(cursor: Any) -> list[tuple[int, str, int, str, dict[str, Any]]]:
