@@ -27,7 +27,7 @@ from hsct.outcomes import (
     parse_options,
     progression,
 )
-from hsct.outcomes.progression import MIN_BLOCK, THREADS_ALLOWED
+from hsct.outcomes.search import MIN_BLOCK, THREADS_ALLOWED
 from hsct.outcomes.synthetic import generate
 from hsct.outcomes.tables import Cohort
 

@@ -32,13 +32,8 @@ from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.text import Citation
 from hsct.outcomes import compiled
 from hsct.outcomes.options import ProgressionOptions
-from hsct.outcomes.progression import (
-    ProgressionResult,
-    check_threads,
-    columns_frame,
-    progression,
-    to_seconds,
-)
+from hsct.outcomes.progression import ProgressionResult, columns_frame, progression
+from hsct.outcomes.search import check_threads, to_seconds
 from hsct.outcomes.tables import Cohort
 
 YEAR_DAYS: Final = 365.25

@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -22,18 +20,20 @@ import numpy as np
 import pandas as pd
 
 from hsct.common.edss_value import format_step
-from hsct.common.errors import FieldError, InvalidInput
 from hsct.common.i18n import N_
 from hsct.common.text import Citation, Message
-from hsct.outcomes import compiled
 from hsct.outcomes.options import (
-    BASELINE_SCHEMES,
-    EVENT_MODES,
     KAPPOS_2018,
     MONTOBBIO_2024,
     MULLER_2023,
-    PREC_TYPES,
     ProgressionOptions,
+)
+from hsct.outcomes.search import (
+    THREADS_ALLOWED,
+    check_threads,
+    event_columns,
+    search,
+    to_seconds,
 )
 from hsct.outcomes.tables import Cohort, build_cohort
 
@@ -59,36 +59,6 @@ EVENT_COLUMNS: Final = (
     "confirmation_date",
     "type",
 )
-_KIND_EVENT: Final = np.array(["", "CDW", "CDW", "CDW", "CDI"], dtype=object)
-_KIND_TYPE: Final = np.array(["", "undefined", "RAW", "PIRA", ""], dtype=object)
-#: Most patients per call of the compiled search (the progress bar moves once per block);
-#: a block of 16,384 patients (~350,000 visits) needs ~13 MB of working memory.
-CHUNK: Final = 16_384
-#: Fewest patients per block when several threads share the work (a block costs ~10 µs).
-MIN_BLOCK: Final = 256
-#: Blocks per thread: a thread that drew quick patients takes another block.
-BLOCKS_PER_THREAD: Final = 4
-#: What ``threads`` may be.
-THREADS_ALLOWED: Final = "a whole number, 1 or more (1: one thread); none: every core"
-
-
-def check_threads(threads: object) -> int:
-    """How many threads to use: ``threads`` itself, or every core for ``None``.
-
-    Every core is what numba counts (the cores this process may use, or the
-    ``NUMBA_NUM_THREADS`` environment variable). Anything but a whole number of 1 or more
-    raises :class:`InvalidInput` naming ``threads``.
-
-    >>> check_threads(2)
-    2
-    """
-    if threads is None:
-        return compiled.cores()
-    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
-        raise InvalidInput(
-            [FieldError("threads", f"{threads!r} is not a number of threads", THREADS_ALLOWED)]
-        )
-    return int(threads)
 
 
 def columns_frame(columns: dict[str, np.ndarray[Any, Any]]) -> pd.DataFrame:
@@ -103,59 +73,6 @@ def columns_frame(columns: dict[str, np.ndarray[Any, Any]]) -> pd.DataFrame:
             for name, column in columns.items()
         },
         copy=False,
-    )
-
-
-def to_seconds(days: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Days since 1970-01-01 (NaN = none) as datetime64[s], the unit pandas keeps as is."""
-    days = np.asarray(days)
-    if days.dtype.kind in "iu":  # whole days: nothing is missing
-        out = days.astype(np.int64)
-        out *= compiled.DAY_SECONDS
-    else:
-        missing = np.isnan(days)
-        with np.errstate(invalid="ignore"):  # NaN rows are replaced below
-            out = days.astype(np.int64)
-        out *= compiled.DAY_SECONDS
-        out[missing] = compiled.NAT
-    return out.view("datetime64[s]")
-
-
-def _option_arrays(options: ProgressionOptions) -> tuple[Any, ...]:
-    opt_i = np.array(
-        [
-            EVENT_MODES.index(options.event),
-            BASELINE_SCHEMES.index(options.baseline),
-            0 if options.proceed_from == "firstconf" else 1,
-            1 if options.labels_pira_raw else 0,
-            PREC_TYPES.index(options.relapse_indep.prec_type),
-        ],
-        dtype=np.int64,
-    )
-    impute = options.impute_last_visit
-    opt_f = np.array(
-        [
-            *options.relapse_to_bl,
-            *options.relapse_to_event,
-            options.require_sust_days,
-            1.0 if options.check_intermediate else 0.0,
-            *options.relapse_to_conf,
-            *options.relapse_assoc,
-            1.0 if impute > 0 else 0.0,
-            impute if impute > 1 else np.inf,
-        ],
-        dtype=np.float64,
-    )
-    left, right = options.conf_tol_days
-    # The reference takes the whole days of each period (int(c)) before adding tolerances.
-    conf_win = np.array([[int(c) - left, int(c) + right] for c in options.conf_days])
-    return (
-        opt_i,
-        opt_f,
-        options.worsening_rule.worsening_table,
-        options.improvement_table(),
-        conf_win.astype(np.float64),
-        options.relapse_indep.as_array(),
     )
 
 
@@ -197,125 +114,9 @@ def progression(
     :func:`compiled.parallel_pays`; 1: this thread only); the result is the same whatever
     the number.
     """
-    n_threads = check_threads(threads)
-    if threads is None and not compiled.parallel_pays(cohort.n_visits):
-        n_threads = 1  # loading numba for its threads would cost more than they save
     options = options or ProgressionOptions()
-    opt_i, opt_f, wd, idl, conf_win, indep = _option_arrays(options)
-    blocks = _blocks(cohort.n_patients, n_threads)
-    # The ahead-of-time search holds the GIL: threads need numba's, which releases it.
-    # Chosen here: worker threads do not see this thread's ``forced_jit()``.
-    single = n_threads == 1 and not compiled.jit_forced()
-    search = compiled.search_block if single else compiled.jit("search_block")
-    start = np.full(cohort.n_patients, -1, dtype=np.int64)
-    arrays = (cohort.v_off, cohort.v_day, cohort.v_val, cohort.r_off, cohort.r_day, cohort.t0)
-    options_arrays = (opt_i, opt_f, wd, idl, conf_win, indep)
-
-    def run(lo: int, hi: int, scratch: _Scratch) -> int:
-        count: int = search(*arrays, *options_arrays, lo, hi, start, scratch)
-        return count
-
-    # Global visit rows fit 32 bits below 2^31 visits: half the memory of int64.
-    index = np.dtype(np.int32 if cohort.n_visits < 2**31 - 1 else np.int64)
-    sizes = cohort.v_off[[hi for _, hi in blocks]] - cohort.v_off[[lo for lo, _ in blocks]]
-    rows = int(sizes.max()) if sizes.size else 0
-    slots = _run_blocks(
-        run, blocks, n_threads, lambda: _scratch(rows, len(conf_win), index), progress
-    )
+    slots, start = search(cohort, options, progress=progress, threads=threads)
     return _tables(cohort, options, slots, start)
-
-
-#: One block's working memory, as :func:`kernel.search_block` takes it.
-_Scratch = tuple[np.ndarray[Any, Any], ...]
-#: Which scratch arrays hold the events, in the order :func:`_tables` takes them: rows,
-#: patient, kind, baseline, confirmations, first confirmation, first PIRA confirmation, end.
-_EVENTS: Final = (5, 6, 0, 1, 2, 7, 8, 4)
-
-
-def _scratch(rows: int, windows: int, index: np.dtype[Any]) -> _Scratch:
-    """Working memory for blocks of up to ``rows`` visits (untouched pages cost nothing)."""
-    return (
-        np.empty(rows, dtype=np.int8),
-        np.empty(rows, dtype=index),
-        np.empty((rows, windows), dtype=index),
-        np.empty((rows, windows), dtype=index),
-        np.empty(rows, dtype=index),
-        np.empty(rows, dtype=np.int64),
-        np.empty(rows, dtype=index),
-        np.empty(rows, dtype=index),
-        np.empty(rows, dtype=index),
-    )
-
-
-def _blocks(n: int, threads: int) -> list[tuple[int, int]]:
-    """Contiguous blocks of patients: up to :data:`CHUNK`, smaller when threads share them."""
-    size = CHUNK
-    if threads > 1:
-        size = min(CHUNK, max(MIN_BLOCK, -(-n // (threads * BLOCKS_PER_THREAD))))
-    return [(lo, min(lo + size, n)) for lo in range(0, n, size)] or [(0, 0)]
-
-
-def _run_blocks(
-    run: Callable[[int, int, _Scratch], int],
-    blocks: list[tuple[int, int]],
-    threads: int,
-    scratch: Callable[[], _Scratch],
-    progress: Callable[[int], None] | None,
-) -> list[np.ndarray[Any, Any]]:
-    """The events of every block, joined in block order, found on up to ``threads`` threads.
-
-    The compiled search releases the GIL, so the threads run at once. They share nothing but
-    the read-only cohort, each block's own ``start`` entries, and working memory lent to one
-    block at a time; so the results do not depend on which thread ran which block. The
-    events are copied out of the working memory by this thread: memory that worker threads
-    allocate stays with their malloc arenas after it is freed, and would count at the peak.
-    """
-    workers = min(threads, len(blocks))
-    free: queue.SimpleQueue[_Scratch] = queue.SimpleQueue()
-    for _ in range(workers + 1 if workers > 1 else 1):
-        free.put(scratch())
-    pieces: list[list[np.ndarray[Any, Any]]] = [[] for _ in blocks]
-
-    def work(lo: int, hi: int) -> tuple[_Scratch, int]:
-        memory = free.get()
-        try:
-            return memory, run(lo, hi, memory)
-        except BaseException:
-            free.put(memory)
-            raise
-
-    def take(i: int, memory: _Scratch, count: int) -> None:
-        pieces[i] = [memory[f][:count].copy() for f in _EVENTS]
-        free.put(memory)
-        lo, hi = blocks[i]
-        if progress is not None and hi > lo:
-            progress(hi - lo)
-
-    if workers <= 1:
-        for i, (lo, hi) in enumerate(blocks):
-            take(i, *work(lo, hi))
-    else:
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsct-outcomes")
-        try:
-            futures = {pool.submit(work, lo, hi): i for i, (lo, hi) in enumerate(blocks)}
-            for future in as_completed(futures):
-                take(futures[future], *future.result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return _gather(pieces)
-
-
-def _gather(pieces: list[list[np.ndarray[Any, Any]]]) -> list[np.ndarray[Any, Any]]:
-    """The blocks' events joined field by field; each block's piece goes once it is copied."""
-    if len(pieces) == 1:
-        return pieces.pop()
-    fields = [list(column) for column in zip(*pieces, strict=True)]
-    pieces.clear()
-    out = []
-    for i, column in enumerate(fields):
-        out.append(np.concatenate(column))
-        fields[i] = []
-    return out
 
 
 def _tables(
@@ -324,71 +125,12 @@ def _tables(
     slots: list[np.ndarray[Any, Any]],
     start: np.ndarray[Any, Any],
 ) -> ProgressionResult:
-    """The events table and the summary from the kernel's events (``slots``, emptied here).
-
-    ``slots`` are the outputs of :func:`kernel.search_block` joined over the blocks; each is
-    let go as soon as it has been used, so the kernel's outputs and the events table are
-    not all held at once.
-    """
-    rows, patient, k, bl, conf, conf_first, pconf_first, sust = slots
-    slots.clear()
-    day = cohort.v_day
-    first_day = np.where(np.isnan(cohort.t0), day[np.maximum(start, 0)], cohort.t0)
-    cdw, cdi, pira, raw, first_cdw = compiled.patient_counts(
-        patient, k, rows, day, cohort.n_patients
-    )
-    columns: dict[str, np.ndarray[Any, Any]] = {}
-    imputed = conf[:, 0] == -2 if conf.shape[1] else np.zeros(rows.shape[0], dtype=bool)
-    windows: dict[str, np.ndarray[Any, Any]] = {}
-    if len(options.conf_days) > 1:
-        for m, c in enumerate(options.conf_days):
-            found = conf[:, m] >= 0
-            windows[f"confirmation_{int(c)}d_date"] = to_seconds(
-                np.where(found, day[np.maximum(conf[:, m], 0)], np.nan)
-            )
-    del conf
-    onset, base, conf_day, pconf_day, edss, base_edss, conf_edss, from_t0, held, to_last = (
-        compiled.event_columns(
-            rows,
-            patient,
-            bl,
-            conf_first,
-            pconf_first,
-            sust,
-            cohort.v_off,
-            day,
-            cohort.v_val,
-            first_day,
-        )
-    )
-    del bl, conf_first, pconf_first, sust
-    seconds = "datetime64[s]"
-    columns["patient_id"] = cohort.ids[patient]
-    del patient
-    types = _KIND_TYPE[k] if options.labels_pira_raw else np.full(k.shape[0], "", dtype=object)
-    columns |= {
-        "event": _KIND_EVENT[k],
-        "onset_date": onset.view(seconds),
-        "edss": edss,
-        "baseline_date": base.view(seconds),
-        "baseline_edss": base_edss,
-        "confirmation_date": conf_day.view(seconds),
-        "type": np.where(k == compiled.CDI, "", types),
-        "confirmation_edss": conf_edss,
-        "pira_confirmation_date": pconf_day.view(seconds),
-        "days_from_time_zero": from_t0,
-        "sustained_days": held,
-        "sustained_to_last_visit": to_last,
-        "imputed_at_last_visit": imputed,
-    }
-    del onset, base, conf_day, pconf_day, edss, base_edss, conf_edss, from_t0, held, to_last
-    del k, types
-    columns |= windows
-    del windows
-    events = columns_frame(columns)
-    del columns
-    summary = _summary(cohort, start, first_day, (cdw, cdi, pira, raw), first_cdw)
-    return ProgressionResult(events, summary, options, cohort, rows, start, first_cdw)
+    """The events table and the summary from the kernel's events (``slots``, emptied here)."""
+    found = event_columns(cohort, options, slots, start)
+    events = columns_frame(found.columns)
+    found.columns.clear()
+    summary = _summary(cohort, start, found.first_day, found.counts, found.first_cdw)
+    return ProgressionResult(events, summary, options, cohort, found.rows, start, found.first_cdw)
 
 
 def _summary(
