@@ -23,6 +23,9 @@ import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.outcomes import compiled
+from hsct.outcomes.layout import NO_VISIT, SAME_DAY, lay_out_visits
+from hsct.outcomes.layout import grouped as _grouped
+from hsct.outcomes.layout import take as _take
 
 Table = Literal["visits", "relapses", "mri", "patients"]
 Severity = Literal["error", "warning"]
@@ -356,59 +359,6 @@ class Cohort:
         return int(self.v_day.shape[0])
 
 
-def _order(
-    codes: np.ndarray[Any, Any], day: np.ndarray[Any, Any], row: np.ndarray[Any, Any]
-) -> np.ndarray[Any, Any] | None:
-    """The sort order by (patient, day, row), or ``None`` when the rows are in it already.
-
-    The check is one compiled pass without temporaries. Otherwise the three keys are packed
-    into one 64-bit number when they fit (patients < 2^20, days within 2^16 of 1970 on either
-    side... 1791-2149, rows < 2^26) and sorted once; failing that, lexsort.
-    """
-    n = codes.shape[0]
-    if n == 0 or compiled.is_sorted(codes, day, row):
-        return None
-    lo, hi = day.min(), day.max()
-    fits = codes.max() < (1 << 20) and row.max() < (1 << 26)
-    if fits and lo + (1 << 16) >= 0 and hi + (1 << 16) < (1 << 17):
-        # Built in place: a 20M-row table needs two 64-bit columns at most, not five.
-        key = codes.astype(np.int64)
-        key <<= 43
-        part = day.astype(np.int64)
-        part += 1 << 16
-        part <<= 26
-        key |= part
-        del part
-        key |= row
-        return np.argsort(key, kind="stable")
-    return np.lexsort((row, day, codes))
-
-
-def _take(values: np.ndarray[Any, Any], keep: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """``values[keep]``, without a copy when every row is kept."""
-    return values if keep.all() else values[keep]
-
-
-def _grouped(
-    codes: np.ndarray[Any, Any],
-    n: int,
-    day: np.ndarray[Any, Any],
-    row: np.ndarray[Any, Any],
-    *others: np.ndarray[Any, Any],
-) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[np.ndarray[Any, Any]]]:
-    """Offsets per patient code, and (day, row, *others) sorted by patient, day, row."""
-    order = _order(codes, day, row)
-    if order is None:
-        return off_for(codes, n), [day, row, *others]
-    return off_for(codes, n), [day[order], row[order], *(c[order] for c in others)]
-
-
-def off_for(codes: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Where each patient's rows start, for rows sorted by patient code."""
-    off: np.ndarray[Any, np.dtype[np.int64]] = compiled.offsets(codes, n)
-    return off
-
-
 def _codes(ids: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Patient codes 0, 1, 2... in id order (int32 below 2^31 rows), and the ids by code.
 
@@ -499,42 +449,21 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
     v_codes, ids = _codes(_take(v["patient_id"].to_numpy(), keep))
     index = pd.Index(ids)
     n = ids.shape[0]
-    v_off, (v_day_s, v_row_s, v_codes_s, v_val_s) = _grouped(
+
+    def dropping(rows: np.ndarray[Any, Any]) -> None:
+        dropped = np.zeros(len(v), dtype=bool)
+        dropped[rows - 2] = True
+        report.add("visits", v, dropped, "date", "warning", SAME_DAY)
+
+    v_off, (v_day_s, v_row_s, v_val_s) = lay_out_visits(
         v_codes,
         n,
         _take(v_day, keep),
         _take(v["_row"].to_numpy(), keep),
-        v_codes,
         _take(v_val, keep),
+        dropping=dropping,
     )
-    del v_day, v_val, v_codes, keep  # a 1M-patient cohort has 20M visits: keep one copy only
-    # Two visits on one day: the later row is used (as the reference tool does).
-    same, n_same = compiled.same_day(v_codes_s, v_day_s)
-    if n_same:
-        dropped = np.zeros(len(v), dtype=bool)
-        dropped[v_row_s[same] - 2] = True
-        report.add(
-            "visits",
-            v,
-            dropped,
-            "date",
-            "warning",
-            "is a second visit on the same day for this patient; the later row is used",
-        )
-        del dropped
-        # In place: these columns are this function's own (the row numbers are the prepared
-        # frame's, which is not read again; pandas hands them out read-only under
-        # copy-on-write, and then they are copied).
-        if not v_row_s.flags.writeable:
-            v_row_s = v_row_s.copy()
-        kept = 0
-        for column in (v_day_s, v_codes_s, v_val_s, v_row_s):
-            kept = compiled.compact(column, same)
-        v_day_s, v_codes_s, v_val_s, v_row_s = (
-            a[:kept] for a in (v_day_s, v_codes_s, v_val_s, v_row_s)
-        )
-        v_off = off_for(v_codes_s, n)
-    del same, v_codes_s
+    del v_day, v_val, v_codes, keep
 
     def codes_for(frame: pd.DataFrame, ok: np.ndarray[Any, Any], table: Table) -> tuple[Any, Any]:
         raw = frame["patient_id"]
@@ -556,7 +485,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
             ok & ~known,
             "patient_id",
             "warning",
-            "has no usable EDSS visit; the row is not used",
+            NO_VISIT,
         )
         np.maximum(pos, 0, out=pos)
         return ok & known, pos
