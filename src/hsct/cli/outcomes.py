@@ -11,6 +11,7 @@ commands import the engine when they run, so ``hsct --help`` stays fast.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -34,6 +35,8 @@ PRESET_NAMES: Final = ("default", "pymsprog-1.0.7")
 ENDPOINT_NAMES: Final = ("neda3", "neda4", "cdw", "relapse", "mri")
 REBASELINE_WINDOW: Final = (3.0, 9.0)
 ENGINES: Final = ("single", "dask")
+#: Parquet files by their names, as hsct.outcomes.io reads them (a test checks they match).
+PARQUET_SUFFIXES: Final = (".parquet", ".pq", ".parq")
 
 outcomes_app = typer.Typer(
     help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
@@ -140,7 +143,7 @@ def _options(raw: dict[str, Any], options_file: Path | None) -> dict[str, Any]:
 def _engine(engine: str, scheduler: str | None, threads: int | None = None) -> str:
     """The engine asked for, checked with --scheduler and --threads (before any file is read)."""
     if threads is not None:
-        from hsct.outcomes.progression import check_threads  # noqa: PLC0415
+        from hsct.outcomes.search import check_threads  # noqa: PLC0415
 
         check_threads(threads)
     if engine not in ENGINES:
@@ -275,13 +278,20 @@ def _print_problems(problems: InputReport, *, limit: int) -> None:
             f"{r.table} row {r.row} (patient {patient}): {r.field} {value} {r.problem}",
             markup=False,
         )
+    _problem_counts(
+        [(r.table, r.severity, r.problem, r.rows) for r in problems.counts().itertuples()]
+    )
+
+
+def _problem_counts(rows: Iterable[tuple[str, str, str, int]]) -> None:
+    """How many input rows each (table, severity, problem) covers, as a table on stderr."""
     from rich.table import Table  # noqa: PLC0415 - not for --help
 
     table = Table(title="Input rows with problems", title_justify="left")
     for column in ("table", "severity", "problem", "rows"):
         table.add_column(column, justify="right" if column == "rows" else "left")
-    for r in problems.counts().itertuples():
-        table.add_row(r.table, r.severity, r.problem, str(r.rows))
+    for name, severity, problem, count in rows:
+        table.add_row(name, severity, problem, str(count))
     stderr().print(table)
 
 
@@ -446,7 +456,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     threads: Threads = None,
 ) -> None:
     """Confirmed disability worsening and improvement: one row per event."""
-    from hsct.outcomes import parse_options, to_records  # noqa: PLC0415 - loaded on use
+    from hsct.outcomes import parse_options  # noqa: PLC0415 - loaded on use
 
     raw = {
         "event": event,
@@ -470,6 +480,11 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         check_writable(path, option)  # before the search, which may take long
     engine = _engine(engine, scheduler, threads)
     options = parse_options(_options(raw, options_file), preset=preset)
+    plain = summary is None and report is None and not explain_events and not as_json
+    if _quick_applies(
+        (visits, relapses, mri, patients), engine=engine, plain=plain
+    ) and _quick_progression((visits, relapses), options, threads=threads, out=out):
+        return
     started = time.perf_counter()
     result = _outcome(
         _Request(
@@ -492,6 +507,8 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     if out is not None:
         _write(events, out, "--out")
     if as_json:
+        from hsct.outcomes import to_records  # noqa: PLC0415 - loaded on use
+
         payload: dict[str, Any] = {
             "patients": result.n_patients,
             "visits": result.n_visits,
@@ -507,6 +524,28 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         return
     if out is None:
         stdout().print(events.to_csv(index=False), end="", markup=False)
+    _events_table(
+        options,
+        (result.n_patients, result.n_visits),
+        counts,
+        seconds,
+        out=out,
+        n_events=len(events),
+        partitions=result.partitions if result.engine == "dask" else None,
+    )
+
+
+def _events_table(
+    options: ProgressionOptions,
+    sizes: tuple[int, int],
+    counts: dict[str, int],
+    seconds: float,
+    *,
+    out: Path | None,
+    n_events: int,
+    partitions: int | None,
+) -> None:
+    """The counts of a progression run (on stderr when the events went to stdout)."""
     console = stderr() if out is None else stdout()
     from rich.table import Table  # noqa: PLC0415 - not for --help
 
@@ -517,28 +556,96 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     )
     table.add_column("")
     table.add_column("count", justify="right")
-    table.add_row("patients", str(result.n_patients))
-    table.add_row("visits used", str(result.n_visits))
+    table.add_row("patients", str(sizes[0]))
+    table.add_row("visits used", str(sizes[1]))
     for name, value in counts.items():
         table.add_row(name, str(value))
     table.add_row("seconds", f"{seconds:.2f}")
-    if result.engine == "dask":
-        table.add_row("Dask partitions", str(result.partitions))
+    if partitions is not None:
+        table.add_row("Dask partitions", str(partitions))
     console.print(table)
     if out is not None:
-        console.print(f"Wrote {len(events)} events to {out}.")
+        console.print(f"Wrote {n_events} events to {out}.")
 
 
-def _counts(ev: pd.DataFrame, options: ProgressionOptions) -> dict[str, int]:
-    cdw = ev["event"] == "CDW"
+def _quick_progression(
+    files: tuple[Path, Path | None],
+    options: ProgressionOptions,
+    *,
+    threads: int | None,
+    out: Path | None,
+) -> bool:
+    """The run on clean CSV files without pandas (:mod:`hsct.outcomes.quick`): the same
+    events, file and counts; ``False`` (nothing done) when the files need the full checks."""
+    from hsct.outcomes.quick import events_csv, quick_cohort  # noqa: PLC0415
+    from hsct.outcomes.search import event_columns, search  # noqa: PLC0415
+
+    visits, relapses = files
+    check_readable(visits, "--visits")
+    if relapses is not None:
+        check_readable(relapses, "--relapses")
+    started = time.perf_counter()
+    cohort = quick_cohort(visits, relapses)
+    if cohort is None:
+        return False
+    if cohort.problems:
+        _problem_counts(cohort.problems)
+    if stderr().is_terminal:
+        with _bar("Searching for events", "patients") as bar:
+            task = bar.add_task("search", total=cohort.n_patients)
+            slots, start = search(
+                cohort, options, progress=lambda done: bar.advance(task, done), threads=threads
+            )
+    else:  # no bar to draw: rich.progress is not even imported
+        slots, start = search(cohort, options, threads=threads)
+    columns = event_columns(cohort, options, slots, start).columns
+    seconds = time.perf_counter() - started
+    text = events_csv(columns)
+    if out is not None:
+        with writing(out, "--out"):
+            out.write_text(text, encoding="utf-8", newline="")
+    else:
+        stdout().print(text, end="", markup=False)
+    _events_table(
+        options,
+        (cohort.n_patients, cohort.n_visits),
+        _counts(columns, options),
+        seconds,
+        out=out,
+        n_events=len(columns["event"]),
+        partitions=None,
+    )
+    return True
+
+
+def _quick_applies(files: tuple[Path | None, ...], *, engine: str, plain: bool) -> bool:
+    """Whether the run may try the quick path: one process, visits (and relapses) only, as
+    CSV files, and events and counts only (no summary, report, explanation or JSON)."""
+    visits, relapses, mri, patients = files
+    if engine != "single" or not plain or mri is not None or patients is not None:
+        return False
+    return all(
+        p.suffix.lower() not in PARQUET_SUFFIXES and not p.is_dir()
+        for p in (visits, relapses)
+        if p is not None
+    )
+
+
+def _counts(ev: Any, options: ProgressionOptions) -> dict[str, int]:
+    """Events by kind; ``ev`` is the events table or its columns."""
+    import numpy as np  # noqa: PLC0415 - not for --help
+
+    event = np.asarray(ev["event"])
+    cdw = event == "CDW"
     out = {
         "CDW events": int(cdw.sum()),
-        "patients with CDW": int(ev.loc[cdw, "patient_id"].nunique()),
-        "CDI events": int((ev["event"] == "CDI").sum()),
+        "patients with CDW": len(set(np.asarray(ev["patient_id"])[cdw].tolist())),
+        "CDI events": int((event == "CDI").sum()),
     }
     if options.labels_pira_raw:
+        kinds = np.asarray(ev["type"])
         for kind in ("PIRA", "RAW", "undefined"):
-            out[f"CDW {kind}"] = int((ev["type"] == kind).sum())
+            out[f"CDW {kind}"] = int((kinds == kind).sum())
     return out
 
 
