@@ -150,6 +150,29 @@ def test_bytes_that_are_not_utf8_take_the_full_path(tmp_path: Path) -> None:
     v = tmp_path / "visits.csv"
     v.write_bytes("patient_id,date,edss\nMüller,2020-01-01,3\n".encode("latin-1"))
     assert quick_cohort(v) is None
+    # Far into the file, in a column the quick read does not convert: pandas refuses the
+    # file, so the quick read must not take it either.
+    clean = "".join(f"p{i},2020-01-01,2.0,note\n" for i in range(2_000))
+    v.write_bytes(
+        ("patient_id,date,edss,note\n" + clean).encode()
+        + "Q,2020-01-01,2.0,Müller\n".encode("latin-1")
+    )
+    assert quick_cohort(v) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # pandas cuts a field at NUL ("a\0x" is "a"), Arrow keeps it: 1 patient or 2.
+        "patient_id,date,edss\na,2020-01-01,2.0\na,2020-07-01,3.0\na\0x,2021-01-01,3.0\n",
+        "patient_id,date,edss\n\0a,2020-01-01,2.0\n",
+        "patient_id\0,date,edss,patient_id\na,2020-01-01,2.0,b\n",
+    ],
+)
+def test_a_nul_byte_takes_the_full_path(tmp_path: Path, text: str) -> None:
+    v = tmp_path / "visits.csv"
+    v.write_text(text, encoding="utf-8")
+    assert quick_cohort(v) is None
 
 
 def test_a_relapse_file_to_report_takes_the_full_path(tmp_path: Path) -> None:
@@ -189,6 +212,23 @@ def test_the_command_line_gives_the_same_files_and_counts_on_both_paths(tmp_path
     # And to stdout: the same text.
     to_stdout = run_hsct(*args, cwd=tmp_path)
     assert to_stdout.stdout == (tmp_path / "full.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["events.parquet", "events.csv.gz", "events.CSV"])
+def test_events_to_a_file_that_is_not_plain_csv_go_the_full_way(tmp_path: Path, name: str) -> None:
+    """The full path writes Parquet or compressed CSV by the name; the quick one only
+    plain CSV (``.CSV`` too)."""
+    data = generate(20, seed=2)
+    v, r = _write(tmp_path, data.visits, data.relapses)
+    out = tmp_path / name
+    files = (v, r, None, None)
+    applies = cli_outcomes._quick_applies(files, engine="single", plain=True, out=out)
+    assert applies == (name == "events.CSV")
+    done = run_hsct("outcomes", "progression", "--visits", str(v), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    head = out.read_bytes()[:4]
+    expected = {"events.parquet": b"PAR1", "events.csv.gz": b"\x1f\x8b\x08\x08"}
+    assert head == expected.get(name, b"pati")
 
 
 def test_the_command_line_knows_the_parquet_names_the_reader_knows() -> None:

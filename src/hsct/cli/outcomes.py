@@ -482,7 +482,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     options = parse_options(_options(raw, options_file), preset=preset)
     plain = summary is None and report is None and not explain_events and not as_json
     if _quick_applies(
-        (visits, relapses, mri, patients), engine=engine, plain=plain
+        (visits, relapses, mri, patients), engine=engine, plain=plain, out=out
     ) and _quick_progression((visits, relapses), options, threads=threads, out=out):
         return
     started = time.perf_counter()
@@ -523,7 +523,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
         stdout().print_json(data=payload)
         return
     if out is None:
-        stdout().print(events.to_csv(index=False), end="", markup=False)
+        stdout().print(events.to_csv(index=False), end="", markup=False, emoji=False)
     _events_table(
         options,
         (result.n_patients, result.n_visits),
@@ -605,7 +605,7 @@ def _quick_progression(
         with writing(out, "--out"):
             out.write_text(text, encoding="utf-8", newline="")
     else:
-        stdout().print(text, end="", markup=False)
+        stdout().print(text, end="", markup=False, emoji=False)
     _events_table(
         options,
         (cohort.n_patients, cohort.n_visits),
@@ -618,11 +618,16 @@ def _quick_progression(
     return True
 
 
-def _quick_applies(files: tuple[Path | None, ...], *, engine: str, plain: bool) -> bool:
+def _quick_applies(
+    files: tuple[Path | None, ...], *, engine: str, plain: bool, out: Path | None
+) -> bool:
     """Whether the run may try the quick path: one process, visits (and relapses) only, as
-    CSV files, and events and counts only (no summary, report, explanation or JSON)."""
+    CSV files, and events and counts only (no summary, report, explanation or JSON), to
+    the screen or a plain ``.csv`` file (not Parquet, not compressed)."""
     visits, relapses, mri, patients = files
     if engine != "single" or not plain or mri is not None or patients is not None:
+        return False
+    if out is not None and out.suffix.lower() != ".csv":
         return False
     return all(
         p.suffix.lower() not in PARQUET_SUFFIXES and not p.is_dir()
@@ -772,7 +777,7 @@ def neda_command(  # noqa: PLR0917
         stdout().print_json(data=payload)
         return
     if out is None:
-        stdout().print(frame.to_csv(index=False), end="", markup=False)
+        stdout().print(frame.to_csv(index=False), end="", markup=False, emoji=False)
     from rich.table import Table  # noqa: PLC0415 - not for --help
 
     table = Table(title="NEDA", title_justify="left")

@@ -139,10 +139,10 @@ def _rows(n: int) -> np.ndarray[Any, Any]:
 
 
 def _read(path: Path, table: str) -> dict[str, _Column] | None:
-    """The table's columns, or ``None`` for a header or a line the full read should judge."""
+    """The table's columns, or ``None`` for a file the full read should judge."""
     names = _COLUMNS[table]
-    header = _header(path)
-    if header is None or len(set(header)) != len(header) or not set(names) <= set(header):
+    raw = _plain_bytes(path, names)
+    if raw is None:
         return None
     import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415 - loaded on use
     import pyarrow.csv as pa_csv  # type: ignore[import-untyped]  # noqa: PLC0415
@@ -150,7 +150,7 @@ def _read(path: Path, table: str) -> dict[str, _Column] | None:
     text = pa.dictionary(pa.int32(), pa.string())
     try:
         data = pa_csv.read_csv(
-            path,
+            pa.BufferReader(raw),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, text),
                 include_columns=list(names),
@@ -158,8 +158,9 @@ def _read(path: Path, table: str) -> dict[str, _Column] | None:
                 quoted_strings_can_be_null=False,
             ),
         ).unify_dictionaries()
-    except (pa.ArrowException, OSError, ValueError):  # short or long lines, not UTF-8...
+    except (pa.ArrowException, ValueError):  # short or long lines...
         return None
+    del raw
     out = {}
     for name in names:
         column = data.column(name).combine_chunks()
@@ -168,20 +169,40 @@ def _read(path: Path, table: str) -> dict[str, _Column] | None:
             return None
         # Straight from the buffer: ``to_numpy`` would import pandas.
         buffer = np.frombuffer(codes.buffers()[1], dtype=np.int32)
-        out[name] = _Column(
-            buffer[codes.offset : codes.offset + len(codes)], column.dictionary.to_pylist()
-        )
+        start = codes.offset
+        out[name] = _Column(buffer[start : start + len(codes)], column.dictionary.to_pylist())
     return out
 
 
-def _header(path: Path) -> list[str] | None:
-    """The first line's names as pandas reads them (a UTF-8 byte order mark dropped)."""
+def _plain_bytes(path: Path, names: tuple[str, ...]) -> bytes | None:
+    """The file, if it is UTF-8 with no NUL byte and a header naming ``names`` once each.
+
+    pandas cuts a field at a NUL byte where Arrow keeps it, and refuses a file that is not
+    UTF-8 anywhere, where Arrow checks only the columns it converts: such files go the full
+    way, which reports them.
+    """
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = next(csv.reader([handle.readline()]), None)
-    except (OSError, UnicodeDecodeError, csv.Error):
+        raw = path.read_bytes()
+    except OSError:
         return None
-    return first
+    if b"\x00" in raw:
+        return None
+    try:
+        header = _header(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if header is None or len(set(header)) != len(header) or not set(names) <= set(header):
+        return None
+    return raw
+
+
+def _header(text: str) -> list[str] | None:
+    """The first line's names as pandas reads them (a UTF-8 byte order mark dropped)."""
+    first = text.removeprefix("\ufeff").split("\n", 1)[0].removesuffix("\r")
+    try:
+        return next(csv.reader([first]), None)
+    except csv.Error:
+        return None
 
 
 def _ids_plain(column: _Column) -> bool:
