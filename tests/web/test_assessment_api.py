@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+
+from hsct.web.api import assessments
 
 CASES = Path(__file__).resolve().parents[1] / "eligibility" / "profiles"
 
@@ -56,3 +61,40 @@ def test_not_json_is_422(client: TestClient) -> None:
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"] == "is not valid JSON at line 1, column 2"
+
+
+def test_a_short_profile_is_assessed_on_the_event_loop_a_long_history_on_a_thread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A usual profile (1-4 ms of work) is assessed where the request arrived; a body over
+    ``INLINE_BODY`` (a long history, about 10 ms) on a worker thread, so the event loop is
+    never held that long. The answer is the same either way."""
+    seen: list[tuple[int, bool]] = []
+    real = assessments._assess
+
+    def spy(body: bytes, catalog: Any) -> Any:
+        loop_thread = True
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            loop_thread = False
+        seen.append((len(body), loop_thread))
+        return real(body, catalog)
+
+    monkeypatch.setattr(assessments, "_assess", spy)
+    short = {"as_of": "2026-11-23", "edss": 4.0}
+    long = {
+        **short,
+        "comorbidities": ["x" * 40] * 10,
+        "relapses": [{"date": f"20{10 + i // 12:02d}-{i % 12 + 1:02d}-01"} for i in range(50)] * 1,
+    }
+    long_body = json.dumps(long).encode()
+    long_body += b" " * (assessments.INLINE_BODY + 1 - len(long_body))
+    first = client.post("/api/v1/assessments", json=short)
+    second = client.post(
+        "/api/v1/assessments", content=long_body, headers={"Content-Type": "application/json"}
+    )
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    assert [on_loop for _, on_loop in seen] == [True, False]
+    assert seen[1][0] > assessments.INLINE_BODY
