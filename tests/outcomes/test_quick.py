@@ -4,6 +4,7 @@ and leaves every file with something to report, or in an unusual form, to the fu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,13 +15,14 @@ from hypothesis import strategies as st
 from hsct.cli import outcomes as cli_outcomes
 from hsct.outcomes import build_cohort, parse_options, progression
 from hsct.outcomes.io import PARQUET_SUFFIXES
+from hsct.outcomes.layout import NO_VISIT
 from hsct.outcomes.quick import events_csv, quick_cohort
 from hsct.outcomes.search import event_columns, search
 from hsct.outcomes.synthetic import generate
 from hsct.outcomes.tables import read_csv
 from tests.cli.test_cli import run_hsct
 
-_OPTIONS = (
+_OPTIONS: tuple[dict[str, object], ...] = (
     {},
     {"event": "multiple", "baseline": "roving", "raw_pira": True},
     {"event": "firstCDI", "baseline": "roving_impr", "conf_days": [84, 168]},
@@ -36,21 +38,27 @@ def _write(folder: Path, visits: pd.DataFrame, relapses: pd.DataFrame) -> tuple[
     return v, r
 
 
-def _both(v: Path, r: Path | None, raw: dict[str, object]) -> tuple[str, str, list[tuple]]:
+def _both(
+    v: Path, r: Path | None, raw: dict[str, object], p: Path | None = None
+) -> tuple[str, str, list[tuple[Any, ...]]]:
     """(quick CSV, full CSV, full problem counts); the quick path must apply."""
     options = parse_options(raw, preset="pymsprog-1.0.7")
-    cohort = quick_cohort(v, r)
+    cohort = quick_cohort(v, r, p)
     assert cohort is not None
     slots, start = search(cohort, options, threads=1)
     quick = events_csv(event_columns(cohort, options, slots, start).columns)
     full_cohort = build_cohort(
-        read_csv(v, "visits"), None if r is None else read_csv(r, "relapses")
+        read_csv(v, "visits"),
+        None if r is None else read_csv(r, "relapses"),
+        None,
+        None if p is None else read_csv(p, "patients"),
     )
     full = progression(full_cohort, options, threads=1).events.to_csv(index=False)
     counts = [tuple(row) for row in full_cohort.report.counts().itertuples(index=False)]
     assert list(cohort.problems) == counts
     assert cohort.n_patients == full_cohort.n_patients
     assert cohort.n_visits == full_cohort.n_visits
+    np.testing.assert_array_equal(cohort.t0, full_cohort.t0)
     return quick, full, counts
 
 
@@ -60,20 +68,31 @@ def _both(v: Path, r: Path | None, raw: dict[str, object]) -> tuple[str, str, li
     raw=st.sampled_from(_OPTIONS),
     shuffle=st.booleans(),
     strangers=st.integers(0, 3),
+    time_zero=st.sampled_from(["none", "all", "some"]),
 )
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_the_quick_path_writes_what_the_full_path_writes(
-    tmp_path: Path, *, seed: int, n: int, raw: dict[str, object], shuffle: bool, strangers: int
+    tmp_path: Path,
+    *,
+    seed: int,
+    n: int,
+    raw: dict[str, object],
+    shuffle: bool,
+    strangers: int,
+    time_zero: str,
 ) -> None:
-    """Random cohorts (rows shuffled or not, relapses of patients without visits, second
-    visits on a day): the same events file, byte for byte, and the same warnings."""
+    """Random cohorts (rows shuffled or not, relapses and transplants of patients without
+    visits, second visits on a day, relapses before time zero, time zero for every patient,
+    some or none): the same events file, byte for byte, the same warnings, the same time
+    zero."""
     data = generate(n, seed=seed)
-    visits, relapses = data.visits, data.relapses
+    visits, relapses, patients = data.visits, data.relapses, data.patients
     if shuffle:
         visits = visits.sample(frac=1, random_state=seed)
         relapses = relapses.sample(frac=1, random_state=seed)
+        patients = patients.sample(frac=1, random_state=seed)
     if strangers:
         extra = pd.DataFrame(
             {
@@ -82,17 +101,33 @@ def test_the_quick_path_writes_what_the_full_path_writes(
             }
         )
         relapses = pd.concat([relapses.astype({"patient_id": str}), extra], ignore_index=True)
+        patients = pd.concat(
+            [
+                patients.astype({"patient_id": str}),
+                extra.rename(columns={"date": "transplant_date"}),
+            ],
+            ignore_index=True,
+        )
     v, r = _write(tmp_path / f"{seed}-{n}", visits, relapses)
-    quick, full, counts = _both(v, r, raw)
+    p = None
+    if time_zero != "none":
+        p = v.with_name("patients.csv")
+        kept = patients if time_zero == "all" else patients.iloc[::2]
+        kept.to_csv(p, index=False, date_format="%Y-%m-%d")
+    quick, full, counts = _both(v, r, raw, p)
     assert quick == full
     if strangers:
-        assert ("relapses", "warning", cli_outcomes_no_visit(), strangers) in counts
+        assert ("relapses", "warning", NO_VISIT, strangers) in counts
 
 
-def cli_outcomes_no_visit() -> str:
-    from hsct.outcomes.layout import NO_VISIT  # noqa: PLC0415
-
-    return NO_VISIT
+def test_two_rows_of_one_patient_take_the_full_path(tmp_path: Path) -> None:
+    """A patient given two transplant dates is an error the full path reports."""
+    v, _ = _write(tmp_path, generate(3, seed=1).visits, generate(3, seed=1).relapses)
+    p = tmp_path / "patients.csv"
+    p.write_text("patient_id,transplant_date\n1,2010-01-01\n1,2011-01-01\n", encoding="utf-8")
+    assert quick_cohort(v, None, p) is None
+    p.write_text("patient_id,transplant_date\n1,2010-01-01\n2,2011-01-01\n", encoding="utf-8")
+    assert quick_cohort(v, None, p) is not None
 
 
 def test_ids_quotes_and_commas_and_a_byte_order_mark(tmp_path: Path) -> None:
@@ -187,7 +222,10 @@ def test_the_command_line_gives_the_same_files_and_counts_on_both_paths(tmp_path
     """``--report`` sends the run the full way: the events file and the counts are the same."""
     data = generate(80, seed=11)
     v, r = _write(tmp_path, data.visits, data.relapses)
+    p = tmp_path / "patients.csv"
+    data.patients.iloc[::2].to_csv(p, index=False, date_format="%Y-%m-%d")
     args = ["outcomes", "progression", "--visits", str(v), "--relapses", str(r), "--raw-pira"]
+    args += ["--patients", str(p)]
     quick = run_hsct(*args, "--out", str(tmp_path / "quick.csv"), cwd=tmp_path)
     full = run_hsct(
         *args,

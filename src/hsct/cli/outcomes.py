@@ -483,7 +483,7 @@ def progression_command(  # noqa: PLR0917 - one option per definition
     plain = summary is None and report is None and not explain_events and not as_json
     if _quick_applies(
         (visits, relapses, mri, patients), engine=engine, plain=plain, out=out
-    ) and _quick_progression((visits, relapses), options, threads=threads, out=out):
+    ) and _quick_progression((visits, relapses, patients), options, threads=threads, out=out):
         return
     started = time.perf_counter()
     result = _outcome(
@@ -569,7 +569,7 @@ def _events_table(
 
 
 def _quick_progression(
-    files: tuple[Path, Path | None],
+    files: tuple[Path, Path | None, Path | None],
     options: ProgressionOptions,
     *,
     threads: int | None,
@@ -580,12 +580,11 @@ def _quick_progression(
     from hsct.outcomes.quick import events_csv, quick_cohort  # noqa: PLC0415
     from hsct.outcomes.search import event_columns, search  # noqa: PLC0415
 
-    visits, relapses = files
-    check_readable(visits, "--visits")
-    if relapses is not None:
-        check_readable(relapses, "--relapses")
+    for path, option in zip(files, ("--visits", "--relapses", "--patients"), strict=True):
+        if path is not None:
+            check_readable(path, option)
     started = time.perf_counter()
-    cohort = quick_cohort(visits, relapses)
+    cohort = quick_cohort(*files)
     if cohort is None:
         return False
     if cohort.problems:
@@ -621,17 +620,17 @@ def _quick_progression(
 def _quick_applies(
     files: tuple[Path | None, ...], *, engine: str, plain: bool, out: Path | None
 ) -> bool:
-    """Whether the run may try the quick path: one process, visits (and relapses) only, as
+    """Whether the run may try the quick path: one process, visits (relapses, patients), as
     CSV files, and events and counts only (no summary, report, explanation or JSON), to
     the screen or a plain ``.csv`` file (not Parquet, not compressed)."""
     visits, relapses, mri, patients = files
-    if engine != "single" or not plain or mri is not None or patients is not None:
+    if engine != "single" or not plain or mri is not None:
         return False
     if out is not None and out.suffix.lower() != ".csv":
         return False
     return all(
         p.suffix.lower() not in PARQUET_SUFFIXES and not p.is_dir()
-        for p in (visits, relapses)
+        for p in (visits, relapses, patients)
         if p is not None
     )
 

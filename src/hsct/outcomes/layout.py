@@ -18,6 +18,11 @@ _Array = np.ndarray[Any, Any]
 SAME_DAY: Final = "is a second visit on the same day for this patient; the later row is used"
 #: The warning for a relapse or scan of a patient with no usable visit.
 NO_VISIT: Final = "has no usable EDSS visit; the row is not used"
+#: The warning for a relapse on or before its patient's time zero.
+BEFORE_TIME_ZERO: Final = (
+    "is before time zero (the transplant); it only counts for the baseline relapse window, "
+    "not as an outcome"
+)
 
 
 def sort_order(

@@ -1,9 +1,10 @@
 """``hsct outcomes progression`` on clean CSV files, without pandas.
 
 A person running the command on 10,000 patients waits mostly for pandas to import (about
-0.3 s of a 0.8 s process). Files in the plain form a registry export has (a header with the
-columns, every patient id, date and EDSS filled in, dates as ``YYYY-MM-DD``, EDSS as a
-number on the grid) are read here with Arrow's CSV reader and laid out for the same search
+0.3 s of a 0.8 s process). Visits, relapses and patients (time zero) files in the plain
+form a registry export has (a header with the columns, every patient id, date and EDSS
+filled in, dates as ``YYYY-MM-DD``, EDSS as a number on the grid, one row per patient) are
+read here with Arrow's CSV reader and laid out for the same search
 as :func:`hsct.outcomes.tables.build_cohort` would lay them out. Anything else, from a blank
 cell to a date written another way, is left to ``build_cohort``: :func:`quick_cohort` then
 returns ``None`` and the command takes the full path, which reads every form pandas reads
@@ -27,11 +28,21 @@ from typing import Any, Final
 import numpy as np
 
 from hsct.outcomes import compiled
-from hsct.outcomes.layout import NO_VISIT, SAME_DAY, grouped, lay_out_visits
+from hsct.outcomes.layout import BEFORE_TIME_ZERO, NO_VISIT, SAME_DAY, grouped, lay_out_visits
 
-#: The only problems a quick read may meet (both warnings); any other goes the full way.
-WARNINGS: Final = (("visits", SAME_DAY), ("relapses", NO_VISIT))
-_COLUMNS: Final = {"visits": ("patient_id", "date", "edss"), "relapses": ("patient_id", "date")}
+#: The only problems a quick read may meet (all warnings); any other goes the full way.
+WARNINGS: Final = (
+    ("visits", SAME_DAY),
+    ("relapses", NO_VISIT),
+    ("relapses", BEFORE_TIME_ZERO),
+    ("patients", NO_VISIT),
+)
+_COLUMNS: Final = {
+    "visits": ("patient_id", "date", "edss"),
+    "relapses": ("patient_id", "date"),
+    "patients": ("patient_id", "transplant_date"),
+}
+_TABLE_ORDER: Final = ("visits", "relapses", "mri", "patients")
 #: Dates taken here: ``YYYY-MM-DD`` in years pandas reads to the same day (1678-2261).
 _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEARS: Final = (1800, 2199)
@@ -41,8 +52,8 @@ _NUMBER: Final = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,3})?")
 
 @dataclass(frozen=True, slots=True)
 class QuickCohort:
-    """Visits and relapses laid out as :class:`hsct.outcomes.tables.Cohort` lays them out
-    (no MRI, no time zero), and the warnings as (table, severity, problem, rows)."""
+    """Visits, relapses and time zero laid out as :class:`hsct.outcomes.tables.Cohort` lays
+    them out (no MRI), and the warnings as (table, severity, problem, rows)."""
 
     ids: np.ndarray[Any, Any]
     v_off: np.ndarray[Any, np.dtype[np.int64]]
@@ -72,19 +83,20 @@ class _Column:
     texts: list[str]
 
 
-def quick_cohort(visits: Path, relapses: Path | None = None) -> QuickCohort | None:
-    """The two files laid out for the search, or ``None`` when they need the full checks."""
-    v = _read(visits, "visits")
-    if v is None or not v["patient_id"].codes.shape[0]:
-        return None
-    r = _read(relapses, "relapses") if relapses is not None else None
-    if relapses is not None and r is None:
+def quick_cohort(
+    visits: Path, relapses: Path | None = None, patients: Path | None = None
+) -> QuickCohort | None:
+    """The files laid out for the search, or ``None`` when they need the full checks."""
+    tables = {"visits": visits, "relapses": relapses, "patients": patients}
+    read = {name: _read(path, name) for name, path in tables.items() if path is not None}
+    v = read["visits"]
+    if any(columns is None for columns in read.values()) or v is None:
         return None
     v_day, edss = _days(v["date"]), _edss(v["edss"])
     if v_day is None or edss is None or not _ids_plain(v["patient_id"]):
         return None
     on_grid, v_val = compiled.edss_grid(edss)
-    if not on_grid.all():
+    if not on_grid.all() or not v_day.shape[0]:
         return None
     order = sorted(range(len(v["patient_id"].texts)), key=v["patient_id"].texts.__getitem__)
     rank = np.empty(len(order), dtype=np.int32)
@@ -92,33 +104,36 @@ def quick_cohort(visits: Path, relapses: Path | None = None) -> QuickCohort | No
     ids = np.array([v["patient_id"].texts[i] for i in order], dtype=object)
     n = ids.shape[0]
     v_codes = rank[v["patient_id"].codes]
-    dropped: list[int] = []
+    found = _Warnings()
     v_off, (v_day_s, v_row_s, v_val_s) = lay_out_visits(
         v_codes,
         n,
         v_day,
         _rows(v_codes.shape[0]),
         v_val,
-        dropping=lambda rows: dropped.append(int(rows.shape[0])),
+        dropping=lambda rows: found.add("visits", SAME_DAY, rows),
     )
-    problems = [("visits", "warning", SAME_DAY, dropped[0])] if dropped else []
-    r_day_s = np.zeros(0, dtype=np.int32)
-    r_row_s = _rows(0)
-    r_off = np.zeros(n + 1, dtype=np.int64)
+    position = {text: i for i, text in enumerate(ids.tolist())}
+    t0 = np.full(n, np.nan)
+    p = read.get("patients")
+    if p is not None and p["patient_id"].codes.shape[0]:
+        p_day = _days(p["transplant_date"])
+        # Two rows of one patient are an error the full path reports.
+        if p_day is None or not _ids_plain(p["patient_id"]) or _repeated(p["patient_id"]):
+            return None
+        p_codes, known = _codes(p["patient_id"], position, found, "patients")
+        t0[p_codes[known]] = p_day[known]
+    r_day_s, r_row_s, r_off = np.zeros(0, dtype=np.int32), _rows(0), np.zeros(n + 1, np.int64)
+    r = read.get("relapses")
     if r is not None and r["patient_id"].codes.shape[0]:
         r_day = _days(r["date"])
         if r_day is None or not _ids_plain(r["patient_id"]):
             return None
-        position = {text: i for i, text in enumerate(ids.tolist())}
-        lookup = np.array([position.get(t, -1) for t in r["patient_id"].texts], dtype=np.int32)
-        r_codes = lookup[r["patient_id"].codes]
-        known = r_codes >= 0
-        unknown = int(r_codes.shape[0] - np.count_nonzero(known))
-        if unknown:
-            problems.append(("relapses", "warning", NO_VISIT, unknown))
-        r_off, (r_day_s, r_row_s) = grouped(
-            r_codes[known], n, r_day[known], _rows(r_codes.shape[0])[known]
-        )
+        r_codes, known = _codes(r["patient_id"], position, found, "relapses")
+        rows = _rows(r_codes.shape[0])
+        before = compiled.before_time_zero(known, np.maximum(r_codes, 0), r_day, t0)
+        found.add("relapses", BEFORE_TIME_ZERO, rows[before])
+        r_off, (r_day_s, r_row_s) = grouped(r_codes[known], n, r_day[known], rows[known])
     return QuickCohort(
         ids=ids,
         v_off=v_off,
@@ -128,9 +143,43 @@ def quick_cohort(visits: Path, relapses: Path | None = None) -> QuickCohort | No
         r_off=r_off,
         r_day=r_day_s,
         r_row=r_row_s,
-        t0=np.full(n, np.nan),
-        problems=tuple(problems),
+        t0=t0,
+        problems=found.counts(),
     )
+
+
+class _Warnings:
+    """Warnings as the full path counts them: one line per (table, problem), in table order
+    and then by the first row each problem was found on."""
+
+    def __init__(self) -> None:
+        self._found: list[tuple[int, int, str, str, int]] = []
+
+    def add(self, table: str, problem: str, rows: np.ndarray[Any, Any]) -> None:
+        if rows.shape[0]:
+            order = _TABLE_ORDER.index(table)
+            self._found.append((order, int(rows.min()), table, problem, int(rows.shape[0])))
+
+    def counts(self) -> tuple[tuple[str, str, str, int], ...]:
+        return tuple(
+            (table, "warning", problem, count)
+            for _, _, table, problem, count in sorted(self._found)
+        )
+
+
+def _codes(
+    column: _Column, position: dict[str, int], found: _Warnings, table: str
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Each row's patient code (-1: no visits, a warning) and which rows have one."""
+    lookup = np.array([position.get(t, -1) for t in column.texts], dtype=np.int32)
+    codes = lookup[column.codes]
+    known = codes >= 0
+    found.add(table, NO_VISIT, _rows(codes.shape[0])[~known])
+    return codes, known
+
+
+def _repeated(column: _Column) -> bool:
+    return bool(len(column.texts) != column.codes.shape[0])
 
 
 def _rows(n: int) -> np.ndarray[Any, Any]:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.outcomes import compiled
-from hsct.outcomes.layout import NO_VISIT, SAME_DAY, lay_out_visits
+from hsct.outcomes.layout import BEFORE_TIME_ZERO, NO_VISIT, SAME_DAY, lay_out_visits
 from hsct.outcomes.layout import grouped as _grouped
 from hsct.outcomes.layout import take as _take
 
@@ -514,8 +514,7 @@ def build_cohort(  # noqa: PLR0915 - one pass over the four tables, in order
         r_day,
         t0,
         "relapses",
-        "is before time zero (the transplant); it only counts for the "
-        "baseline relapse window, not as an outcome",
+        BEFORE_TIME_ZERO,
     )
     _report_before_time_zero(
         report,
