@@ -269,6 +269,23 @@ def test_events_to_a_file_that_is_not_plain_csv_go_the_full_way(tmp_path: Path, 
     assert head == expected.get(name, b"pati")
 
 
+@pytest.mark.parametrize("name", ["visits.csv.gz", "visits.CSV.ZIP", "visits.tar", "visits.xz"])
+def test_a_name_pandas_reads_as_compressed_goes_the_full_way(tmp_path: Path, name: str) -> None:
+    """pandas takes the compression from the name (and refuses plain text under it): the
+    quick read does not judge such a file."""
+    path = tmp_path / name
+    files = (path, None, None, None)
+    assert not cli_outcomes._quick_applies(files, engine="single", plain=True, out=None)
+    plain = (tmp_path / "visits.csv", None, None, None)
+    assert cli_outcomes._quick_applies(plain, engine="single", plain=True, out=None)
+
+
+def test_bytes_that_start_like_parquet_go_the_full_way(tmp_path: Path) -> None:
+    v = tmp_path / "visits.csv"
+    v.write_text("PAR1,patient_id,date,edss\n1,a,2020-01-01,3\n", encoding="utf-8")
+    assert quick_cohort(v) is None
+
+
 def test_the_command_line_knows_the_parquet_names_the_reader_knows() -> None:
     assert cli_outcomes.PARQUET_SUFFIXES == PARQUET_SUFFIXES
 

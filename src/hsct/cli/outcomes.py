@@ -37,6 +37,8 @@ REBASELINE_WINDOW: Final = (3.0, 9.0)
 ENGINES: Final = ("single", "dask")
 #: Parquet files by their names, as hsct.outcomes.io reads them (a test checks they match).
 PARQUET_SUFFIXES: Final = (".parquet", ".pq", ".parq")
+#: Names pandas reads as compressed files (``compression="infer"``): the full path's.
+COMPRESSED_SUFFIXES: Final = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 
 outcomes_app = typer.Typer(
     help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
@@ -629,7 +631,7 @@ def _quick_applies(
     if out is not None and out.suffix.lower() != ".csv":
         return False
     return all(
-        p.suffix.lower() not in PARQUET_SUFFIXES and not p.is_dir()
+        p.suffix.lower() not in (*PARQUET_SUFFIXES, *COMPRESSED_SUFFIXES) and not p.is_dir()
         for p in (visits, relapses, patients)
         if p is not None
     )

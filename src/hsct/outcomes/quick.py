@@ -234,7 +234,7 @@ def _plain_bytes(path: Path, names: tuple[str, ...]) -> bytes | None:
         raw = path.read_bytes()
     except OSError:
         return None
-    if b"\x00" in raw:
+    if b"\x00" in raw or raw.startswith(b"PAR1"):  # Parquet's magic: the full path reads it
         return None
     try:
         header = _header(raw.decode("utf-8"))
