@@ -167,3 +167,18 @@ def test_neda_and_km(files: Path, tmp_path: Path) -> None:
         "--by: no column 'hospital' in the patients table (allowed: facility, regimen, ms_type)"
         in wrong.stderr
     )
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".tar", ".xz", ".zst"])
+def test_plain_text_under_a_compressed_name_is_one_named_error(tmp_path: Path, suffix: str) -> None:
+    """pandas reads ``.zip``, ``.tar``, ``.xz``... as compressed: plain text under such a
+    name is refused naming the option, never as an unexpected error."""
+    path = tmp_path / f"visits.csv{suffix}"
+    path.write_text("patient_id,date,edss\na,2020-01-01,3\n", encoding="utf-8")
+    result = run_hsct("outcomes", "progression", "--visits", str(path), cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("Error: --visits: ")
+    assert "please report" not in result.stderr
+    assert "Traceback" not in result.stderr

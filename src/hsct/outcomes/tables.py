@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import lzma
 import math
+import tarfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +187,21 @@ def read_csv(path: str | Path, table: Table) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InvalidInput(
             [FieldError(table, f"{path} is not a readable CSV file ({exc})")]
+        ) from None
+    except (zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, EOFError) as exc:
+        # pandas takes the compression from the name (.zip, .tar, .xz...).
+        raise InvalidInput(
+            [
+                FieldError(
+                    table,
+                    f"{path} is not a readable {path.suffix} file ({type(exc).__name__})",
+                    "a CSV file, or one compressed as its name says",
+                )
+            ]
+        ) from None
+    except ImportError:  # .zst needs the optional zstandard package
+        raise InvalidInput(
+            [FieldError(table, f"{path}: {path.suffix} files cannot be read here", "a CSV file")]
         ) from None
     return frame
 
