@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from hsct.cli import outcomes as cli_outcomes
 from hsct.outcomes import build_cohort, parse_options, progression
-from hsct.outcomes.io import PARQUET_SUFFIXES
 from hsct.outcomes.layout import NO_VISIT
 from hsct.outcomes.quick import events_csv, quick_cohort
 from hsct.outcomes.search import event_columns, search
@@ -284,10 +283,6 @@ def test_bytes_that_start_like_parquet_go_the_full_way(tmp_path: Path) -> None:
     v = tmp_path / "visits.csv"
     v.write_text("PAR1,patient_id,date,edss\n1,a,2020-01-01,3\n", encoding="utf-8")
     assert quick_cohort(v) is None
-
-
-def test_the_command_line_knows_the_parquet_names_the_reader_knows() -> None:
-    assert cli_outcomes.PARQUET_SUFFIXES == PARQUET_SUFFIXES
 
 
 def test_event_columns_are_what_the_events_table_holds() -> None:

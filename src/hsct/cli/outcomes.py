@@ -35,10 +35,6 @@ PRESET_NAMES: Final = ("default", "pymsprog-1.0.7")
 ENDPOINT_NAMES: Final = ("neda3", "neda4", "cdw", "relapse", "mri")
 REBASELINE_WINDOW: Final = (3.0, 9.0)
 ENGINES: Final = ("single", "dask")
-#: Parquet files by their names, as hsct.outcomes.io reads them (a test checks they match).
-PARQUET_SUFFIXES: Final = (".parquet", ".pq", ".parq")
-#: Names pandas reads as compressed files (``compression="infer"``): the full path's.
-COMPRESSED_SUFFIXES: Final = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 
 outcomes_app = typer.Typer(
     help="Confirmed progression (CDW/CDI, PIRA/RAW), NEDA-3/4 and Kaplan-Meier curves.",
@@ -625,16 +621,14 @@ def _quick_applies(
     """Whether the run may try the quick path: one process, visits (relapses, patients), as
     CSV files, and events and counts only (no summary, report, explanation or JSON), to
     the screen or a plain ``.csv`` file (not Parquet, not compressed)."""
+    from hsct.outcomes.quick import reads_name  # noqa: PLC0415 - loaded on use
+
     visits, relapses, mri, patients = files
     if engine != "single" or not plain or mri is not None:
         return False
     if out is not None and out.suffix.lower() != ".csv":
         return False
-    return all(
-        p.suffix.lower() not in (*PARQUET_SUFFIXES, *COMPRESSED_SUFFIXES) and not p.is_dir()
-        for p in (visits, relapses, patients)
-        if p is not None
-    )
+    return all(reads_name(p) for p in (visits, relapses, patients) if p is not None)
 
 
 def _counts(ev: Any, options: ProgressionOptions) -> dict[str, int]:

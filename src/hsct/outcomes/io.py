@@ -33,13 +33,10 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from hsct.common.errors import FieldError, InvalidInput, excerpt
-from hsct.outcomes.tables import OPTIONAL, REQUIRED, Cohort, Table, build_cohort, read_csv
+from hsct.outcomes.inputs import OPTIONAL, PARQUET_MAGIC, PARQUET_SUFFIXES, REQUIRED
+from hsct.outcomes.tables import Cohort, Table, build_cohort, read_csv
 
 Format = Literal["csv", "parquet"]
-#: File extensions read and written as Parquet; anything else is CSV.
-PARQUET_SUFFIXES: Final = (".parquet", ".pq", ".parq")
-#: The first four bytes of every Parquet file.
-PARQUET_MAGIC: Final = b"PAR1"
 #: Columns holding dates, and columns holding numbers, per table (anything else is free).
 DATE_COLUMNS: Final = frozenset({"date", "transplant_date"})
 NUMBER_COLUMNS: Final = frozenset({"edss", "gd_enhancing", "new_t2", "brain_volume_change"})

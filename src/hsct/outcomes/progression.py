@@ -116,17 +116,7 @@ def progression(
     """
     options = options or ProgressionOptions()
     slots, start = search(cohort, options, progress=progress, threads=threads)
-    return _tables(cohort, options, slots, start)
-
-
-def _tables(
-    cohort: Cohort,
-    options: ProgressionOptions,
-    slots: list[np.ndarray[Any, Any]],
-    start: np.ndarray[Any, Any],
-) -> ProgressionResult:
-    """The events table and the summary from the kernel's events (``slots``, emptied here)."""
-    found = event_columns(cohort, options, slots, start)
+    found = event_columns(cohort, options, slots, start)  # empties ``slots``
     events = columns_frame(found.columns)
     found.columns.clear()
     summary = _summary(cohort, start, found.first_day, found.counts, found.first_cdw)

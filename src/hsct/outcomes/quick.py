@@ -9,7 +9,9 @@ as :func:`hsct.outcomes.tables.build_cohort` would lay them out. Anything else, 
 cell to a date written another way, is left to ``build_cohort``: :func:`quick_cohort` then
 returns ``None`` and the command takes the full path, which reads every form pandas reads
 and reports every row problem. So this never judges a file differently; it only skips
-pandas when there is nothing to report but the warnings listed in :data:`WARNINGS`.
+pandas when there is nothing to report but the warnings it counts as the full path does
+(a second visit on a day; a relapse or a transplant of a patient without visits; a relapse
+before time zero).
 
 The events are written as CSV cell for cell as ``DataFrame.to_csv(index=False)`` writes
 them (:func:`events_csv`); tests/outcomes/test_quick.py compares both paths byte for byte.
@@ -28,21 +30,16 @@ from typing import Any, Final
 import numpy as np
 
 from hsct.outcomes import compiled
+from hsct.outcomes.inputs import (
+    COMPRESSED_SUFFIXES,
+    PARQUET_MAGIC,
+    PARQUET_SUFFIXES,
+    REQUIRED,
+    TABLES,
+    row_numbers,
+)
 from hsct.outcomes.layout import BEFORE_TIME_ZERO, NO_VISIT, SAME_DAY, grouped, lay_out_visits
 
-#: The only problems a quick read may meet (all warnings); any other goes the full way.
-WARNINGS: Final = (
-    ("visits", SAME_DAY),
-    ("relapses", NO_VISIT),
-    ("relapses", BEFORE_TIME_ZERO),
-    ("patients", NO_VISIT),
-)
-_COLUMNS: Final = {
-    "visits": ("patient_id", "date", "edss"),
-    "relapses": ("patient_id", "date"),
-    "patients": ("patient_id", "transplant_date"),
-}
-_TABLE_ORDER: Final = ("visits", "relapses", "mri", "patients")
 #: Dates taken here: ``YYYY-MM-DD`` in years pandas reads to the same day (1678-2261).
 _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEARS: Final = (1800, 2199)
@@ -83,6 +80,13 @@ class _Column:
     texts: list[str]
 
 
+def reads_name(path: Path) -> bool:
+    """Whether a file of this name may be read here: a file whose name says Parquet or
+    compressed goes the full way, which reads it as its name says."""
+    name = path.suffix.lower()
+    return name not in PARQUET_SUFFIXES and name not in COMPRESSED_SUFFIXES and not path.is_dir()
+
+
 def quick_cohort(
     visits: Path, relapses: Path | None = None, patients: Path | None = None
 ) -> QuickCohort | None:
@@ -109,7 +113,7 @@ def quick_cohort(
         v_codes,
         n,
         v_day,
-        _rows(v_codes.shape[0]),
+        row_numbers(v_codes.shape[0]),
         v_val,
         dropping=lambda rows: found.add("visits", SAME_DAY, rows),
     )
@@ -123,14 +127,15 @@ def quick_cohort(
             return None
         p_codes, known = _codes(p["patient_id"], position, found, "patients")
         t0[p_codes[known]] = p_day[known]
-    r_day_s, r_row_s, r_off = np.zeros(0, dtype=np.int32), _rows(0), np.zeros(n + 1, np.int64)
+    r_day_s, r_row_s = np.zeros(0, dtype=np.int32), row_numbers(0)
+    r_off = np.zeros(n + 1, np.int64)
     r = read.get("relapses")
     if r is not None and r["patient_id"].codes.shape[0]:
         r_day = _days(r["date"])
         if r_day is None or not _ids_plain(r["patient_id"]):
             return None
         r_codes, known = _codes(r["patient_id"], position, found, "relapses")
-        rows = _rows(r_codes.shape[0])
+        rows = row_numbers(r_codes.shape[0])
         before = compiled.before_time_zero(known, np.maximum(r_codes, 0), r_day, t0)
         found.add("relapses", BEFORE_TIME_ZERO, rows[before])
         r_off, (r_day_s, r_row_s) = grouped(r_codes[known], n, r_day[known], rows[known])
@@ -157,7 +162,7 @@ class _Warnings:
 
     def add(self, table: str, problem: str, rows: np.ndarray[Any, Any]) -> None:
         if rows.shape[0]:
-            order = _TABLE_ORDER.index(table)
+            order = TABLES.index(table)
             self._found.append((order, int(rows.min()), table, problem, int(rows.shape[0])))
 
     def counts(self) -> tuple[tuple[str, str, str, int], ...]:
@@ -174,7 +179,7 @@ def _codes(
     lookup = np.array([position.get(t, -1) for t in column.texts], dtype=np.int32)
     codes = lookup[column.codes]
     known = codes >= 0
-    found.add(table, NO_VISIT, _rows(codes.shape[0])[~known])
+    found.add(table, NO_VISIT, row_numbers(codes.shape[0])[~known])
     return codes, known
 
 
@@ -182,14 +187,9 @@ def _repeated(column: _Column) -> bool:
     return bool(len(column.texts) != column.codes.shape[0])
 
 
-def _rows(n: int) -> np.ndarray[Any, Any]:
-    """Spreadsheet row numbers of ``n`` data rows (the header is row 1)."""
-    return np.arange(2, n + 2, dtype=np.int32 if n < 2**31 - 2 else np.int64)
-
-
 def _read(path: Path, table: str) -> dict[str, _Column] | None:
     """The table's columns, or ``None`` for a file the full read should judge."""
-    names = _COLUMNS[table]
+    names = REQUIRED[table]
     raw = _plain_bytes(path, names)
     if raw is None:
         return None
@@ -234,7 +234,7 @@ def _plain_bytes(path: Path, names: tuple[str, ...]) -> bytes | None:
         raw = path.read_bytes()
     except OSError:
         return None
-    if b"\x00" in raw or raw.startswith(b"PAR1"):  # Parquet's magic: the full path reads it
+    if b"\x00" in raw or raw.startswith(PARQUET_MAGIC):  # Parquet: the full path reads it
         return None
     try:
         header = _header(raw.decode("utf-8"))

@@ -26,6 +26,7 @@ import pandas as pd
 
 from hsct.common.errors import FieldError, InvalidInput
 from hsct.outcomes import compiled
+from hsct.outcomes.inputs import OPTIONAL, REQUIRED, TABLES, row_numbers
 from hsct.outcomes.layout import BEFORE_TIME_ZERO, NO_VISIT, SAME_DAY, lay_out_visits
 from hsct.outcomes.layout import grouped as _grouped
 from hsct.outcomes.layout import take as _take
@@ -33,13 +34,6 @@ from hsct.outcomes.layout import take as _take
 Table = Literal["visits", "relapses", "mri", "patients"]
 Severity = Literal["error", "warning"]
 
-REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
-    "visits": ("patient_id", "date", "edss"),
-    "relapses": ("patient_id", "date"),
-    "mri": ("patient_id", "date", "gd_enhancing", "new_t2"),
-    "patients": ("patient_id", "transplant_date"),
-}
-OPTIONAL: Final[Mapping[str, tuple[str, ...]]] = {"mri": ("brain_volume_change",)}
 EDSS_ALLOWED: Final = "0, 1.0, 1.5, ... 9.5, 10 (half steps; 0.5 does not exist)"
 _EPOCH: Final = np.datetime64("1970-01-01", "D")
 REPORT_COLUMNS: Final = ("table", "row", "patient_id", "field", "value", "severity", "problem")
@@ -109,8 +103,7 @@ class InputReport:
             columns = (*REPORT_COLUMNS, "reason", "allowed")
             return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         out = pd.concat([_as_text(r) for r in self.rows], ignore_index=True)
-        order = {"visits": 0, "relapses": 1, "mri": 2, "patients": 3}
-        out["_t"] = out["table"].map(order)
+        out["_t"] = out["table"].map({table: i for i, table in enumerate(TABLES)})
         return (
             out.sort_values(["_t", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
         )
@@ -235,7 +228,7 @@ def _check_columns(table: Table, frame: pd.DataFrame) -> None:
 def _prepare(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     _check_columns(table, frame)
     out = frame.copy(deep=False)  # columns are replaced, never written into
-    out["_row"] = np.arange(2, len(out) + 2, dtype=np.int32 if len(out) < 2**31 - 2 else np.int64)
+    out["_row"] = row_numbers(len(out))
     return out
 
 
