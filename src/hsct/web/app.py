@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, pages)
     app.mount("/static", CachedStaticFiles(packages=[("hsct.web", "static")]), name="static")
     app.include_router(health_router())
+    # The API before the pages: its requests (the assessment above all) are matched
+    # without trying every page's route first (benchmarks/bench_assessment.py).
+    app.include_router(api_router(pages, docs=settings.api_docs))
     app.include_router(page_router(pages))
     app.include_router(edss_router(pages))
     app.include_router(knowledge_router(pages))
@@ -117,5 +120,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspace_router(pages))
     app.include_router(analyse_router(pages))  # before /outcomes/{publication_id}
     app.include_router(published_router(pages))
-    app.include_router(api_router(pages, docs=settings.api_docs))
     return app
