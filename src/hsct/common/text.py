@@ -22,6 +22,17 @@ def _placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in Formatter().parse(template) if name)
 
 
+@lru_cache(maxsize=1024)
+def _plain(template: str) -> bool:
+    """True when every field of ``template`` is a bare name (no format spec, conversion,
+    attribute or index): then ``format(v, "")``, which is ``str(v)`` for text, numbers and
+    messages, fills it in as ``str`` would."""
+    return all(
+        name is None or (name.isidentifier() and not spec and conversion is None)
+        for _, name, spec, conversion in Formatter().parse(template)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """Where a rule or fact comes from, and how old it is.
@@ -71,6 +82,8 @@ class Message:
             object.__setattr__(self, "params", MappingProxyType(params))
 
     def __str__(self) -> str:
+        if _plain(self.template):  # the usual case, without a copy of the values
+            return self.template.format_map(self.params)
         return self.template.format(**{k: str(v) for k, v in self.params.items()})
 
     def translate(self, gettext: Callable[[str], str]) -> str:

@@ -25,7 +25,7 @@ from hsct.knowledge.evidence import matches_dict
 from hsct.knowledge.labels import PARAMETER_LABELS, RECORD_LABELS, describe
 from hsct.knowledge.legitimacy import Caution
 from hsct.knowledge.risk import risk_dict
-from hsct.knowledge.schema import Criterion
+from hsct.knowledge.schema import Criterion, RuleSet
 
 
 class _Sources:
@@ -71,30 +71,34 @@ def _value(derived: Derived) -> Any:
     return value
 
 
-def _criterion_static(c: Criterion) -> tuple[str, str, str | None, str | None, str | None]:
-    return (c.id, describe(c).text, c.src, c.text or None, c.note or None)
+def _criterion_template(c: Criterion) -> dict[str, Any]:
+    """A criterion's JSON without its judgment: status and reason are filled in per answer
+    (a copy keeps the keys' order)."""
+    found: dict[str, Any] = {
+        "id": c.id,
+        "status": None,
+        "strength": c.strength,
+        "description": describe(c).text,
+        "reason": None,
+        "source": c.src,
+    }
+    if c.text:
+        found["quote"] = c.text
+    if c.note:
+        found["note"] = c.note
+    return found
 
 
-#: A criterion's id, English description, source, quote and note, once per criterion.
-_static: ByIdentity[Criterion, tuple[str, str, str | None, str | None, str | None]] = ByIdentity(
-    _criterion_static
-)
+#: A criterion's id, English description, source, quote and note, once per criterion;
+#: never handed out itself, only copied.
+_template: ByIdentity[Criterion, dict[str, Any]] = ByIdentity(_criterion_template)
 
 
 def _fixed_dict(result: CriterionResult) -> dict[str, Any]:
-    criterion_id, description, src, quote, note = _static(result.criterion)
-    found: dict[str, Any] = {
-        "id": criterion_id,
-        "status": result.status,
-        "strength": result.strength,
-        "description": description,
-        "reason": message_text(result.reason),
-        "source": src,
-    }
-    if quote:
-        found["quote"] = quote
-    if note:
-        found["note"] = note
+    found = _template(result.criterion).copy()
+    found["status"] = result.status
+    found["strength"] = result.strength
+    found["reason"] = message_text(result.reason)
     return found
 
 
@@ -105,22 +109,15 @@ _fixed: ByIdentity[CriterionResult, dict[str, Any]] = ByIdentity(_fixed_dict)
 
 def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
     """One judged criterion."""
+    criterion = result.criterion
     if is_fixed(result):
-        cite(result.criterion.src)
+        cite(criterion.src)
         return _fixed(result)
-    criterion_id, description, src, quote, note = _static(result.criterion)
-    found: dict[str, Any] = {
-        "id": criterion_id,
-        "status": result.status,
-        "strength": result.strength,
-        "description": description,
-        "reason": cite.text(result.reason),
-        "source": cite(src),
-    }
-    if quote:
-        found["quote"] = quote
-    if note:
-        found["note"] = note
+    found = _template(criterion).copy()
+    found["status"] = result.status
+    found["strength"] = result.strength
+    found["reason"] = cite.text(result.reason)
+    cite(criterion.src)
     if result.needs:
         found["missing"] = _needs(result.needs, cite)
     if result.parts:
@@ -193,12 +190,6 @@ def _make_cautions_list(cautions: tuple[Caution, ...]) -> list[dict[str, Any]]:
     ]
 
 
-#: A clinic's cautions as JSON, once per tuple of cautions (kept per catalogue).
-_cautions_list: ByIdentity[tuple[Caution, ...], list[dict[str, Any]]] = ByIdentity(
-    _make_cautions_list
-)
-
-
 def _make_records_list(facility: Facility) -> list[dict[str, Any]]:
     return [
         {"item": r.item, "label": RECORD_LABELS[r.item], "max_age_months": r.max_age_months}
@@ -206,49 +197,82 @@ def _make_records_list(facility: Facility) -> list[dict[str, Any]]:
     ]
 
 
-#: The records a clinic asks for, as JSON, once per facility.
-_records_list: ByIdentity[Facility, list[dict[str, Any]]] = ByIdentity(_make_records_list)
-
-
-def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
-    """One rule set's verdict, criteria, missing facts and (facilities) dates."""
-    ruleset, facility = result.ruleset, result.facility
-    found: dict[str, Any] = {
+def _ruleset_template(ruleset: RuleSet) -> dict[str, Any]:
+    """A rule set's JSON without the person's verdict (filled in per answer, in order)."""
+    return {
         "id": ruleset.id,
         "kind": ruleset.kind,
         "title": ruleset.title,
         "short_title": ruleset.short_title,
         "status": ruleset.status.value,
-        "open": result.is_open,
-        "verdict": result.verdict,
-        "criteria_verdict": result.criteria_verdict,
-        "checked": result.checked,
-        "summary": cite.text(result.summary),
-        "source": cite(ruleset.src),
-        "missing": _needs(result.needs, cite),
-        "counts": {
-            "required_met": result.count("met", hard=True),
-            "required_not_met": result.count("not_met", hard=True),
-            "required_unknown": result.count("unknown", hard=True),
-            "preferred_met": result.count("met", hard=False),
-            "preferred_not_met": result.count("not_met", hard=False),
-            "preferred_unknown": result.count("unknown", hard=False),
-        },
-        "criteria": [criterion_dict(c, cite) for c in result.criteria],
+        "open": None,
+        "verdict": None,
+        "criteria_verdict": None,
+        "checked": None,
+        "summary": None,
+        "source": ruleset.src,
+        "missing": None,
+        "counts": None,
+        "criteria": None,
     }
+
+
+#: A rule set's fixed fields, once per rule set; never handed out itself, only copied.
+_ruleset_template_of: ByIdentity[RuleSet, dict[str, Any]] = ByIdentity(_ruleset_template)
+
+
+def _facility_dict(facility: Facility, cautions: tuple[Caution, ...]) -> dict[str, Any]:
+    return {
+        "id": facility.id,
+        "name": facility.name,
+        "city": facility.city,
+        "country": facility.country,
+        "status": facility.status.value,
+        "cautions": _make_cautions_list(cautions),
+        "records": _make_records_list(facility),
+    }
+
+
+#: A clinic's details, per facility and tuple of cautions (by identity): built once for the
+#: catalogue's cautions and shared between answers (read only).
+_facility_made: ByIdentity[Facility, dict[int, dict[str, Any]]] = ByIdentity(lambda _f: {})
+
+
+def _facility_json(
+    facility: Facility, cautions: tuple[Caution, ...], catalog: Catalog
+) -> dict[str, Any]:
+    if cautions is not cautions_for(facility, catalog):  # a made-up result: nothing kept
+        return _facility_dict(facility, cautions)
+    made = _facility_made(facility)
+    found = made.get(id(cautions))
+    if found is None:
+        found = made[id(cautions)] = _facility_dict(facility, cautions)
+    return found
+
+
+def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
+    """One rule set's verdict, criteria, missing facts and (facilities) dates."""
+    ruleset, facility = result.ruleset, result.facility
+    tally = result.tally
+    found = _ruleset_template_of(ruleset).copy()
+    found["open"] = result.is_open
+    found["verdict"] = result.verdict
+    found["criteria_verdict"] = result.criteria_verdict
+    found["checked"] = result.checked
+    found["summary"] = cite.text(result.summary)
+    cite(ruleset.src)
+    found["missing"] = _needs(result.needs, cite)
+    found["counts"] = {
+        "required_met": tally.get(("met", True), 0),
+        "required_not_met": tally.get(("not_met", True), 0),
+        "required_unknown": tally.get(("unknown", True), 0),
+        "preferred_met": tally.get(("met", False), 0),
+        "preferred_not_met": tally.get(("not_met", False), 0),
+        "preferred_unknown": tally.get(("unknown", False), 0),
+    }
+    found["criteria"] = [criterion_dict(c, cite) for c in result.criteria]
     if facility is not None:
-        found["facility"] = {
-            "id": facility.id,
-            "name": facility.name,
-            "city": facility.city,
-            "country": facility.country,
-            "status": facility.status.value,
-            # Cached only for the catalogue's own tuple, so a made-up result adds nothing.
-            "cautions": _cautions_list(result.cautions)
-            if result.cautions is cautions_for(facility, cite.catalog)
-            else _make_cautions_list(result.cautions),
-            "records": _records_list(facility),
-        }
+        found["facility"] = _facility_json(facility, result.cautions, cite.catalog)
         found["window"] = _window(result.window, facility.washout.src, cite)
     return found
 
