@@ -6,9 +6,8 @@ missing fact makes it unknown, and the result names the fact that would settle i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from string import Formatter
 from typing import Any, Final, Literal
 
 from hsct.common.i18n import N_
@@ -91,21 +90,8 @@ _CLINIC_MESSAGE: Final = Message(CLINIC)
 _COMPOSITE_MESSAGES: Final = {key: Message(template) for key, template in COMPOSITE.items()}
 
 
-@lru_cache(maxsize=1024)
-def _plain(template: str) -> bool:
-    """True when every field of ``template`` is a bare name (no format spec, conversion,
-    attribute or index): then formatting the values directly gives ``str(message)``."""
-    return all(
-        name is None or (name.isidentifier() and not spec and conversion is None)
-        for _, name, spec, conversion in Formatter().parse(template)
-    )
-
-
 def message_text(message: Message) -> str:
-    """``str(message)``, faster: values are formatted as they are (``format(v, "")`` is
-    ``str(v)`` for text, numbers and messages), without the copy ``__str__`` makes."""
-    if _plain(message.template):
-        return message.template.format_map(message.params)
+    """``str(message)`` (kept for its callers; ``Message.__str__`` has the fast path now)."""
     return str(message)
 
 
@@ -158,10 +144,36 @@ def _value_text(derived: Derived) -> str:
     return shown(derived) or ""
 
 
-def _reason(
-    derived: Derived, operator: str, threshold: Any, tri: Tri, kind: RuleSetKind
-) -> Message:
-    parameter = PARAMETER_LABELS[derived.parameter]
+@dataclass(frozen=True, slots=True)
+class _Wording:
+    """What a leaf criterion's reason says that is the same for everyone: the parameter's
+    label, the test and the threshold as people write it (both ends for ``between``)."""
+
+    parameter: str
+    operator: str
+    limit: Any
+    threshold: str = ""
+    low: str = ""
+    high: str = ""
+
+    @classmethod
+    def of(cls, parameter: str, operator: str, threshold: Any) -> _Wording:
+        label = PARAMETER_LABELS[parameter]
+        if operator == "between":
+            return cls(
+                label,
+                operator,
+                threshold,
+                low=format_value(parameter, threshold[0]),
+                high=format_value(parameter, threshold[1]),
+            )
+        if operator in ("in", "is_true", "is_false"):
+            return cls(label, operator, threshold)
+        return cls(label, operator, threshold, threshold=format_value(parameter, threshold))
+
+
+def _reason(derived: Derived, tri: Tri, kind: RuleSetKind, wording: _Wording) -> Message:
+    parameter, operator = wording.parameter, wording.operator
     if tri == "unknown":
         if derived.value is None or isinstance(derived.value, bool | str):
             return Message(UNKNOWN, {"parameter": parameter})
@@ -169,17 +181,17 @@ def _reason(
     met = tri == "met"
     params: dict[str, str | int | float] = {"parameter": parameter, "value": _value_text(derived)}
     if operator == "<=":
-        params["threshold"] = format_value(derived.parameter, threshold)
+        params["threshold"] = wording.threshold
         return Message((_WITHIN if met else _LIMIT)[kind], params)
     if operator == "between" and not met and isinstance(derived.value, Interval):
-        above = derived.value.low > threshold[1]
-        params["threshold"] = format_value(derived.parameter, threshold[1 if above else 0])
+        above = derived.value.low > wording.limit[1]
+        params["threshold"] = wording.high if above else wording.low
         return Message((_LIMIT if above else _MINIMUM)[kind], params)
     if operator == "between":
-        params["low"] = format_value(derived.parameter, threshold[0])
-        params["high"] = format_value(derived.parameter, threshold[1])
+        params["low"] = wording.low
+        params["high"] = wording.high
     elif operator not in ("in", "is_true", "is_false"):
-        params["threshold"] = format_value(derived.parameter, threshold)
+        params["threshold"] = wording.threshold
     return Message(_REASONS[(operator, met)], params)
 
 
@@ -231,6 +243,11 @@ def is_fixed(result: CriterionResult) -> bool:
 LeafMemo = dict[tuple[tuple[str | None, str, str], str], tuple[Tri, Message]]
 
 
+#: One criterion's judgment, made once per catalogue, criterion and kind of rule set: a
+#: function of the person's facts and the assessment's leaf memo.
+Judgment = Callable[[Facts, LeafMemo], CriterionResult]
+
+
 def judge(
     criterion: Criterion,
     facts: Facts,
@@ -243,86 +260,120 @@ def judge(
 
     ``leaves`` (optional, one per assessment) shares the judgment of identical tests.
     """
+    return judgment(criterion, catalog, kind)(facts, {} if leaves is None else leaves)
+
+
+#: The judgments made so far, per catalogue: (criterion id, kind) -> (criterion, judgment).
+_judgments: ByIdentity[Catalog, dict[tuple[int, str], tuple[Criterion, Judgment]]] = ByIdentity(
+    lambda _catalog: {}
+)
+
+
+def judgment(criterion: Criterion, catalog: Catalog, kind: RuleSetKind) -> Judgment:
+    """The function that judges ``criterion`` in a rule set of this kind: what does not
+    depend on the person (source, condition, operator, the parts' judgments, the results
+    that read the same for everyone) is looked up once, not per person."""
+    made = _judgments(catalog)
+    key = (id(criterion), kind)
+    found = made.get(key)
+    if found is None or found[0] is not criterion:
+        found = made[key] = (criterion, _make_judgment(criterion, catalog, kind))
+    return found[1]
+
+
+def _make_judgment(criterion: Criterion, catalog: Catalog, kind: RuleSetKind) -> Judgment:
     citation = catalog.citation(criterion.src) if criterion.src else None
     if criterion.assessed_by == "clinic":
-        return _fixed_result(criterion, "clinic", _CLINIC_MESSAGE, citation)
+        clinic = _fixed_result(criterion, "clinic", _CLINIC_MESSAGE, citation)
+        return lambda _facts, _leaves: clinic
+    body = _body_judgment(criterion, catalog, kind, citation)
     when = criterion.when
     if when is None:
-        return _judge_body(criterion, facts, catalog, kind, citation, leaves=leaves)
-    condition = facts[when.parameter]
-    applies = compare(condition, when.operator, when.threshold)
-    if applies == "not_met":
-        return _fixed_result(
-            criterion, "not_applicable", _not_applicable_message(criterion), citation
-        )
-    result = _judge_body(criterion, facts, catalog, kind, citation, leaves=leaves)
-    if applies == "unknown" and result.status != "met":
-        return CriterionResult(
-            criterion,
-            "unknown",
-            criterion.strength,
-            result.reason,
-            citation,
-            merge_needs(condition.needs, result.needs),
-            result.parts,
-        )
-    return result
+        return body
+    parameter, operator, threshold = when.parameter, when.operator, when.threshold
+    strength = criterion.strength
+    not_applicable = _fixed_result(
+        criterion, "not_applicable", _not_applicable_message(criterion), citation
+    )
 
-
-def _judge_body(
-    criterion: Criterion,
-    facts: Facts,
-    catalog: Catalog,
-    kind: RuleSetKind,
-    citation: Citation | None,
-    *,
-    leaves: LeafMemo | None = None,
-) -> CriterionResult:
-    if criterion.any_of is not None or criterion.all_of is not None:
-        mode = "any" if criterion.any_of is not None else "all"
-        parts = tuple(
-            judge(part, facts, catalog, kind, leaves=leaves)
-            for part in (criterion.any_of or criterion.all_of or ())
-        )
-        statuses = [p.status for p in parts if p.status in ("met", "not_met", "unknown")]
-        tri: Tri
-        if mode == "any":
-            tri = "met" if "met" in statuses else "unknown" if "unknown" in statuses else "not_met"
-        else:
-            tri = (
-                "not_met"
-                if "not_met" in statuses
-                else "unknown"
-                if "unknown" in statuses
-                else "met"
+    def conditional(facts: Facts, leaves: LeafMemo) -> CriterionResult:
+        condition = facts.values[parameter]
+        applies = compare(condition, operator, threshold)
+        if applies == "not_met":
+            return not_applicable
+        result = body(facts, leaves)
+        if applies == "unknown" and result.status != "met":
+            return CriterionResult(
+                criterion,
+                "unknown",
+                strength,
+                result.reason,
+                citation,
+                merge_needs(condition.needs, result.needs),
+                result.parts,
             )
+        return result
+
+    return conditional
+
+
+def _body_judgment(
+    criterion: Criterion, catalog: Catalog, kind: RuleSetKind, citation: Citation | None
+) -> Judgment:
+    strength = criterion.strength
+    if criterion.any_of is not None or criterion.all_of is not None:
+        return _composite_judgment(criterion, catalog, kind, citation)
+    assert criterion.parameter is not None  # noqa: S101 - guaranteed by the schema
+    parameter = criterion.parameter
+    operator = criterion.operator or "=="
+    threshold = criterion.threshold
+    key = (_leaf_key(criterion), kind)
+    wording = _Wording.of(parameter, operator, threshold)
+
+    def leaf(facts: Facts, leaves: LeafMemo) -> CriterionResult:
+        derived = facts.values[parameter]
+        found = leaves.get(key)
+        if found is None:
+            tri = compare(derived, operator, threshold)
+            found = leaves[key] = (
+                tri,
+                _reason(derived, tri, kind, wording),
+            )
+        tri, reason = found
+        needs = derived.needs if tri == "unknown" else ()
+        return CriterionResult(criterion, tri, strength, reason, citation, needs)
+
+    return leaf
+
+
+def _composite_judgment(
+    criterion: Criterion, catalog: Catalog, kind: RuleSetKind, citation: Citation | None
+) -> Judgment:
+    mode = "any" if criterion.any_of is not None else "all"
+    parts_judged = tuple(
+        judgment(part, catalog, kind) for part in (criterion.any_of or criterion.all_of or ())
+    )
+    strength = criterion.strength
+    # The outcome when no part is met / not met / unknown, in the order they decide it.
+    decides: Tri = "met" if mode == "any" else "not_met"
+    otherwise: Tri = "not_met" if mode == "any" else "met"
+
+    def composite(facts: Facts, leaves: LeafMemo) -> CriterionResult:
+        parts = tuple(part(facts, leaves) for part in parts_judged)
+        statuses = [p.status for p in parts]
+        tri: Tri = (
+            decides if decides in statuses else "unknown" if "unknown" in statuses else otherwise
+        )
         needs = (
             merge_needs(*(p.needs for p in parts if p.status == "unknown"))
             if tri == "unknown"
             else ()
         )
         return CriterionResult(
-            criterion,
-            tri,
-            criterion.strength,
-            _COMPOSITE_MESSAGES[(mode, tri)],
-            citation,
-            needs,
-            parts,
+            criterion, tri, strength, _COMPOSITE_MESSAGES[(mode, tri)], citation, needs, parts
         )
-    assert criterion.parameter is not None  # noqa: S101 - guaranteed by the schema
-    derived = facts[criterion.parameter]
-    key = (_leaf_key(criterion), kind)
-    found = None if leaves is None else leaves.get(key)
-    if found is None:
-        operator = criterion.operator or "=="
-        tri = compare(derived, operator, criterion.threshold)
-        found = (tri, _reason(derived, operator, criterion.threshold, tri, kind))
-        if leaves is not None:
-            leaves[key] = found
-    tri, reason = found
-    needs = derived.needs if tri == "unknown" else ()
-    return CriterionResult(criterion, tri, criterion.strength, reason, citation, needs)
+
+    return composite
 
 
 def merge_needs(*groups: tuple[Need, ...]) -> tuple[Need, ...]:

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Final, Literal, get_args
 
 from hsct.common.i18n import N_
 from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming, advice, benefit_applies, drug_timing
-from hsct.eligibility.criteria import CriterionResult, LeafMemo, judge, merge_needs
+from hsct.eligibility.criteria import CriterionResult, Judgment, LeafMemo, judgment, merge_needs
 from hsct.eligibility.derive import Facts, Need, derive
 from hsct.eligibility.guidance import Guidance, Statement, exact, guidance, similar_studies
 from hsct.eligibility.profile import PatientProfile
@@ -42,7 +41,7 @@ from hsct.knowledge.evidence import StudyMatches
 from hsct.knowledge.labels import RULESET_STATUS_LABELS, STATUS_LABELS
 from hsct.knowledge.legitimacy import Caution, facility_cautions
 from hsct.knowledge.risk import RiskSummary, risk_summary
-from hsct.knowledge.schema import Criterion, Fact, RuleSet, RuleSetKind
+from hsct.knowledge.schema import Criterion, Fact, RuleSet
 
 Verdict = Literal[
     "meets",
@@ -121,17 +120,22 @@ class RuleSetResult:
         """True when at least one criterion besides the diagnosis was checked."""
         return _substantive(self.criteria)
 
-    @cached_property
-    def _counts(self) -> dict[tuple[str, bool], int]:
-        counts: dict[tuple[str, bool], int] = {}
-        for c in self.criteria:
-            key = (c.status, c.strength == "hard")
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+    @property
+    def tally(self) -> dict[tuple[str, bool], int]:
+        """How many top-level criteria have each (status, required) pair (counted once;
+        without ``cached_property``, whose lock costs more than the counting)."""
+        found: dict[tuple[str, bool], int] | None = self.__dict__.get("_tally")
+        if found is None:
+            found = {}
+            for c in self.criteria:
+                key = (c.status, c.strength == "hard")
+                found[key] = found.get(key, 0) + 1
+            self.__dict__["_tally"] = found
+        return found
 
     def count(self, status: str, *, hard: bool) -> int:
         """How many top-level criteria have this status, required (hard) or not."""
-        return self._counts.get((status, hard), 0)
+        return self.tally.get((status, hard), 0)
 
     @property
     def is_open(self) -> bool:
@@ -201,20 +205,31 @@ class Assessment:
 
 def verdict_of(results: tuple[CriterionResult, ...]) -> tuple[Verdict, tuple[Need, ...]]:
     """The verdict from top-level results, and the facts that could change it."""
-    judged = [r for r in results if r.status in ("met", "not_met", "unknown")]
+    judged = hard_not_met = hard_unknown = soft_not_met = unknown = False
+    for r in results:
+        status = r.status
+        if status == "met":
+            judged = True
+        elif status == "not_met":
+            judged = True
+            if r.strength == "hard":
+                hard_not_met = True
+            else:
+                soft_not_met = True
+        elif status == "unknown":
+            judged = unknown = True
+            if r.strength == "hard":
+                hard_unknown = True
     if not judged:
         return "no_checkable_criteria", ()
-    hard = [r for r in judged if r.strength == "hard"]
-    soft = [r for r in judged if r.strength != "hard"]
-    unknown = [r for r in judged if r.status == "unknown"]
-    if any(r.status == "not_met" for r in hard):
+    if hard_not_met:
         return "does_not_meet", ()
-    if any(r.status == "unknown" for r in hard):
-        return "insufficient_information", merge_needs(*(r.needs for r in unknown))
-    if any(r.status == "not_met" for r in soft):
+    if hard_unknown or (unknown and not soft_not_met):
+        return "insufficient_information", merge_needs(
+            *(r.needs for r in results if r.status == "unknown")
+        )
+    if soft_not_met:
         return "needs_review", ()
-    if unknown:
-        return "insufficient_information", merge_needs(*(r.needs for r in unknown))
     return "meets", ()
 
 
@@ -266,22 +281,6 @@ def _substantive(results: tuple[CriterionResult, ...]) -> bool:
     )
 
 
-def _judged(
-    criterion: Criterion,
-    facts: Facts,
-    catalog: Catalog,
-    kind: RuleSetKind,
-    memo: dict[tuple[int, str], CriterionResult],
-    *,
-    leaves: LeafMemo | None = None,
-) -> CriterionResult:
-    key = (id(criterion), kind)
-    found = memo.get(key)
-    if found is None or found.criterion is not criterion:
-        found = memo[key] = judge(criterion, facts, catalog, kind, leaves=leaves)
-    return found
-
-
 #: Each facility's cautions per catalogue (they depend on nothing else).
 _cautions: ByIdentity[Catalog, dict[str, tuple[Caution, ...]]] = ByIdentity(
     lambda catalog: {f.id: facility_cautions(f, catalog) for f in catalog.facilities.values()}
@@ -293,21 +292,46 @@ def cautions_for(facility: Facility, catalog: Catalog) -> tuple[Caution, ...]:
     return _cautions(catalog)[facility.id]
 
 
-def _all_criteria(catalog: Catalog) -> dict[str, tuple[Criterion, ...]]:
-    """Each rule set's criteria as judged: a clinic's start with the confirmed diagnosis."""
-    found = {}
-    for ruleset in catalog.rulesets.values():
-        criteria = catalog.criteria(ruleset.id)
-        if ruleset.kind == "facility" and not any(
-            c.parameter == DIAGNOSIS_CRITERION.parameter for c in criteria
-        ):
-            criteria = (DIAGNOSIS_CRITERION, *criteria)
-        found[ruleset.id] = criteria
-    return found
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What judging one rule set needs that depends on the catalogue alone."""
+
+    #: Its criteria as judged (a clinic's start with the confirmed diagnosis), each with
+    #: its judgment.
+    criteria: tuple[tuple[Criterion, Judgment], ...]
+    facility: Facility | None
+    citation: Citation
+    #: Why the clinic or trial is not an option now, or None.
+    closed: Message | None
+    cautions: tuple[Caution, ...]
 
 
-#: The criteria judged per rule set, once per catalogue.
-_criteria_of: ByIdentity[Catalog, dict[str, tuple[Criterion, ...]]] = ByIdentity(_all_criteria)
+def _plan(ruleset: RuleSet, catalog: Catalog) -> _Plan:
+    criteria = catalog.criteria(ruleset.id)
+    if ruleset.kind == "facility" and not any(
+        c.parameter == DIAGNOSIS_CRITERION.parameter for c in criteria
+    ):
+        criteria = (DIAGNOSIS_CRITERION, *criteria)
+    facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
+    return _Plan(
+        criteria=tuple((c, judgment(c, catalog, ruleset.kind)) for c in criteria),
+        facility=facility,
+        citation=catalog.citation(ruleset.src),
+        closed=availability(ruleset, facility, catalog),
+        cautions=cautions_for(facility, catalog) if facility is not None else (),
+    )
+
+
+#: Each rule set's plan, once per catalogue (keyed by rule set id).
+_plans: ByIdentity[Catalog, dict[str, tuple[RuleSet, _Plan]]] = ByIdentity(lambda _c: {})
+
+
+def _plan_of(ruleset: RuleSet, catalog: Catalog) -> _Plan:
+    made = _plans(catalog)
+    found = made.get(ruleset.id)
+    if found is None or found[0] is not ruleset:
+        found = made[ruleset.id] = (ruleset, _plan(ruleset, catalog))
+    return found[1]
 
 
 def evaluate_ruleset(
@@ -326,47 +350,54 @@ def evaluate_ruleset(
     judgment of the same test in different rule sets.
     """
     memo = {} if memo is None else memo
-    criteria = _criteria_of(catalog)[ruleset.id]
+    leaves = {} if leaves is None else leaves
+    plan = _plan_of(ruleset, catalog)
     kind = ruleset.kind
-    results = tuple(
-        _judged(criterion, facts, catalog, kind, memo, leaves=leaves) for criterion in criteria
-    )
+    judged = []
+    for criterion, judge_it in plan.criteria:
+        key = (id(criterion), kind)
+        found = memo.get(key)
+        if found is None or found.criterion is not criterion:
+            found = memo[key] = judge_it(facts, leaves)
+        judged.append(found)
+    results = tuple(judged)
     # A confirmed diagnosis alone is no clinic's criterion: without any other checked
     # criterion nothing is checked, unless the diagnosis is not confirmed (then it cannot fit).
-    diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
-    if not _substantive(results) and not any(r.status == "not_met" for r in diagnosis):
-        results = tuple(r for r in results if r not in diagnosis)
+    if not _substantive(results):
+        diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
+        if not any(r.status == "not_met" for r in diagnosis):
+            results = tuple(r for r in results if r not in diagnosis)
     criteria_verdict, needs = verdict_of(results)
     verdict = criteria_verdict
-    facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
+    facility = plan.facility
     when = window(profile, facts, results, facility, catalog) if facility else None
     verdict, capped = _time_cap(verdict, when)
     summary = capped or _VERDICT_MESSAGES[verdict]
-    closed = availability(ruleset, facility, catalog)
-    if closed is not None:
-        verdict, summary = "unavailable", closed
+    if plan.closed is not None:
+        verdict, summary = "unavailable", plan.closed
     return RuleSetResult(
         ruleset=ruleset,
         verdict=verdict,
         summary=summary,
         criteria=results,
         needs=needs if verdict == criteria_verdict else (),
-        citation=catalog.citation(ruleset.src),
+        citation=plan.citation,
         facility=facility,
         window=when,
         criteria_verdict=criteria_verdict,
-        cautions=cautions_for(facility, catalog) if facility is not None else (),
+        cautions=plan.cautions,
     )
 
 
 def rank_key(result: RuleSetResult) -> tuple[int, int, int, int, int, str]:
     """Best match first: verdict, then met required criteria, then met preferred ones."""
+    tally = result.tally
     return (
         VERDICTS.index(result.verdict),
         0 if result.is_open else 1,
-        -result.count("met", hard=True),
-        -result.count("met", hard=False),
-        result.count("unknown", hard=True) + result.count("unknown", hard=False),
+        -tally.get(("met", True), 0),
+        -tally.get(("met", False), 0),
+        tally.get(("unknown", True), 0) + tally.get(("unknown", False), 0),
         result.ruleset.short_title.casefold(),
     )
 
