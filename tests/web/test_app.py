@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 import hsct
 from hsct.common.settings import Settings
 from hsct.web import create_app
+from hsct.web.app import GC_THRESHOLDS
 from hsct.web.locale import LOCALE_COOKIE
 from hsct.web.security import CONTENT_SECURITY_POLICY
 
@@ -233,3 +235,16 @@ def test_nothing_is_built_at_import_time() -> None:
             assert not isinstance(value, FastAPI | Engine | Settings), (
                 f"{module_info.name}.{name} is built at import time"
             )
+
+
+def test_serving_collects_young_garbage_less_often_and_restores_the_default(
+    app: FastAPI,
+) -> None:
+    """While serving, the collector's young threshold is raised (a request's objects are
+    freed by reference counting; see GC_THRESHOLDS); after shut-down it is what it was."""
+    before = gc.get_threshold()
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert GC_THRESHOLDS[0] > before[0]
+    assert gc.get_threshold() == before

@@ -506,6 +506,28 @@ def _applies(
     )
 
 
+def _factor_fixed(
+    catalog: Catalog, factor: RiskFactor
+) -> tuple[Message, tuple[Sourced, ...], float | None, Citation | None]:
+    """A factor's label, evidence and threshold: the same for everyone."""
+    threshold = factor.threshold
+    shown = None
+    if threshold is not None:
+        shown = (format_step if factor.id == "edss" else _number)(threshold.value)
+    return (
+        Message(FACTOR_LABELS[factor.id]),
+        tuple(line for evidence in factor.evidence for line in _sourced(catalog, evidence, shown)),
+        threshold.value if threshold else None,
+        catalog.citation(threshold.src) if threshold else None,
+    )
+
+
+#: Each factor's person-independent parts, once per catalogue (by factor id).
+_factors_fixed: ByIdentity[
+    Catalog, dict[str, tuple[Message, tuple[Sourced, ...], float | None, Citation | None]]
+] = ByIdentity(lambda catalog: {f.id: _factor_fixed(catalog, f) for f in catalog.risks.factors})
+
+
 def _factor(
     catalog: Catalog,
     factor: RiskFactor,
@@ -514,20 +536,15 @@ def _factor(
     age: float | None,
 ) -> FactorView:
     applies, reason = _applies(factor, ms_type, edss, age)
-    threshold = factor.threshold
-    shown = None
-    if threshold is not None:
-        shown = (format_step if factor.id == "edss" else _number)(threshold.value)
+    label, evidence, threshold, citation = _factors_fixed(catalog)[factor.id]
     return FactorView(
         id=factor.id,
-        label=Message(FACTOR_LABELS[factor.id]),
+        label=label,
         applies=applies,
         reason=reason,
-        evidence=tuple(
-            line for evidence in factor.evidence for line in _sourced(catalog, evidence, shown)
-        ),
-        threshold=threshold.value if threshold else None,
-        threshold_citation=catalog.citation(threshold.src) if threshold else None,
+        evidence=evidence,
+        threshold=threshold,
+        threshold_citation=citation,
     )
 
 
@@ -616,6 +633,12 @@ def _sourced_dict(line: Sourced) -> dict[str, Any]:
     }
 
 
+#: A factor's label and evidence lines as JSON, once per (catalogue-kept) object; shared
+#: between answers and never changed.
+_message_dict: ByIdentity[Message, dict[str, Any]] = ByIdentity(Message.to_dict)
+_sourced_dict_of: ByIdentity[Sourced, dict[str, Any]] = ByIdentity(_sourced_dict)
+
+
 def _cohort_dict(cohort: CohortDeaths) -> dict[str, Any]:
     return {
         "study": cohort.study.id,
@@ -653,11 +676,11 @@ def risk_dict(summary: RiskSummary) -> dict[str, Any]:
         "factors": [
             {
                 "id": f.id,
-                "label": f.label.to_dict(),
+                "label": _message_dict(f.label),
                 "applies": f.applies,
                 "reason": f.reason.to_dict(),
                 "threshold": f.threshold,
-                "evidence": [_sourced_dict(s) for s in f.evidence],
+                "evidence": [_sourced_dict_of(s) for s in f.evidence],
             }
             for f in summary.factors
         ],
