@@ -27,10 +27,12 @@ class ByIdentity(Generic[K, V]):
 
     def __init__(self, make: Callable[[K], V]) -> None:
         self._make = make
-        self._items: dict[int, tuple[K, V]] = {}
+        #: ``id(key) -> (key, value)``: read directly (``entries.get(id(key))``, then check
+        #: the key is the same object) where even a call costs too much; never written.
+        self.entries: dict[int, tuple[K, V]] = {}
 
     def __call__(self, key: K) -> V:
-        found = self._items.get(id(key))
+        found = self.entries.get(id(key))
         if found is None or found[0] is not key:
-            found = self._items[id(key)] = (key, self._make(key))
+            found = self.entries[id(key)] = (key, self._make(key))
         return found[1]

@@ -58,6 +58,10 @@ class Citation:
         return {"label": self.label, "date": self.date, "url": self.link, "doi": self.doi}
 
 
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})
+_set = object.__setattr__
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """An English template with ``{name}`` placeholders, and the values to fill in.
@@ -69,17 +73,20 @@ class Message:
     """
 
     template: str
-    params: Mapping[str, Param] = field(default_factory=lambda: MappingProxyType({}))
+    params: Mapping[str, Param] = field(default_factory=lambda: _NO_VALUES)
     # A value may itself be a Message (a criterion's description inside a reason): it is
     # formatted and translated in turn.
 
-    def __post_init__(self) -> None:
-        params = self.params
-        if not _placeholders(self.template) <= params.keys():
-            missing = sorted(_placeholders(self.template) - params.keys())
-            raise ValueError(f"message {self.template!r} lacks values for {missing}")
-        if type(params) is dict:  # the message takes the dict over; it is read-only from here
-            object.__setattr__(self, "params", MappingProxyType(params))
+    def __init__(self, template: str, params: Mapping[str, Param] = _NO_VALUES) -> None:
+        # Written out rather than generated with a __post_init__: a request makes a few
+        # hundred messages, and this is half the generated pair's time.
+        names = _placeholders(template)
+        if names and not names <= params.keys():
+            missing = sorted(names - params.keys())
+            raise ValueError(f"message {template!r} lacks values for {missing}")
+        _set(self, "template", template)
+        # A dict is taken over: the message holds it read-only from here.
+        _set(self, "params", MappingProxyType(params) if type(params) is dict else params)
 
     def __str__(self) -> str:
         if _plain(self.template):  # the usual case, without a copy of the values

@@ -117,7 +117,11 @@ def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
         cite.used[src] = None
     if status in {"clinic", "not_applicable"} and is_fixed(result):
         return _fixed(result)
-    found = _template(criterion).copy()
+    # _template(criterion), its lookup written out (a call costs as much as the copy).
+    entry = _template.entries.get(id(criterion))
+    found = (
+        entry[1] if entry is not None and entry[0] is criterion else _template(criterion)
+    ).copy()
     found["status"] = status
     found["strength"] = result.strength
     reason = result.reason
