@@ -242,9 +242,13 @@ def is_fixed(result: CriterionResult) -> bool:
 
 #: Leaf judgments within one assessment: (parameter, operator, threshold, kind) -> the
 #: three-valued outcome and its reason. Rule sets repeat the same test ("EDSS at most
-#: 6.5"); each is judged once per person.
+#: 6.5"); each is judged once per person. The kind is part of the key only for the
+#: operators whose reason names it ("within this clinic's limit"), else it is "".
 LeafMemo = dict[tuple[tuple[str | None, str, str], str], tuple[Tri, Message]]
 
+
+#: Operators whose reason names the kind of rule set (see :func:`_reason`).
+_KIND_WORDED: Final = frozenset({"<=", "between"})
 
 #: One criterion's judgment, made once per catalogue, criterion and kind of rule set: a
 #: function of the person's facts and the assessment's leaf memo.
@@ -330,7 +334,7 @@ def _body_judgment(
     parameter = criterion.parameter
     operator = criterion.operator or "=="
     threshold = criterion.threshold
-    key = (_leaf_key(criterion), kind)
+    key = (_leaf_key(criterion), kind if operator in _KIND_WORDED else "")
     wording = _Wording.of(parameter, operator, threshold)
 
     def leaf(facts: Facts, leaves: LeafMemo) -> CriterionResult:

@@ -126,11 +126,7 @@ class RuleSetResult:
         without ``cached_property``, whose lock costs more than the counting)."""
         found: dict[tuple[str, bool], int] | None = self.__dict__.get("_tally")
         if found is None:
-            found = {}
-            for c in self.criteria:
-                key = (c.status, c.strength == "hard")
-                found[key] = found.get(key, 0) + 1
-            self.__dict__["_tally"] = found
+            found = self.__dict__["_tally"] = tally_of(self.criteria)
         return found
 
     def count(self, status: str, *, hard: bool) -> int:
@@ -203,24 +199,27 @@ class Assessment:
         return tuple(f for f in self.unassessed if f.status.value not in OPEN_STATUSES)
 
 
-def verdict_of(results: tuple[CriterionResult, ...]) -> tuple[Verdict, tuple[Need, ...]]:
-    """The verdict from top-level results, and the facts that could change it."""
-    judged = hard_not_met = hard_unknown = soft_not_met = unknown = False
+def tally_of(results: tuple[CriterionResult, ...]) -> dict[tuple[str, bool], int]:
+    """How many results have each (status, required) pair."""
+    found: dict[tuple[str, bool], int] = {}
     for r in results:
-        status = r.status
-        if status == "met":
-            judged = True
-        elif status == "not_met":
-            judged = True
-            if r.strength == "hard":
-                hard_not_met = True
-            else:
-                soft_not_met = True
-        elif status == "unknown":
-            judged = unknown = True
-            if r.strength == "hard":
-                hard_unknown = True
-    if not judged:
+        key = (r.status, r.strength == "hard")
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
+def verdict_of(
+    results: tuple[CriterionResult, ...], tally: dict[tuple[str, bool], int] | None = None
+) -> tuple[Verdict, tuple[Need, ...]]:
+    """The verdict from top-level results (and their :func:`tally_of`, when already
+    counted), and the facts that could change it."""
+    counts = tally_of(results) if tally is None else tally
+    hard_not_met = ("not_met", True) in counts
+    soft_not_met = ("not_met", False) in counts
+    hard_unknown = ("unknown", True) in counts
+    unknown = hard_unknown or ("unknown", False) in counts
+    met = ("met", True) in counts or ("met", False) in counts
+    if not (met or hard_not_met or soft_not_met or unknown):
         return "no_checkable_criteria", ()
     if hard_not_met:
         return "does_not_meet", ()
@@ -367,7 +366,8 @@ def evaluate_ruleset(
         diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
         if not any(r.status == "not_met" for r in diagnosis):
             results = tuple(r for r in results if r not in diagnosis)
-    criteria_verdict, needs = verdict_of(results)
+    tally = tally_of(results)
+    criteria_verdict, needs = verdict_of(results, tally)
     verdict = criteria_verdict
     facility = plan.facility
     when = window(profile, facts, results, facility, catalog) if facility else None
@@ -375,7 +375,7 @@ def evaluate_ruleset(
     summary = capped or _VERDICT_MESSAGES[verdict]
     if plan.closed is not None:
         verdict, summary = "unavailable", plan.closed
-    return RuleSetResult(
+    result = RuleSetResult(
         ruleset=ruleset,
         verdict=verdict,
         summary=summary,
@@ -387,6 +387,8 @@ def evaluate_ruleset(
         criteria_verdict=criteria_verdict,
         cautions=plan.cautions,
     )
+    result.__dict__["_tally"] = tally  # counted once: what RuleSetResult.tally keeps
+    return result
 
 
 def rank_key(result: RuleSetResult) -> tuple[int, int, int, int, int, str]:
