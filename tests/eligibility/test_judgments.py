@@ -1,0 +1,113 @@
+"""Judgments made once and shared: they give what judging each criterion alone gives.
+
+The engine judges each catalogue criterion with a function made once (``judgment``) and
+shares one person's leaf tests between rule sets, across kinds of rule set unless the
+reason names the kind (hazard H-077). These tests hold the shortcuts to the plain rules.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, get_args
+
+from hypothesis import given, settings
+
+from hsct.eligibility import parse_profile
+from hsct.eligibility.criteria import (
+    _KIND_WORDED,
+    _REASONS,
+    CriterionResult,
+    LeafMemo,
+    judge,
+)
+from hsct.eligibility.derive import derive
+from hsct.eligibility.engine import DIAGNOSIS_CRITERION, tally_of, verdict_of
+from hsct.knowledge import load_catalog
+from hsct.knowledge.schema import Criterion, RuleSetKind
+from tests.eligibility.test_properties import profiles
+
+CATALOG = load_catalog()
+KINDS: tuple[RuleSetKind, ...] = get_args(RuleSetKind)
+
+
+def _criteria() -> list[tuple[Criterion, RuleSetKind]]:
+    found: list[tuple[Criterion, RuleSetKind]] = [(DIAGNOSIS_CRITERION, "facility")]
+    for ruleset in CATALOG.rulesets.values():
+        found += [(c, ruleset.kind) for c in CATALOG.criteria(ruleset.id)]
+    return found
+
+
+CRITERIA = _criteria()
+#: Some reason, for results made up below (the verdict does not read it).
+REASON = judge(
+    DIAGNOSIS_CRITERION, derive(parse_profile({}, CATALOG), CATALOG), CATALOG, "facility"
+).reason
+
+
+@settings(max_examples=60, deadline=None)
+@given(profiles())
+def test_shared_judgments_equal_each_criterion_judged_alone(data: dict[str, Any]) -> None:
+    """One leaf memo for all rule sets (as ``evaluate`` shares it) changes no result."""
+    profile = parse_profile(data, CATALOG)
+    facts = derive(profile, CATALOG)
+    shared: LeafMemo = {}
+    for criterion, kind in CRITERIA:
+        together = judge(criterion, facts, CATALOG, kind, leaves=shared)
+        alone = judge(criterion, facts, CATALOG, kind)
+        assert together == alone, (criterion.id, kind)
+        # The same test in a rule set of each other kind reads as it would alone, too.
+        for other in KINDS:
+            assert judge(criterion, facts, CATALOG, other, leaves=shared) == judge(
+                criterion, facts, CATALOG, other
+            ), (criterion.id, other)
+
+
+def test_only_the_kind_worded_operators_name_the_kind() -> None:
+    """Every other operator's reasons are the same sentence for every kind of rule set."""
+    assert {operator for operator, _ in _REASONS} - _KIND_WORDED == {
+        "<",
+        ">",
+        ">=",
+        "==",
+        "in",
+        "is_true",
+        "is_false",
+    }
+    for (operator, met), template in _REASONS.items():
+        if operator not in _KIND_WORDED:
+            for kind in ("clinic", "guideline", "trial"):
+                assert kind not in template, (operator, met)
+
+
+def _reference_verdict(results: tuple[CriterionResult, ...]) -> str:
+    """The verdict rules as the engine's docstring states them, written plainly."""
+    judged = [r for r in results if r.status in ("met", "not_met", "unknown")]
+    if not judged:
+        return "no_checkable_criteria"
+    hard = [r for r in judged if r.strength == "hard"]
+    soft = [r for r in judged if r.strength != "hard"]
+    if any(r.status == "not_met" for r in hard):
+        return "does_not_meet"
+    if any(r.status == "unknown" for r in hard):
+        return "insufficient_information"
+    if any(r.status == "not_met" for r in soft):
+        return "needs_review"
+    if any(r.status == "unknown" for r in soft):
+        return "insufficient_information"
+    return "meets"
+
+
+def test_verdict_from_the_tally_follows_the_rules_for_every_mix() -> None:
+    statuses = ("met", "not_met", "unknown", "clinic", "not_applicable")
+    strengths = ("hard", "soft", "case_by_case")
+    kinds = list(itertools.product(statuses, strengths))
+    criterion = CRITERIA[1][0]
+    for size in range(4):
+        for mix in itertools.product(kinds, repeat=size):
+            results = tuple(
+                CriterionResult(criterion, status, strength, REASON, None)  # type: ignore[arg-type]
+                for status, strength in mix
+            )
+            verdict, _ = verdict_of(results)
+            assert verdict == _reference_verdict(results), mix
+            assert verdict_of(results, tally_of(results))[0] == verdict
