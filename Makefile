@@ -144,9 +144,9 @@ messages: $(VENV)/.installed-dev ## Extract translatable strings (interface and 
 	  rm -rf $$tmp
 	@echo "Updated src/hsct/locale/*/LC_MESSAGES/{messages,data}.po; translate the empty entries."
 
-bench: $(VENV)/.installed-dev reference ## Run every benchmark script (installs wrk and valgrind with apt when missing).
+bench: $(VENV)/.installed-dev reference ## Run every benchmark script (installs wrk, valgrind and gcc with apt when missing).
 	@command -v wrk >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends wrk; }
-	@command -v valgrind >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends valgrind; }
+	@command -v valgrind >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends valgrind gcc libc6-dev; }
 	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b; done
 
 clean: ## Remove caches (keeps .venv, node_modules and var/).

@@ -8,6 +8,9 @@ reference is the same measure of the whole package at ``--against REV`` (default
 commit before this round's work, 09bdde7), unpacked from git into a temporary folder and
 counted in the same run.
 
+Both versions' API answers to 400 profiles are compared byte for byte (SHA-256); the
+script fails when they differ.
+
 Run: .venv/bin/python benchmarks/bench_assessment_instructions.py [--against REV]
 (needs valgrind and gcc; about a minute)
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -68,6 +73,35 @@ def child(part: str, helper: str) -> None:
         lib.stop()
 
 
+def digest() -> None:
+    """Print the SHA-256 of the API's answers (body bytes) to 400 profiles, in order."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_assessment import random_profiles  # noqa: PLC0415 - after the path
+    from hsct.knowledge import load_catalog  # noqa: PLC0415
+    from hsct.web.api.assessments import _assess  # noqa: PLC0415
+
+    catalog = load_catalog()
+    found = hashlib.sha256()
+    for body in random_profiles(400):
+        found.update(bytes(_assess(json.dumps(body).encode(), catalog).body))
+    print(found.hexdigest())
+
+
+def answers(src: Path | None) -> str:
+    """The digest of the answers of the package in ``src`` (None: this one)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, __file__, "--digest"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    ).stdout.strip()
+
+
 def count(src: Path | None, part: str, helper: str) -> float:
     """Instructions per profile for one part of the package in ``src`` (None: this one)."""
     command = [
@@ -100,7 +134,11 @@ def main() -> None:
     parser.add_argument("--against", default=BASELINE)
     parser.add_argument("--child", choices=["evaluate", "dict"])
     parser.add_argument("--helper")
+    parser.add_argument("--digest", action="store_true")
     args = parser.parse_args()
+    if args.digest:
+        digest()
+        return
     if args.child:
         child(args.child, args.helper)
         return
@@ -134,6 +172,10 @@ def main() -> None:
             f"  both      now {totals['now'] / 1e6:6.2f}M, at {args.against} "
             f"{totals[args.against] / 1e6:6.2f}M: {ratio:.2f}x fewer"
         )
+        same = answers(None) == answers(old)
+        print(f"answers to 400 profiles byte for byte the same as at {args.against}: {same}")
+        if not same:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 import pkgutil
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -251,3 +252,45 @@ def test_serving_collects_young_garbage_less_often_and_restores_the_default(
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*outside)
+
+
+def test_overlapping_applications_keep_the_serving_thresholds_until_the_last_stops(
+    app: FastAPI, settings: Settings
+) -> None:
+    """Two applications started A, B and stopped A, B (as tests do): B still serves with
+    the raised threshold after A stops, and the default returns only after B stops."""
+    outside = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    first, second = TestClient(app), TestClient(create_app(settings))
+    try:
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert second.get("/healthz").status_code == 200
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*outside)
+
+
+def test_the_assessment_is_matched_before_the_pages_and_page_names_still_resolve_to_pages(
+    app: FastAPI,
+) -> None:
+    """Only the assessment route goes before the pages: ``url_for`` of a name a page and
+    an API route share still gives the page."""
+
+    def paths(route: Any) -> set[str]:
+        inner = getattr(getattr(route, "original_router", route), "routes", None)
+        if inner is None:
+            return {getattr(route, "path", "")}
+        prefix = getattr(getattr(route, "original_router", route), "prefix", "")
+        return {prefix + path for child in inner for path in paths(child)}
+
+    order = [paths(route) for route in app.router.routes]
+    assessment = next(i for i, found in enumerate(order) if "/api/v1/assessments" in found)
+    assert order[assessment] == {"/api/v1/assessments"}
+    assert assessment < next(i for i, found in enumerate(order) if "/" in found)
+    assert assessment < next(i for i, found in enumerate(order) if "/api/v1/edss" in found)
+    assert app.url_path_for("assess") == "/api/v1/assessments"
+    assert app.url_path_for("my_record") == "/my"

@@ -28,7 +28,7 @@ class ByIdentity(Generic[K, V]):
     def __init__(self, make: Callable[[K], V]) -> None:
         self._make = make
         #: ``id(key) -> (key, value)``: read directly (``entries.get(id(key))``, then check
-        #: the key is the same object) where even a call costs too much; never written.
+        #: the key is the same object) where even a call costs too much; written only here.
         self.entries: dict[int, tuple[K, V]] = {}
 
     def __call__(self, key: K) -> V:

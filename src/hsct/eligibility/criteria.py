@@ -327,10 +327,10 @@ def _make_judgment(criterion: Criterion, catalog: Catalog, kind: RuleSetKind) ->
 def _body_judgment(
     criterion: Criterion, catalog: Catalog, kind: RuleSetKind, citation: Citation | None
 ) -> Judgment:
-    strength = criterion.strength
     if criterion.any_of is not None or criterion.all_of is not None:
         return _composite_judgment(criterion, catalog, kind, citation)
     assert criterion.parameter is not None  # noqa: S101 - guaranteed by the schema
+    strength = criterion.strength
     parameter = criterion.parameter
     operator = criterion.operator or "=="
     threshold = criterion.threshold

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final
 
 from hsct.common.dates import add_fractional_months, add_months, birthday
@@ -147,12 +146,6 @@ def recently_taken(drug: Drug | None, last: dt.date | None, day: dt.date) -> boo
     return add_fractional_months(last, limit) > day
 
 
-@lru_cache(maxsize=16)
-def _horizon(day: dt.date) -> dt.date:
-    """The end of the planning horizon from ``day`` (date arithmetic, once per day)."""
-    return add_months(day, HORIZON_MONTHS)
-
-
 def window(
     profile: PatientProfile,
     facts: Facts,
@@ -185,7 +178,7 @@ def window(
             reasons.append(
                 Message(template, {"drug": item.drug_name, "date": item.ends.isoformat()})
             )
-    horizon = _horizon(day)
+    horizon = add_months(day, HORIZON_MONTHS)
     for result in results:
         if result.status in ("not_applicable", "clinic") or not _is_timed(result.criterion):
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -17,7 +18,7 @@ from hsct.knowledge import load_catalog
 from hsct.outcomes import start_warm_up
 from hsct.outcomes.instruments import instruments_load
 from hsct.registry import make_engine, make_session_factory
-from hsct.web.api import OPENAPI_URL, api_router
+from hsct.web.api import OPENAPI_URL, api_router, assessment_api_router
 from hsct.web.assets import CachedStaticFiles, CompressionMiddleware
 from hsct.web.auth import csrf_protect
 from hsct.web.errors import install_error_handlers
@@ -50,6 +51,33 @@ SWITCH_INTERVAL_S: Final = 0.001
 #: requests/s against 592/498 at 700 and 552/585/501/525 at 50,000.
 GC_THRESHOLDS: Final = (5_000, 20, 100)
 
+
+class _ServingThresholds:
+    """:data:`GC_THRESHOLDS` while any application of this process serves (tests start
+    several, not always one inside another); the thresholds from before, after the last."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._serving = 0
+        self._before: tuple[int, int, int] = gc.get_threshold()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._serving == 0:
+                self._before = gc.get_threshold()
+                gc.set_threshold(*GC_THRESHOLDS)
+            self._serving += 1
+
+    def stop(self) -> None:
+        with self._lock:
+            self._serving -= 1
+            if self._serving == 0:
+                gc.set_threshold(*self._before)
+
+
+_serving_thresholds: Final = _ServingThresholds()
+
+
 API_DESCRIPTION = """\
 JSON API of HSCT Navigator. It gives information, not medical advice: every result
 names the source and date of the rules it applies, and the treating team decides.
@@ -71,19 +99,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # garbage collector's way, so collections during requests stay short.
         gc.collect()
         gc.freeze()
-        defaults = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLDS)
-        # Compile or load the outcomes kernel off the event loop; /readyz says when it is done.
-        start_warm_up()
-        # CPU-bound handlers run on a few threads only: more would just fight over the GIL
-        # and keep the event loop (and /healthz) waiting; switch threads every millisecond.
-        # Measured with benchmarks/bench_load.py: /healthz p99 from seconds to ~150 ms.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
-        yield
-        gc.set_threshold(*defaults)
-        gc.unfreeze()
-        engine.dispose()
+        _serving_thresholds.start()
+        try:
+            # Compile or load the outcomes kernel off the event loop; /readyz says when.
+            start_warm_up()
+            # CPU-bound handlers run on a few threads only: more would just fight over the
+            # GIL and keep the event loop (and /healthz) waiting; switch threads every
+            # millisecond. Measured with benchmarks/bench_load.py: /healthz p99 from
+            # seconds to ~150 ms.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
+            yield
+        finally:
+            _serving_thresholds.stop()
+            gc.unfreeze()
+            engine.dispose()
 
     app = FastAPI(
         title="HSCT Navigator API",
@@ -114,9 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, pages)
     app.mount("/static", CachedStaticFiles(packages=[("hsct.web", "static")]), name="static")
     app.include_router(health_router())
-    # The API before the pages: its requests (the assessment above all) are matched
-    # without trying every page's route first (benchmarks/bench_assessment.py).
-    app.include_router(api_router(pages, docs=settings.api_docs))
+    app.include_router(assessment_api_router())  # before the pages: see its docstring
     app.include_router(page_router(pages))
     app.include_router(edss_router(pages))
     app.include_router(knowledge_router(pages))
@@ -129,4 +157,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspace_router(pages))
     app.include_router(analyse_router(pages))  # before /outcomes/{publication_id}
     app.include_router(published_router(pages))
+    app.include_router(api_router(pages, docs=settings.api_docs))
     return app

@@ -36,6 +36,17 @@ class ApiIndex(BaseModel):
     docs: str = Field(description="URL of the interactive documentation.")
 
 
+def assessment_api_router() -> APIRouter:
+    """``POST /api/v1/assessments`` alone, for the application to include before the pages:
+    the busiest API call is then matched without trying every page's route first
+    (benchmarks/bench_assessment.py). The rest of the API stays after the pages, so a page
+    and an API route of the same name (``my_record``, ``undo``...) resolve to the page
+    in ``url_for``; no page is named ``assess``."""
+    router = APIRouter(prefix=API_ROOT)
+    router.include_router(assessments_api_router())
+    return router
+
+
 def api_router(pages: Pages, *, docs: bool = True) -> APIRouter:
     """Routes under ``/api/v1``; ``docs=False`` leaves out the interactive documentation page."""
     router = APIRouter(prefix=API_ROOT)
@@ -61,7 +72,7 @@ def api_router(pages: Pages, *, docs: bool = True) -> APIRouter:
 
     router.include_router(edss_api_router())
     router.include_router(knowledge_api_router())
-    router.include_router(assessments_api_router())
+    # The assessment is included on its own, before the pages: see assessment_api_router.
     router.include_router(journeys_api_router())
     router.include_router(outcomes_api_router())
     router.include_router(registry_api_router())
