@@ -24,7 +24,9 @@ they are listed. The verdict says whose published criteria are met; the treating
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
 from hsct.common.i18n import N_
@@ -121,12 +123,12 @@ class RuleSetResult:
         return _substantive(self.criteria)
 
     @property
-    def tally(self) -> dict[tuple[str, bool], int]:
+    def tally(self) -> Mapping[tuple[str, bool], int]:
         """How many top-level criteria have each (status, required) pair (counted once;
         without ``cached_property``, whose lock costs more than the counting)."""
-        found: dict[tuple[str, bool], int] | None = self.__dict__.get("_tally")
+        found: Mapping[tuple[str, bool], int] | None = self.__dict__.get("_tally")
         if found is None:
-            found = self.__dict__["_tally"] = tally_of(self.criteria)
+            found = self.__dict__["_tally"] = MappingProxyType(tally_of(self.criteria))
         return found
 
     def count(self, status: str, *, hard: bool) -> int:
@@ -209,7 +211,7 @@ def tally_of(results: tuple[CriterionResult, ...]) -> dict[tuple[str, bool], int
 
 
 def verdict_of(
-    results: tuple[CriterionResult, ...], tally: dict[tuple[str, bool], int] | None = None
+    results: tuple[CriterionResult, ...], tally: Mapping[tuple[str, bool], int] | None = None
 ) -> tuple[Verdict, tuple[Need, ...]]:
     """The verdict from top-level results (and their :func:`tally_of`, when already
     counted), and the facts that could change it."""
@@ -387,7 +389,7 @@ def evaluate_ruleset(
         criteria_verdict=criteria_verdict,
         cautions=plan.cautions,
     )
-    result.__dict__["_tally"] = tally  # counted once: what RuleSetResult.tally keeps
+    result.__dict__["_tally"] = MappingProxyType(tally)  # counted once, read only
     return result
 
 
