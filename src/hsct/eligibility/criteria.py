@@ -93,11 +93,6 @@ _CLINIC_MESSAGE: Final = Message(CLINIC)
 _COMPOSITE_MESSAGES: Final = {key: Message(template) for key, template in COMPOSITE.items()}
 
 
-def message_text(message: Message) -> str:
-    """``str(message)`` (kept for its callers; ``Message.__str__`` has the fast path now)."""
-    return str(message)
-
-
 def compare(derived: Derived, operator: str, threshold: Any) -> Tri:  # noqa: PLR0911
     """Three-valued test of a derived fact against a threshold.
 
@@ -388,5 +383,5 @@ def merge_needs(*groups: tuple[Need, ...]) -> tuple[Need, ...]:
     seen: dict[tuple[str, str], Need] = {}
     for group in groups:
         for need in group:
-            seen.setdefault((need.field, message_text(need.message)), need)
+            seen.setdefault((need.field, str(need.message)), need)
     return tuple(seen.values())

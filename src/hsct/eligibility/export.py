@@ -16,7 +16,7 @@ from typing import Any
 from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming
-from hsct.eligibility.criteria import CriterionResult, is_fixed, message_text
+from hsct.eligibility.criteria import CriterionResult, is_fixed
 from hsct.eligibility.derive import Derived, Interval, Need, shown
 from hsct.eligibility.engine import OPEN_STATUSES, Assessment, RuleSetResult, cautions_for
 from hsct.eligibility.timing import Window
@@ -98,7 +98,7 @@ def _fixed_dict(result: CriterionResult) -> dict[str, Any]:
     found = _template(result.criterion).copy()
     found["status"] = result.status
     found["strength"] = result.strength
-    found["reason"] = message_text(result.reason)
+    found["reason"] = str(result.reason)
     return found
 
 
@@ -144,7 +144,7 @@ def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str,
         "earliest": window.earliest.isoformat() if window.earliest else None,
         "earliest_known": not window.unknown,
         "until": window.until.isoformat() if window.until else None,
-        "reasons": [message_text(m) for m in window.reasons],
+        "reasons": [str(m) for m in window.reasons],
         "washouts": [
             {
                 "drug": w.drug,
@@ -175,7 +175,7 @@ def _timing(timing: DrugTiming, cite: _Sources) -> dict[str, Any]:
         "taken_now": timing.taken_now,
         "course_based": timing.course_based,
         "counted_from": timing.counted_from.isoformat() if timing.counted_from else None,
-        "answer": [message_text(m) for m in timing.answer],
+        "answer": [str(m) for m in timing.answer],
         "general_wait_months": None
         if general is None
         else {"min": general.min, "max": general.max},
@@ -185,9 +185,7 @@ def _timing(timing: DrugTiming, cite: _Sources) -> dict[str, Any]:
             {"test": lab.test, "minimum_per_mm3": lab.minimum_per_mm3, "source": cite(lab.src)}
             for lab in timing.lab_conditions
         ],
-        "warnings": [
-            {"text": message_text(w.message), "source": cite(w.src)} for w in timing.warnings
-        ],
+        "warnings": [{"text": str(w.message), "source": cite(w.src)} for w in timing.warnings],
     }
 
 
@@ -195,7 +193,7 @@ def _make_cautions_list(cautions: tuple[Caution, ...]) -> list[dict[str, Any]]:
     return [
         {
             "id": c.id,
-            "text": message_text(c.message),
+            "text": str(c.message),
             "sources": [cite.label for cite in c.citations],
         }
         for c in cautions
@@ -296,7 +294,7 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
     edss = facts.edss_result
     found: dict[str, Any] = {
         "as_of": assessment.day.isoformat(),
-        "disclaimer": message_text(assessment.disclaimer),
+        "disclaimer": str(assessment.disclaimer),
         "profile": assessment.profile.model_dump(mode="json", exclude_none=True),
         "facts": [
             {
@@ -322,9 +320,7 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
             for c in facts.courses
         ],
         "drug_timing": [_timing(t, cite) for t in assessment.drug_timing],
-        "advice": [
-            {"text": message_text(s.message), "source": cite(s.src)} for s in assessment.advice
-        ],
+        "advice": [{"text": str(s.message), "source": cite(s.src)} for s in assessment.advice],
         "benefit_figures_apply": assessment.benefit_applies,
         "counts": {
             "clinics_fit": len(assessment.fits),
@@ -340,7 +336,7 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
             "value": edss.value,
             "low": edss.low,
             "high": edss.high,
-            "rule": message_text(edss.rule),
+            "rule": str(edss.rule),
         },
         "guidelines": [ruleset_dict(r, cite) for r in assessment.guidelines],
         "trials": [ruleset_dict(r, cite) for r in assessment.trials],
@@ -356,11 +352,11 @@ def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
         ],
         "guidance": {
             "definitions": [
-                {"text": message_text(s.message), "source": cite(s.src)}
+                {"text": str(s.message), "source": cite(s.src)}
                 for s in assessment.guidance.definitions
             ],
             "for_ms_type": [
-                {"text": message_text(s.message), "source": cite(s.src)}
+                {"text": str(s.message), "source": cite(s.src)}
                 for s in assessment.guidance.for_ms_type
             ],
             "regimens": [
