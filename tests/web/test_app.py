@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 import hsct
 from hsct.common.settings import Settings
 from hsct.web import create_app
-from hsct.web.app import GC_THRESHOLDS
+from hsct.web.app import GC_THRESHOLDS, _ServingThresholds
 from hsct.web.locale import LOCALE_COOKIE
 from hsct.web.security import CONTENT_SECURITY_POLICY
 
@@ -239,10 +239,13 @@ def test_nothing_is_built_at_import_time() -> None:
 
 
 def test_serving_collects_young_garbage_less_often_and_restores_the_default(
-    app: FastAPI,
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While serving, the collector's young threshold is raised (a request's objects are
-    freed by reference counting; see GC_THRESHOLDS); after shut-down it is what it was."""
+    freed by reference counting; see GC_THRESHOLDS); after shut-down it is what it was.
+    Its own counter, so a server another test keeps running (the browser tests' live
+    server) does not count."""
+    monkeypatch.setattr("hsct.web.app._serving_thresholds", _ServingThresholds())
     outside = gc.get_threshold()
     gc.set_threshold(700, 10, 10)  # Python's default, whatever an earlier test left
     try:
@@ -255,10 +258,11 @@ def test_serving_collects_young_garbage_less_often_and_restores_the_default(
 
 
 def test_overlapping_applications_keep_the_serving_thresholds_until_the_last_stops(
-    app: FastAPI, settings: Settings
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two applications started A, B and stopped A, B (as tests do): B still serves with
     the raised threshold after A stops, and the default returns only after B stops."""
+    monkeypatch.setattr("hsct.web.app._serving_thresholds", _ServingThresholds())
     outside = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     first, second = TestClient(app), TestClient(create_app(settings))
