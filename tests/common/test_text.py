@@ -39,3 +39,21 @@ def test_templates_with_a_spec_or_conversion_take_the_full_way() -> None:
 def test_nested_messages_read_in_full() -> None:
     inner = Message("EDSS {value}", {"value": "6.5"})
     assert str(Message("{criterion}: met.", {"criterion": inner})) == "EDSS 6.5: met."
+
+
+def test_to_dict_writes_nested_messages_as_dicts_and_leaves_the_message_as_it_was() -> None:
+    inner = Message("EDSS {value}", {"value": "6.5"})
+    outer = Message("{criterion}: met ({count} times).", {"criterion": inner, "count": 2})
+    assert outer.to_dict() == {
+        "text": "EDSS 6.5: met (2 times).",
+        "template": "{criterion}: met ({count} times).",
+        "params": {
+            "criterion": {
+                "text": "EDSS 6.5",
+                "template": "EDSS {value}",
+                "params": {"value": "6.5"},
+            },
+            "count": 2,
+        },
+    }
+    assert outer.params["criterion"] is inner  # the message's own values are not replaced

@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 from hypothesis import given, settings
 
-from hsct.eligibility import parse_profile
+from hsct.eligibility import evaluate, parse_profile
 from hsct.eligibility.criteria import (
     _KIND_WORDED,
     _REASONS,
@@ -21,7 +21,7 @@ from hsct.eligibility.criteria import (
     judge,
 )
 from hsct.eligibility.derive import derive
-from hsct.eligibility.engine import DIAGNOSIS_CRITERION, tally_of, verdict_of
+from hsct.eligibility.engine import DIAGNOSIS_CRITERION, _substantive, tally_of, verdict_of
 from hsct.knowledge import load_catalog
 from hsct.knowledge.schema import Criterion, RuleSetKind
 from tests.eligibility.test_properties import profiles
@@ -111,3 +111,15 @@ def test_verdict_from_the_tally_follows_the_rules_for_every_mix() -> None:
             verdict, _ = verdict_of(results)
             assert verdict == _reference_verdict(results), mix
             assert verdict_of(results, tally_of(results))[0] == verdict
+
+
+@settings(max_examples=40, deadline=None)
+@given(profiles())
+def test_checked_and_tally_kept_on_a_result_are_what_its_criteria_give(
+    data: dict[str, Any],
+) -> None:
+    """``checked`` and ``tally`` are counted once while judging and kept: they equal a count
+    over the result's criteria as they stand (an unchecked diagnosis dropped or not)."""
+    for result in evaluate(parse_profile(data, CATALOG), CATALOG).results:
+        assert result.checked == _substantive(result.criteria), result.ruleset.id
+        assert dict(result.tally) == tally_of(result.criteria), result.ruleset.id

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from hsct.eligibility import RuleSetResult, evaluate, parse_profile
+from hsct.eligibility.guidance import BY_MS_TYPE, _guidance_for
 from hsct.knowledge import load_catalog
 
 DAY = "2026-11-23"
@@ -107,6 +108,22 @@ def test_guidance_for_progressive_ms_cites_its_sources() -> None:
     assert all(s.citation.date for s in guidance.for_ms_type)
     beam = next(r for r in guidance.regimens if r.regimen.id == "beam-atg")
     assert "jerusalem-shaare-zedek" in {f.id for f in beam.facilities}
+
+
+def test_guidance_is_made_once_per_catalogue_and_ms_type_and_shared() -> None:
+    """The guidance depends only on the catalogue and the MS type: two people with the same
+    type share one (immutable) object, and it is what building it afresh gives."""
+    catalog = load_catalog()
+    for ms_type in (None, *BY_MS_TYPE):
+        answers: dict[str, Any] = {"as_of": DAY} if ms_type is None else {"ms_type": ms_type}
+        first = evaluate(parse_profile({**answers, "edss": 3.0}), catalog).guidance
+        second = evaluate(parse_profile({**answers, "age": 50}), catalog).guidance
+        assert first is second
+        assert first == _guidance_for(ms_type, catalog)
+    unknown = evaluate(parse_profile({"as_of": DAY}), catalog).guidance
+    assert len(unknown.for_ms_type) == len(
+        {text for pairs in BY_MS_TYPE.values() for text, _ in pairs}
+    )
 
 
 def test_people_like_me_match_type_age_and_edss() -> None:

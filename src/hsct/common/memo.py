@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
+Owner = TypeVar("Owner")
 V = TypeVar("V")
 
 
@@ -35,4 +36,29 @@ class ByIdentity(Generic[K, V]):
         found = self.entries.get(id(key))
         if found is None or found[0] is not key:
             found = self.entries[id(key)] = (key, self._make(key))
+        return found[1]
+
+
+class ByIdentityPair(Generic[Owner, K, V]):
+    """``make(owner, key)`` computed once per pair of objects (say a catalogue and one of
+    its facilities), both compared by identity and both kept alive by the cache.
+
+    >>> calls = []
+    >>> joined = ByIdentityPair[tuple[str], tuple[str], str](
+    ...     lambda a, b: calls.append(1) or a[0] + b[0]
+    ... )
+    >>> first, second = ("a",), ("b",)
+    >>> joined(first, second), joined(first, second), len(calls)
+    ('ab', 'ab', 1)
+    """
+
+    def __init__(self, make: Callable[[Owner, K], V]) -> None:
+        self._make = make
+        self._owners: ByIdentity[Owner, dict[int, tuple[K, V]]] = ByIdentity(lambda _owner: {})
+
+    def __call__(self, owner: Owner, key: K) -> V:
+        made = self._owners(owner)
+        found = made.get(id(key))
+        if found is None or found[0] is not key:
+            found = made[id(key)] = (key, self._make(owner, key))
         return found[1]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from string import Formatter
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, final
 
 Param: TypeAlias = "str | int | float | Message"
 
@@ -62,6 +62,7 @@ _NO_VALUES: Mapping[str, Any] = MappingProxyType({})
 _set = object.__setattr__
 
 
+@final  # to_dict tests ``type(value) is Message``
 @dataclass(frozen=True, slots=True)
 class Message:
     """An English template with ``{name}`` placeholders, and the values to fill in.
@@ -111,5 +112,8 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: the English text plus template and values for translation."""
-        params = {k: v.to_dict() if isinstance(v, Message) else v for k, v in self.params.items()}
+        params: dict[str, Any] = dict(self.params)
+        for name, value in params.items():
+            if type(value) is Message:  # final: no subclass to miss
+                params[name] = value.to_dict()
         return {"text": str(self), "template": self.template, "params": params}

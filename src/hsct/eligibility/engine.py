@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
 from hsct.common.i18n import N_
-from hsct.common.memo import ByIdentity
+from hsct.common.memo import ByIdentity, ByIdentityPair
 from hsct.common.text import Citation, Message
 from hsct.eligibility.advice import DrugTiming, advice, benefit_applies, drug_timing
 from hsct.eligibility.criteria import CriterionResult, Judgment, LeafMemo, judgment, merge_needs
@@ -119,8 +119,12 @@ class RuleSetResult:
 
     @property
     def checked(self) -> bool:
-        """True when at least one criterion besides the diagnosis was checked."""
-        return _substantive(self.criteria)
+        """True when at least one criterion besides the diagnosis was checked (found once,
+        as :attr:`tally` is)."""
+        found: bool | None = self.__dict__.get("_checked")
+        if found is None:
+            found = self.__dict__["_checked"] = _substantive(self.criteria)
+        return found
 
     @property
     def tally(self) -> Mapping[tuple[str, bool], int]:
@@ -323,16 +327,10 @@ def _plan(ruleset: RuleSet, catalog: Catalog) -> _Plan:
     )
 
 
-#: Each rule set's plan, once per catalogue (keyed by rule set id).
-_plans: ByIdentity[Catalog, dict[str, tuple[RuleSet, _Plan]]] = ByIdentity(lambda _c: {})
-
-
-def _plan_of(ruleset: RuleSet, catalog: Catalog) -> _Plan:
-    made = _plans(catalog)
-    found = made.get(ruleset.id)
-    if found is None or found[0] is not ruleset:
-        found = made[ruleset.id] = (ruleset, _plan(ruleset, catalog))
-    return found[1]
+#: Each rule set's plan, once per catalogue and rule set.
+_plans: ByIdentityPair[Catalog, RuleSet, _Plan] = ByIdentityPair(
+    lambda catalog, ruleset: _plan(ruleset, catalog)
+)
 
 
 def evaluate_ruleset(
@@ -352,7 +350,7 @@ def evaluate_ruleset(
     """
     memo = {} if memo is None else memo
     leaves = {} if leaves is None else leaves
-    plan = _plan_of(ruleset, catalog)
+    plan = _plans(catalog, ruleset)
     kind = ruleset.kind
     judged = []
     for criterion, judge_it in plan.criteria:
@@ -364,7 +362,8 @@ def evaluate_ruleset(
     results = tuple(judged)
     # A confirmed diagnosis alone is no clinic's criterion: without any other checked
     # criterion nothing is checked, unless the diagnosis is not confirmed (then it cannot fit).
-    if not _substantive(results):
+    checked = _substantive(results)
+    if not checked:
         diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
         if not any(r.status == "not_met" for r in diagnosis):
             results = tuple(r for r in results if r not in diagnosis)
@@ -390,6 +389,7 @@ def evaluate_ruleset(
         cautions=plan.cautions,
     )
     result.__dict__["_tally"] = MappingProxyType(tally)  # counted once, read only
+    result.__dict__["_checked"] = checked  # dropping an unchecked diagnosis changes nothing
     return result
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from hsct.common.i18n import N_
+from hsct.common.memo import ByIdentity
 from hsct.common.text import Citation, Message
 from hsct.eligibility.derive import Facts, Interval
 from hsct.eligibility.profile import PatientProfile
@@ -141,20 +142,31 @@ def _statements(pairs: tuple[tuple[str, str], ...], catalog: Catalog) -> tuple[S
     return tuple(Statement(Message(text), catalog.citation(src), src) for text, src in pairs)
 
 
-def guidance(profile: PatientProfile, catalog: Catalog) -> Guidance:
-    """Definitions, evidence for the person's MS type (all types when unknown), regimens."""
-    if profile.ms_type is None:
+def _guidance_for(ms_type: str | None, catalog: Catalog) -> Guidance:
+    if ms_type is None:
         seen: dict[str, tuple[str, str]] = {}
         for pairs in BY_MS_TYPE.values():
             for pair in pairs:
                 seen.setdefault(pair[0], pair)
         for_type = tuple(seen.values())
     else:
-        for_type = BY_MS_TYPE[profile.ms_type]
+        for_type = BY_MS_TYPE[ms_type]
     regimens = tuple(
         RegimenUse(r, tuple(catalog.facilities_using(r.id))) for r in catalog.regimens.values()
     )
     return Guidance(_statements(DEFINITIONS, catalog), _statements(for_type, catalog), regimens)
+
+
+#: The guidance for each MS type (and for an unknown type), made once per catalogue: it
+#: depends on nothing else, and is immutable, so every answer shares it.
+_guidance_table: ByIdentity[Catalog, dict[str | None, Guidance]] = ByIdentity(
+    lambda catalog: {ms_type: _guidance_for(ms_type, catalog) for ms_type in (None, *BY_MS_TYPE)}
+)
+
+
+def guidance(profile: PatientProfile, catalog: Catalog) -> Guidance:
+    """Definitions, evidence for the person's MS type (all types when unknown), regimens."""
+    return _guidance_table(catalog)[profile.ms_type]
 
 
 def similar_studies(profile: PatientProfile, facts: Facts, catalog: Catalog) -> StudyMatches:

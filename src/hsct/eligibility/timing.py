@@ -15,7 +15,7 @@ from typing import Final
 
 from hsct.common.dates import add_fractional_months, add_months, birthday
 from hsct.common.i18n import N_
-from hsct.common.memo import ByIdentity
+from hsct.common.memo import ByIdentity, ByIdentityPair
 from hsct.common.text import Citation, Message
 from hsct.eligibility.criteria import CriterionResult
 from hsct.eligibility.derive import Facts, Interval, active
@@ -90,6 +90,17 @@ class Window:
         return self.earliest is not None and self.earliest > self.day
 
 
+def _make_washout_citation(catalog: Catalog, facility: Facility) -> Citation | None:
+    fact = facility.washout
+    return catalog.citation(fact.src, catalog.fact_date(fact)) if fact.src else None
+
+
+#: Each facility's washout source, dated, once per catalogue and facility.
+_washout_citation: ByIdentityPair[Catalog, Facility, Citation | None] = ByIdentityPair(
+    _make_washout_citation
+)
+
+
 def washouts(
     profile: PatientProfile, facility: Facility, catalog: Catalog
 ) -> tuple[WashoutItem, ...]:
@@ -100,11 +111,7 @@ def washouts(
     last dose is not given).
     """
     rule = facility.washout.value
-    citation = (
-        catalog.citation(facility.washout.src, catalog.fact_date(facility.washout))
-        if facility.washout.src
-        else None
-    )
+    citation = _washout_citation(catalog, facility)
     day = profile.day
     items = []
     for course in profile.treatments or ():
@@ -179,8 +186,15 @@ def window(
                 Message(template, {"drug": item.drug_name, "date": item.ends.isoformat()})
             )
     horizon = add_months(day, HORIZON_MONTHS)
+    timed = _is_timed.entries
     for result in results:
-        if result.status in ("not_applicable", "clinic") or not _is_timed(result.criterion):
+        if result.status in ("not_applicable", "clinic"):
+            continue
+        criterion = result.criterion
+        # _is_timed(criterion), its lookup written out (called for every criterion of
+        # every clinic a person is judged against)
+        entry = timed.get(id(criterion))
+        if not (entry[1] if entry is not None and entry[0] is criterion else _is_timed(criterion)):
             continue
         reach = _reach(result, profile, facts)
         if reach is not None and result.status == "not_met":

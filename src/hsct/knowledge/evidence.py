@@ -241,7 +241,7 @@ def _reasons(
     reasons: list[Message] = []
     if ms_type is not None:
         wanted = ("SPMS", "PPMS") if ms_type == "progressive" else (ms_type,)
-        if not set(wanted) & set(study.ms_types):
+        if not any(kind in study.ms_types for kind in wanted):
             reasons.append(Message(TYPE_NOT_INCLUDED, {"ms_type": type_label(ms_type)}))
     if edss is not None:
         if study.edss is None:
