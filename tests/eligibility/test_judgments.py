@@ -22,6 +22,7 @@ from hsct.eligibility.criteria import (
 )
 from hsct.eligibility.derive import derive
 from hsct.eligibility.engine import DIAGNOSIS_CRITERION, _substantive, tally_of, verdict_of
+from hsct.eligibility.timing import window
 from hsct.knowledge import load_catalog
 from hsct.knowledge.schema import Criterion, RuleSetKind
 from tests.eligibility.test_properties import profiles
@@ -123,3 +124,21 @@ def test_checked_and_tally_kept_on_a_result_are_what_its_criteria_give(
     for result in evaluate(parse_profile(data, CATALOG), CATALOG).results:
         assert result.checked == _substantive(result.criteria), result.ruleset.id
         assert dict(result.tally) == tally_of(result.criteria), result.ruleset.id
+
+
+@settings(max_examples=40, deadline=None)
+@given(profiles())
+def test_shared_washouts_give_each_clinic_the_window_it_has_alone(data: dict[str, Any]) -> None:
+    """The clinics without a washout rule share one person's washouts within an assessment;
+    each clinic's window equals the one computed for it alone, and the sharing happens."""
+    profile = parse_profile(data, CATALOG)
+    assessment = evaluate(profile, CATALOG)
+    no_rule_items = set()
+    for result in assessment.facilities:
+        assert result.facility is not None
+        assert result.window is not None
+        alone = window(profile, assessment.facts, result.criteria, result.facility, CATALOG)
+        assert result.window == alone, result.ruleset.id
+        if result.facility.washout.value is None:
+            no_rule_items.add(id(result.window.washouts))
+    assert len(no_rule_items) <= 1

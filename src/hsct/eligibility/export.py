@@ -19,7 +19,7 @@ from hsct.eligibility.advice import DrugTiming
 from hsct.eligibility.criteria import CriterionResult, is_fixed
 from hsct.eligibility.derive import Derived, Interval, Need, shown
 from hsct.eligibility.engine import OPEN_STATUSES, Assessment, RuleSetResult, cautions_for
-from hsct.eligibility.timing import Window
+from hsct.eligibility.timing import WashoutItem, Window
 from hsct.knowledge import Catalog, Facility
 from hsct.knowledge.evidence import matches_dict
 from hsct.knowledge.labels import PARAMETER_LABELS, RECORD_LABELS, describe
@@ -37,6 +37,9 @@ class _Sources:
         # Texts of the messages of this one export, by identity: reasons and summaries
         # are shared between rule sets (the messages live as long as the export).
         self.texts: dict[int, str] = {}
+        # Washout lists that cite no source, by the identity of their items: the clinics
+        # without a washout rule share one tuple of items in an assessment.
+        self.washouts: dict[int, list[dict[str, Any]]] = {}
 
     def text(self, message: Message) -> str:
         """``str(message)``, formatted once per message object in this export."""
@@ -137,33 +140,47 @@ def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
     return found
 
 
+def _washouts(
+    items: tuple[WashoutItem, ...], src: str | None, cite: _Sources
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "drug": w.drug,
+            "drug_name": w.drug_name,
+            "stopped": w.stopped.isoformat() if w.stopped else None,
+            "course_based": w.course_based,
+            "counted_from": w.counted_from.isoformat() if w.counted_from else None,
+            "months": w.months,
+            "ends": w.ends.isoformat() if w.ends else None,
+            "ask_the_clinic": w.blocks,
+            "source": cite(src) if w.citation else None,
+            "as_of": w.citation.date if w.citation else None,
+            "lab_conditions": [
+                {"test": lab.test, "minimum_per_mm3": lab.minimum_per_mm3}
+                for lab in w.lab_conditions
+            ],
+        }
+        for w in items
+    ]
+
+
 def _window(window: Window | None, src: str | None, cite: _Sources) -> dict[str, Any] | None:
     if window is None:
         return None
+    items = window.washouts
+    if any(w.citation for w in items):  # names this clinic's source
+        washouts = _washouts(items, src, cite)
+    else:
+        found = cite.washouts.get(id(items))
+        if found is None:
+            found = cite.washouts[id(items)] = _washouts(items, src, cite)
+        washouts = found
     return {
         "earliest": window.earliest.isoformat() if window.earliest else None,
         "earliest_known": not window.unknown,
         "until": window.until.isoformat() if window.until else None,
-        "reasons": [str(m) for m in window.reasons],
-        "washouts": [
-            {
-                "drug": w.drug,
-                "drug_name": w.drug_name,
-                "stopped": w.stopped.isoformat() if w.stopped else None,
-                "course_based": w.course_based,
-                "counted_from": w.counted_from.isoformat() if w.counted_from else None,
-                "months": w.months,
-                "ends": w.ends.isoformat() if w.ends else None,
-                "ask_the_clinic": w.blocks,
-                "source": cite(src) if w.citation else None,
-                "as_of": w.citation.date if w.citation else None,
-                "lab_conditions": [
-                    {"test": lab.test, "minimum_per_mm3": lab.minimum_per_mm3}
-                    for lab in w.lab_conditions
-                ],
-            }
-            for w in window.washouts
-        ],
+        "reasons": [cite.text(m) for m in window.reasons],
+        "washouts": washouts,
     }
 
 
@@ -288,7 +305,11 @@ def ruleset_dict(result: RuleSetResult, cite: _Sources) -> dict[str, Any]:
 
 
 def assessment_dict(assessment: Assessment, catalog: Catalog) -> dict[str, Any]:
-    """The whole assessment as JSON-ready data; ``sources`` lists every source cited by id."""
+    """The whole assessment as JSON-ready data; ``sources`` lists every source cited by id.
+
+    Parts that read the same in several places (a clinic's details, the washouts of the
+    clinics without a washout rule) are one object, shared: read it, do not change it.
+    """
     cite = _Sources(catalog)
     facts = assessment.facts
     edss = facts.edss_result

@@ -153,18 +153,21 @@ def recently_taken(drug: Drug | None, last: dt.date | None, day: dt.date) -> boo
     return add_fractional_months(last, limit) > day
 
 
-def window(
-    profile: PatientProfile,
-    facts: Facts,
-    results: tuple[CriterionResult, ...],
-    facility: Facility,
-    catalog: Catalog,
-) -> Window:
-    """Earliest date and last date for this facility's time-dependent criteria and washouts."""
+@dataclass(frozen=True, slots=True)
+class _WashoutPart:
+    """What a clinic's washouts alone give a window: the items, the days they end, why."""
+
+    items: tuple[WashoutItem, ...]
+    ends: tuple[dt.date, ...]
+    reasons: tuple[Message, ...]
+    blocked: bool
+
+
+def _washout_part(
+    profile: PatientProfile, facility: Facility, catalog: Catalog, day: dt.date
+) -> _WashoutPart:
     items = washouts(profile, facility, catalog)
-    day = facts.day
-    starts: list[dt.date] = [day]
-    ends: list[tuple[dt.date, bool]] = []
+    ends: list[dt.date] = []
     reasons: list[Message] = []
     for item in items:
         if item.blocks:
@@ -175,7 +178,7 @@ def window(
             )
             reasons.append(Message(template, {"drug": item.drug_name}))
         elif item.ends is not None and item.ends > day:
-            starts.append(item.ends)
+            ends.append(item.ends)
             if item.course_based:
                 template = N_("Washout of {drug} ends on {date} (counted from the last dose).")
             elif item.stopped:
@@ -185,6 +188,38 @@ def window(
             reasons.append(
                 Message(template, {"drug": item.drug_name, "date": item.ends.isoformat()})
             )
+    return _WashoutPart(items, tuple(ends), tuple(reasons), any(i.blocks for i in items))
+
+
+#: One person's washouts at the clinics that publish no washout rule: the same for every
+#: such clinic (nothing in them names the clinic), so made once per assessment.
+NoRuleWashouts = dict[None, _WashoutPart]
+
+
+def window(
+    profile: PatientProfile,
+    facts: Facts,
+    results: tuple[CriterionResult, ...],
+    facility: Facility,
+    catalog: Catalog,
+    *,
+    no_rule: NoRuleWashouts | None = None,
+) -> Window:
+    """Earliest date and last date for this facility's time-dependent criteria and washouts.
+
+    ``no_rule`` (optional, one per assessment) shares the washouts of the clinics that
+    publish no washout rule.
+    """
+    day = facts.day
+    if no_rule is not None and facility.washout.value is None:
+        part = no_rule.get(None)
+        if part is None:
+            part = no_rule[None] = _washout_part(profile, facility, catalog, day)
+    else:
+        part = _washout_part(profile, facility, catalog, day)
+    starts: list[dt.date] = [day, *part.ends]
+    ends: list[tuple[dt.date, bool]] = []
+    reasons: list[Message] = list(part.reasons)
     horizon = add_months(day, HORIZON_MONTHS)
     timed = _is_timed.entries
     for result in results:
@@ -205,9 +240,9 @@ def window(
         if last is not None and result.status == "met" and last <= horizon:
             ends.append((last, result.strength == "hard"))
             reasons.append(_dated(N_("{criterion}: met until {date}."), result, last))
-    earliest = None if any(item.blocks for item in items) else max(starts)
+    earliest = None if part.blocked else max(starts)
     until = min(d for d, _ in ends) if ends else None
-    return Window(day, earliest, until, tuple(reasons), items, tuple(ends))
+    return Window(day, earliest, until, tuple(reasons), part.items, tuple(ends))
 
 
 def _timed(criterion: Criterion) -> bool:
