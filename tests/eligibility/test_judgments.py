@@ -7,12 +7,14 @@ reason names the kind (hazard H-077). These tests hold the shortcuts to the plai
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any, get_args
 
+import pytest
 from hypothesis import given, settings
 
-from hsct.eligibility import evaluate, parse_profile
+from hsct.eligibility import RuleSetResult, evaluate, parse_profile
 from hsct.eligibility.criteria import (
     _KIND_WORDED,
     _REASONS,
@@ -142,3 +144,32 @@ def test_shared_washouts_give_each_clinic_the_window_it_has_alone(data: dict[str
         if result.facility.washout.value is None:
             no_rule_items.add(id(result.window.washouts))
     assert len(no_rule_items) <= 1
+
+
+def test_rule_set_result_written_out_init_keeps_the_frozen_dataclass() -> None:
+    """RuleSetResult's own __init__ (one write of its dictionary) keeps what the generated
+    one gave: every field set, defaults, equality, ``replace`` and no assignment."""
+    result = evaluate(parse_profile({"edss": 6.0, "as_of": "2026-11-23"}, CATALOG), CATALOG)
+    first = result.facilities[0]
+    names = [f.name for f in dataclasses.fields(first)]
+    assert names == [
+        "ruleset", "verdict", "summary", "criteria", "needs", "citation",
+        "facility", "window", "criteria_verdict", "cautions",
+    ]  # fmt: skip
+    bare = RuleSetResult(
+        ruleset=first.ruleset,
+        verdict="meets",
+        summary=first.summary,
+        criteria=(),
+        needs=(),
+        citation=first.citation,
+    )
+    assert (bare.facility, bare.window, bare.criteria_verdict, bare.cautions) == (
+        None, None, None, ()
+    )  # fmt: skip
+    changed = dataclasses.replace(first, verdict="unavailable")
+    assert changed.verdict == "unavailable"
+    assert changed != first
+    assert dataclasses.replace(changed, verdict=first.verdict) == first
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.verdict = "meets"  # type: ignore[misc]

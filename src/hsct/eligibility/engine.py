@@ -99,7 +99,7 @@ DIAGNOSIS_CRITERION: Final = Criterion(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RuleSetResult:
     """One guideline, trial or clinic: verdict, each criterion, what is missing, when."""
 
@@ -116,6 +116,39 @@ class RuleSetResult:
     #: For a clinic: closed or unconfirmed, no JACIE/FACT accreditation, limits beyond
     #: every guideline (shown as prominently as the verdict).
     cautions: tuple[Caution, ...] = ()
+
+    def __init__(
+        self,
+        *,
+        ruleset: RuleSet,
+        verdict: Verdict,
+        summary: Message,
+        criteria: tuple[CriterionResult, ...],
+        needs: tuple[Need, ...],
+        citation: Citation,
+        facility: Facility | None = None,
+        window: Window | None = None,
+        criteria_verdict: Verdict | None = None,
+        cautions: tuple[Caution, ...] = (),
+    ) -> None:
+        # The instance's dictionary written once: the generated frozen __init__ makes ten
+        # object.__setattr__ calls, 2% of an assessment at 33 results each.
+        object.__setattr__(
+            self,
+            "__dict__",
+            {
+                "ruleset": ruleset,
+                "verdict": verdict,
+                "summary": summary,
+                "criteria": criteria,
+                "needs": needs,
+                "citation": citation,
+                "facility": facility,
+                "window": window,
+                "criteria_verdict": criteria_verdict,
+                "cautions": cautions,
+            },
+        )
 
     @property
     def checked(self) -> bool:
