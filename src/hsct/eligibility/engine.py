@@ -174,10 +174,12 @@ class RuleSetResult:
 
     @property
     def is_open(self) -> bool:
-        """For a facility: whether it takes patients in some way now."""
-        if self.facility is None:
-            return self.ruleset.status.value in ("current", "recruiting")
-        return self.facility.status.value in OPEN_STATUSES
+        """For a facility: whether it takes patients in some way now (for a guideline or
+        trial: current or recruiting)."""
+        found: bool | None = self.__dict__.get("_open")
+        if found is None:
+            found = self.__dict__["_open"] = _open(self.ruleset, self.facility)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,12 @@ class Assessment:
     def unassessed_closed(self) -> tuple[Facility, ...]:
         """Clinics without criteria that are closed, historical or not confirmed."""
         return tuple(f for f in self.unassessed if f.status.value not in OPEN_STATUSES)
+
+
+def _open(ruleset: RuleSet, facility: Facility | None) -> bool:
+    if facility is None:
+        return ruleset.status.value in ("current", "recruiting")
+    return facility.status.value in OPEN_STATUSES
 
 
 def tally_of(results: tuple[CriterionResult, ...]) -> dict[tuple[str, bool], int]:
@@ -310,13 +318,14 @@ def _time_cap(verdict: Verdict, when: Window | None) -> tuple[Verdict, Message |
     return capped, text
 
 
+#: The statuses of a criterion checked against the answers.
+_CHECKED: Final = frozenset({"met", "not_met", "unknown"})
+_DIAGNOSIS: Final = DIAGNOSIS_CRITERION.parameter
+
+
 def _substantive(results: tuple[CriterionResult, ...]) -> bool:
     """Whether a criterion other than the confirmed diagnosis was checked."""
-    return any(
-        r.status in ("met", "not_met", "unknown")
-        and r.criterion.parameter != DIAGNOSIS_CRITERION.parameter
-        for r in results
-    )
+    return any(r.status in _CHECKED and r.criterion.parameter != _DIAGNOSIS for r in results)
 
 
 #: Each facility's cautions per catalogue (they depend on nothing else).
@@ -335,13 +344,15 @@ class _Plan:
     """What judging one rule set needs that depends on the catalogue alone."""
 
     #: Its criteria as judged (a clinic's start with the confirmed diagnosis), each with
-    #: its judgment.
-    criteria: tuple[tuple[Criterion, Judgment], ...]
+    #: its judgment and its key in an assessment's memo.
+    criteria: tuple[tuple[Criterion, Judgment, tuple[int, str]], ...]
     facility: Facility | None
     citation: Citation
     #: Why the clinic or trial is not an option now, or None.
     closed: Message | None
     cautions: tuple[Caution, ...]
+    #: :attr:`RuleSetResult.is_open`, which depends on the catalogue alone.
+    is_open: bool
 
 
 def _plan(ruleset: RuleSet, catalog: Catalog) -> _Plan:
@@ -351,12 +362,14 @@ def _plan(ruleset: RuleSet, catalog: Catalog) -> _Plan:
     ):
         criteria = (DIAGNOSIS_CRITERION, *criteria)
     facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
+    kind = ruleset.kind
     return _Plan(
-        criteria=tuple((c, judgment(c, catalog, ruleset.kind)) for c in criteria),
+        criteria=tuple((c, judgment(c, catalog, kind), (id(c), kind)) for c in criteria),
         facility=facility,
         citation=catalog.citation(ruleset.src),
         closed=availability(ruleset, facility, catalog),
         cautions=cautions_for(facility, catalog) if facility is not None else (),
+        is_open=_open(ruleset, facility),
     )
 
 
@@ -386,23 +399,29 @@ def evaluate_ruleset(
     memo = {} if memo is None else memo
     leaves = {} if leaves is None else leaves
     plan = _plans(catalog, ruleset)
-    kind = ruleset.kind
     judged = []
-    for criterion, judge_it in plan.criteria:
-        key = (id(criterion), kind)
+    # The tally (as tally_of counts it) and whether anything besides the diagnosis was
+    # checked (as _substantive finds it), in the same pass as the judging.
+    tally: dict[tuple[str, bool], int] = {}
+    checked = False
+    for criterion, judge_it, key in plan.criteria:
         found = memo.get(key)
         if found is None or found.criterion is not criterion:
             found = memo[key] = judge_it(facts, leaves)
         judged.append(found)
+        status = found.status
+        counted = (status, found.strength == "hard")
+        tally[counted] = tally.get(counted, 0) + 1
+        if not checked and status in _CHECKED and criterion.parameter != _DIAGNOSIS:
+            checked = True
     results = tuple(judged)
     # A confirmed diagnosis alone is no clinic's criterion: without any other checked
     # criterion nothing is checked, unless the diagnosis is not confirmed (then it cannot fit).
-    checked = _substantive(results)
     if not checked:
-        diagnosis = [r for r in results if r.criterion.parameter == DIAGNOSIS_CRITERION.parameter]
+        diagnosis = [r for r in results if r.criterion.parameter == _DIAGNOSIS]
         if not any(r.status == "not_met" for r in diagnosis):
             results = tuple(r for r in results if r not in diagnosis)
-    tally = tally_of(results)
+            tally = tally_of(results)
     criteria_verdict, needs = verdict_of(results, tally)
     verdict = criteria_verdict
     facility = plan.facility
@@ -425,6 +444,7 @@ def evaluate_ruleset(
     )
     result.__dict__["_tally"] = MappingProxyType(tally)  # counted once, read only
     result.__dict__["_checked"] = checked  # dropping an unchecked diagnosis changes nothing
+    result.__dict__["_open"] = plan.is_open
     return result
 
 
