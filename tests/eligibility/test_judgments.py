@@ -126,6 +126,15 @@ def test_checked_and_tally_kept_on_a_result_are_what_its_criteria_give(
     for result in evaluate(parse_profile(data, CATALOG), CATALOG).results:
         assert result.checked == _substantive(result.criteria), result.ruleset.id
         assert dict(result.tally) == tally_of(result.criteria), result.ruleset.id
+        # Results made with tuple.__new__ have every field, in order.
+        pending = list(result.criteria)
+        while pending:
+            judged = pending.pop()
+            assert len(judged) == len(CriterionResult._fields)
+            assert judged == CriterionResult(*judged)
+            assert isinstance(judged.parts, tuple)
+            assert all(isinstance(part, CriterionResult) for part in judged.parts)
+            pending.extend(judged.parts)
 
 
 @settings(max_examples=40, deadline=None)

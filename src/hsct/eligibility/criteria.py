@@ -43,6 +43,12 @@ class CriterionResult(NamedTuple):
         return self.criterion.id
 
 
+#: ``_new(CriterionResult, (all seven fields))``: the named tuple made without its generated
+#: ``__new__`` (a Python call that handles the defaults), 94 ns instead of 170 for the
+#: judgments made for every person; every field is given, in order.
+_new: Final = tuple.__new__
+
+
 _LIMIT: Final = {
     "facility": N_("{parameter}: {value}, above this clinic's limit of {threshold}."),
     "guideline": N_("{parameter}: {value}, above this guideline's limit of {threshold}."),
@@ -343,7 +349,7 @@ def _body_judgment(
             )
         tri, reason = found
         needs = derived.needs if tri == "unknown" else ()
-        return CriterionResult(criterion, tri, strength, reason, citation, needs)
+        return _new(CriterionResult, (criterion, tri, strength, reason, citation, needs, ()))
 
     return leaf
 
@@ -361,7 +367,7 @@ def _composite_judgment(
     otherwise: Tri = "not_met" if mode == "any" else "met"
 
     def composite(facts: Facts, leaves: LeafMemo) -> CriterionResult:
-        parts = tuple(part(facts, leaves) for part in parts_judged)
+        parts = tuple([part(facts, leaves) for part in parts_judged])
         statuses = [p.status for p in parts]
         tri: Tri = (
             decides if decides in statuses else "unknown" if "unknown" in statuses else otherwise
@@ -371,9 +377,8 @@ def _composite_judgment(
             if tri == "unknown"
             else ()
         )
-        return CriterionResult(
-            criterion, tri, strength, _COMPOSITE_MESSAGES[(mode, tri)], citation, needs, parts
-        )
+        reason = _COMPOSITE_MESSAGES[(mode, tri)]
+        return _new(CriterionResult, (criterion, tri, strength, reason, citation, needs, parts))
 
     return composite
 
