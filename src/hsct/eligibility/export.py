@@ -114,7 +114,7 @@ def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
     """One judged criterion."""
     # The export's hottest function (about 260 calls an answer): the source and text
     # registers are used directly rather than through their methods.
-    criterion, status = result.criterion, result.status
+    criterion, status, strength, reason, _citation, needs, parts = result
     src = criterion.src
     if src is not None:
         cite.used[src] = None
@@ -126,17 +126,16 @@ def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
         entry[1] if entry is not None and entry[0] is criterion else _template(criterion)
     ).copy()
     found["status"] = status
-    found["strength"] = result.strength
-    reason = result.reason
+    found["strength"] = strength
     texts = cite.texts
     text = texts.get(id(reason))
     if text is None:
         text = texts[id(reason)] = str(reason)
     found["reason"] = text
-    if result.needs:
-        found["missing"] = _needs(result.needs, cite)
-    if result.parts:
-        found["parts"] = [criterion_dict(p, cite) for p in result.parts]
+    if needs:
+        found["missing"] = _needs(needs, cite)
+    if parts:
+        found["parts"] = [criterion_dict(p, cite) for p in parts]
     return found
 
 
