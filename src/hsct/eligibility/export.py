@@ -118,8 +118,14 @@ def criterion_dict(result: CriterionResult, cite: _Sources) -> dict[str, Any]:
     src = criterion.src
     if src is not None:
         cite.used[src] = None
-    if status in {"clinic", "not_applicable"} and is_fixed(result):
-        return _fixed(result)
+    if status in {"clinic", "not_applicable"}:
+        # _fixed(result) for a result already written, its lookup written out; any other
+        # result is checked first (only a shared result's JSON is kept).
+        made = _fixed.entries.get(id(result))
+        if made is not None and made[0] is result:
+            return made[1]
+        if is_fixed(result):
+            return _fixed(result)
     # _template(criterion), its lookup written out (a call costs as much as the copy).
     entry = _template.entries.get(id(criterion))
     found = (
