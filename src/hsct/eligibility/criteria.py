@@ -242,10 +242,11 @@ def is_fixed(result: CriterionResult) -> bool:
 
 
 #: Leaf judgments within one assessment: (parameter, operator, threshold, kind) -> the
-#: three-valued outcome and its reason. Rule sets repeat the same test ("EDSS at most
-#: 6.5"); each is judged once per person. The kind is part of the key only for the
-#: operators whose reason names it ("within this clinic's limit"), else it is "".
-LeafMemo = dict[tuple[tuple[str | None, str, str], str], tuple[Tri, Message]]
+#: three-valued outcome, its reason and (when unknown) what would settle it. Rule sets
+#: repeat the same test ("EDSS at most 6.5"); each is judged once per person. The kind is
+#: part of the key only for the operators whose reason names it ("within this clinic's
+#: limit"), else it is "".
+LeafMemo = dict[tuple[tuple[str | None, str, str], str], tuple[Tri, Message, tuple[Need, ...]]]
 
 
 #: Operators whose reason names the kind of rule set (see :func:`_reason`).
@@ -339,16 +340,16 @@ def _body_judgment(
     wording = _Wording.of(parameter, operator, threshold)
 
     def leaf(facts: Facts, leaves: LeafMemo) -> CriterionResult:
-        derived = facts.values[parameter]
         found = leaves.get(key)
         if found is None:
+            derived = facts.values[parameter]
             tri = compare(derived, operator, threshold)
             found = leaves[key] = (
                 tri,
                 _reason(derived, tri, kind, wording),
+                derived.needs if tri == "unknown" else (),
             )
-        tri, reason = found
-        needs = derived.needs if tri == "unknown" else ()
+        tri, reason, needs = found
         return _new(CriterionResult, (criterion, tri, strength, reason, citation, needs, ()))
 
     return leaf

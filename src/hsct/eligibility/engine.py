@@ -344,8 +344,9 @@ class _Plan:
     """What judging one rule set needs that depends on the catalogue alone."""
 
     #: Its criteria as judged (a clinic's start with the confirmed diagnosis), each with
-    #: its judgment and its key in an assessment's memo.
-    criteria: tuple[tuple[Criterion, Judgment, tuple[int, str]], ...]
+    #: its judgment, its key in an assessment's memo and whether it is required (a result
+    #: has its criterion's strength).
+    criteria: tuple[tuple[Criterion, Judgment, tuple[int, str], bool], ...]
     facility: Facility | None
     citation: Citation
     #: Why the clinic or trial is not an option now, or None.
@@ -364,7 +365,9 @@ def _plan(ruleset: RuleSet, catalog: Catalog) -> _Plan:
     facility = catalog.facilities.get(ruleset.id) if ruleset.kind == "facility" else None
     kind = ruleset.kind
     return _Plan(
-        criteria=tuple((c, judgment(c, catalog, kind), (id(c), kind)) for c in criteria),
+        criteria=tuple(
+            (c, judgment(c, catalog, kind), (id(c), kind), c.strength == "hard") for c in criteria
+        ),
         facility=facility,
         citation=catalog.citation(ruleset.src),
         closed=availability(ruleset, facility, catalog),
@@ -404,13 +407,13 @@ def evaluate_ruleset(
     # checked (as _substantive finds it), in the same pass as the judging.
     tally: dict[tuple[str, bool], int] = {}
     checked = False
-    for criterion, judge_it, key in plan.criteria:
+    for criterion, judge_it, key, hard in plan.criteria:
         found = memo.get(key)
         if found is None or found.criterion is not criterion:
             found = memo[key] = judge_it(facts, leaves)
         judged.append(found)
         status = found.status
-        counted = (status, found.strength == "hard")
+        counted = (status, hard)
         tally[counted] = tally.get(counted, 0) + 1
         if not checked and status in _CHECKED and criterion.parameter != _DIAGNOSIS:
             checked = True
