@@ -260,9 +260,13 @@ def _timed(criterion: Criterion) -> bool:
 _is_timed: ByIdentity[Criterion, bool] = ByIdentity(_timed)
 
 
+#: A criterion's own words, once per criterion (they name nothing of the person).
+_criterion_words: ByIdentity[Criterion, Message] = ByIdentity(criterion_message)
+
+
 def _dated(template: str, result: CriterionResult, date: dt.date) -> Message:
     return Message(
-        template, {"criterion": criterion_message(result.criterion), "date": date.isoformat()}
+        template, {"criterion": _criterion_words(result.criterion), "date": date.isoformat()}
     )
 
 
