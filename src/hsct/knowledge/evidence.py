@@ -231,21 +231,50 @@ def _outside(
     )
 
 
-def _reasons(
-    study: Study,
-    ms_type: str | None,
-    edss: float | None,
-    age: float | None,
-    intensity: str | None,
-) -> tuple[Message, ...]:
+#: The fixed reason, made once (a message is immutable).
+_EDSS_NOT_REPORTED_MESSAGE: Final = Message(EDSS_NOT_REPORTED)
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """What the studies are compared with, and the reasons that are the same for every
+    study they apply to (made once per comparison)."""
+
+    ms_type: str | None
+    edss: float | None
+    age: float | None
+    intensity: str | None
+    type_not_included: Message | None
+    intensity_not_used: Message | None
+
+    @classmethod
+    def of(
+        cls, ms_type: str | None, edss: float | None, age: float | None, intensity: str | None
+    ) -> _Person:
+        return cls(
+            ms_type,
+            edss,
+            age,
+            intensity,
+            None
+            if ms_type is None
+            else Message(TYPE_NOT_INCLUDED, {"ms_type": type_label(ms_type)}),
+            None
+            if intensity is None
+            else Message(INTENSITY_NOT_USED, {"intensity": INTENSITY_WORDS[intensity]}),
+        )
+
+
+def _reasons(study: Study, person: _Person) -> tuple[Message, ...]:
     reasons: list[Message] = []
-    if ms_type is not None:
+    ms_type, edss, age = person.ms_type, person.edss, person.age
+    if person.type_not_included is not None:
         wanted = ("SPMS", "PPMS") if ms_type == "progressive" else (ms_type,)
         if not any(kind in study.ms_types for kind in wanted):
-            reasons.append(Message(TYPE_NOT_INCLUDED, {"ms_type": type_label(ms_type)}))
+            reasons.append(person.type_not_included)
     if edss is not None:
         if study.edss is None:
-            reasons.append(Message(EDSS_NOT_REPORTED))
+            reasons.append(_EDSS_NOT_REPORTED_MESSAGE)
         elif (outside := _outside(edss, study.edss, "edss", EDSS_OUTSIDE)) is not None:
             reasons.append(outside)
     if (
@@ -254,8 +283,8 @@ def _reasons(
         and (outside := _outside(age, study.age, "age", AGE_OUTSIDE)) is not None
     ):
         reasons.append(outside)
-    if intensity is not None and intensity not in study.intensity:
-        reasons.append(Message(INTENSITY_NOT_USED, {"intensity": INTENSITY_WORDS[intensity]}))
+    if person.intensity_not_used is not None and person.intensity not in study.intensity:
+        reasons.append(person.intensity_not_used)
     return tuple(reasons)
 
 
@@ -301,6 +330,7 @@ def match_studies(
             ]
         )
     populations = population_for(ms_type)
+    person = _Person.of(ms_type, edss, age, intensity)
     matching: list[StudyMatch] = []
     other: list[StudyMatch] = []
     for study in catalog.studies.values():
@@ -310,7 +340,7 @@ def match_studies(
             citation=catalog.citation(study.src),
             age_range_reported=study.age is not None,
             edss_range_reported=study.edss is not None,
-            reasons=_reasons(study, ms_type, edss, age, intensity),
+            reasons=_reasons(study, person),
         )
         (matching if found.matches else other).append(found)
     given = {"ms_type": ms_type, "edss": edss, "age": age}
@@ -353,6 +383,15 @@ def matches_dict(matches: StudyMatches) -> dict[str, Any]:
     The parts that read the same for everyone are built once and shared between answers.
     """
     populations = matches.populations
+    # Reasons that read the same for every study they apply to are one message each:
+    # written once per answer.
+    reasons_json: dict[int, dict[str, Any]] = {}
+
+    def reason(message: Message) -> dict[str, Any]:
+        found = reasons_json.get(id(message))
+        if found is None:
+            found = reasons_json[id(message)] = message.to_dict()
+        return found
 
     def one(m: StudyMatch) -> dict[str, Any]:
         study = m.study
@@ -375,7 +414,7 @@ def matches_dict(matches: StudyMatches) -> dict[str, Any]:
             if shared
             else [h.to_dict() for h in m.headlines],
             "mortality_percent": mortality,
-            "reasons": [r.to_dict() for r in m.reasons],
+            "reasons": [reason(r) for r in m.reasons],
             "source": _citation_json(m.citation),
             "tag": tag,
         }
