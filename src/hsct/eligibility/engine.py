@@ -37,7 +37,7 @@ from hsct.eligibility.criteria import CriterionResult, Judgment, LeafMemo, judgm
 from hsct.eligibility.derive import Facts, Need, derive
 from hsct.eligibility.guidance import Guidance, Statement, exact, guidance, similar_studies
 from hsct.eligibility.profile import PatientProfile
-from hsct.eligibility.timing import NoRuleWashouts, Window, window
+from hsct.eligibility.timing import Window, WindowShare, window
 from hsct.knowledge import Catalog, Facility
 from hsct.knowledge.evidence import StudyMatches
 from hsct.knowledge.labels import RULESET_STATUS_LABELS, STATUS_LABELS
@@ -390,14 +390,14 @@ def evaluate_ruleset(
     memo: dict[tuple[int, str], CriterionResult] | None = None,
     *,
     leaves: LeafMemo | None = None,
-    no_rule: NoRuleWashouts | None = None,
+    windows: WindowShare | None = None,
 ) -> RuleSetResult:
     """One rule set judged against the facts.
 
     ``memo`` keeps each criterion's result within one assessment: the diagnosis and the
     criteria clinics inherit from a guideline are judged once; ``leaves`` shares the
-    judgment of the same test in different rule sets, ``no_rule`` the washouts of clinics
-    without a washout rule.
+    judgment of the same test in different rule sets, ``windows`` what the clinics' dates
+    share (the washouts of clinics without a washout rule, the planning horizon).
     """
     memo = {} if memo is None else memo
     leaves = {} if leaves is None else leaves
@@ -428,7 +428,7 @@ def evaluate_ruleset(
     criteria_verdict, needs = verdict_of(results, tally)
     verdict = criteria_verdict
     facility = plan.facility
-    when = window(profile, facts, results, facility, catalog, no_rule=no_rule) if facility else None
+    when = window(profile, facts, results, facility, catalog, shared=windows) if facility else None
     verdict, capped = _time_cap(verdict, when)
     summary = capped or _VERDICT_MESSAGES[verdict]
     if plan.closed is not None:
@@ -481,12 +481,12 @@ def evaluate(profile: PatientProfile, catalog: Catalog) -> Assessment:
     by_kind: dict[str, list[RuleSetResult]] = {"guideline": [], "trial": [], "facility": []}
     memo: dict[tuple[int, str], CriterionResult] = {}
     leaves: LeafMemo = {}
-    no_rule: NoRuleWashouts = {}
+    windows = WindowShare()
     for ruleset in catalog.rulesets.values():
         if ruleset.kind == "facility" and ruleset.id not in catalog.facilities:
             continue
         by_kind[ruleset.kind].append(
-            evaluate_ruleset(ruleset, facts, catalog, profile, memo, leaves=leaves, no_rule=no_rule)
+            evaluate_ruleset(ruleset, facts, catalog, profile, memo, leaves=leaves, windows=windows)
         )
     unassessed = tuple(
         sorted(

@@ -191,9 +191,14 @@ def _washout_part(
     return _WashoutPart(items, tuple(ends), tuple(reasons), any(i.blocks for i in items))
 
 
-#: One person's washouts at the clinics that publish no washout rule: the same for every
-#: such clinic (nothing in them names the clinic), so made once per assessment.
-NoRuleWashouts = dict[None, _WashoutPart]
+@dataclass(slots=True)
+class WindowShare:
+    """What every clinic's window in one assessment shares, made at the first clinic that
+    needs it: the planning horizon from the assessment day, and the person's washouts at
+    the clinics that publish no washout rule (nothing in them names the clinic)."""
+
+    horizon: dt.date | None = None
+    no_rule: _WashoutPart | None = None
 
 
 def window(
@@ -203,24 +208,26 @@ def window(
     facility: Facility,
     catalog: Catalog,
     *,
-    no_rule: NoRuleWashouts | None = None,
+    shared: WindowShare | None = None,
 ) -> Window:
     """Earliest date and last date for this facility's time-dependent criteria and washouts.
 
-    ``no_rule`` (optional, one per assessment) shares the washouts of the clinics that
-    publish no washout rule.
+    ``shared`` (optional, one per assessment) keeps what every clinic's window shares.
     """
     day = facts.day
-    if no_rule is not None and facility.washout.value is None:
-        part = no_rule.get(None)
+    shared = WindowShare() if shared is None else shared
+    if facility.washout.value is None:
+        part = shared.no_rule
         if part is None:
-            part = no_rule[None] = _washout_part(profile, facility, catalog, day)
+            part = shared.no_rule = _washout_part(profile, facility, catalog, day)
     else:
         part = _washout_part(profile, facility, catalog, day)
     starts: list[dt.date] = [day, *part.ends]
     ends: list[tuple[dt.date, bool]] = []
     reasons: list[Message] = list(part.reasons)
-    horizon = add_months(day, HORIZON_MONTHS)
+    horizon = shared.horizon
+    if horizon is None:
+        horizon = shared.horizon = add_months(day, HORIZON_MONTHS)
     timed = _is_timed.entries
     for result in results:
         if result.status in ("not_applicable", "clinic"):
