@@ -91,27 +91,40 @@ class _IsalGZipResponder(GZipResponder):
         return self._compressor
 
 
+class _IsalGZipMiddleware(GZipMiddleware):
+    """Starlette's ``GZipMiddleware`` answering with :class:`_IsalGZipResponder`; a client
+    that does not ask for gzip gets Starlette's own identity responder (``Vary`` added)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "gzip" in Headers(scope=scope).get("accept-encoding", ""):
+            responder = _IsalGZipResponder(
+                self.app,
+                self.minimum_size,
+                self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
+            await responder(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 class CompressionMiddleware:
     """gzip for static files and anonymous answers; credentialed answers stay as they are."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=MINIMUM_SIZE)
+        self.gzip = _IsalGZipMiddleware(
+            app,
+            minimum_size=MINIMUM_SIZE,
+            compresslevel=GZIP_LEVEL,
+            thread_minimum_size=THREAD_MINIMUM_SIZE,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (
             scope.get("path", "").startswith("/static/") or not carries_credentials(scope)
         ):
-            if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
-                responder = _IsalGZipResponder(
-                    self.app,
-                    MINIMUM_SIZE,
-                    GZIP_LEVEL,
-                    thread_minimum_size=THREAD_MINIMUM_SIZE,
-                    exclude_content_types=self.gzip.exclude_content_types,
-                )
-                await responder(scope, receive, send)
-                return
-            await self.gzip(scope, receive, send)  # adds "Vary: Accept-Encoding"
+            await self.gzip(scope, receive, send)
             return
         await self.app(scope, receive, send)
